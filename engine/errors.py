@@ -1,0 +1,42 @@
+"""The one error type for bad input: where it is (file, line, column, field) and what was expected.
+
+Every message a person reads is Swedish. The CLI turns an InputError into one line on stderr and
+exit code 2; nothing else in the engine prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Problem:
+    message: str
+    path: str = ""  # dotted field path, "" for the whole file
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+
+    def render(self, file: str | None) -> str:
+        where = file or "<indata>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        field_part = f" fält '{self.path}':" if self.path else ""
+        return f"{where}:{field_part} {self.message}"
+
+
+@dataclass
+class InputError(Exception):
+    """Bad input: a file that cannot be read, parsed or validated. Carries one or more problems."""
+
+    file: str | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def single(cls, file: str | None, message: str, path: str = "", line: int | None = None,
+               column: int | None = None) -> "InputError":
+        return cls(file, [Problem(message, path, line, column)])
+
+    def __str__(self) -> str:
+        return "\n".join(p.render(self.file) for p in self.problems)

@@ -1,0 +1,67 @@
+"""Numbers as Swedish people write them, and back.
+
+Parsing accepts a decimal comma (`63,3`), a space, non-breaking or thin space as thousands
+separator (`133 599`) and a trailing `%`. Formatting writes the same style, so the report reads
+the way the unit wrote its årsbokslut.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
+_NUMBER = re.compile(r"^[-+]?(\d+)([.,]\d+)?$")
+
+
+class NotANumber(ValueError):
+    pass
+
+
+def parse_number(value: object) -> float | int:
+    """'6 412' -> 6412, '63,3' -> 63.3, '84 %' -> 84. Raises NotANumber with a Swedish message."""
+    if isinstance(value, bool):
+        raise NotANumber("förväntade ett tal, fick ja/nej-värde")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise NotANumber("förväntade ett ändligt tal")
+        return value
+    if not isinstance(value, str):
+        raise NotANumber("förväntade ett tal")
+    text = value.strip()
+    if text.endswith("%"):
+        text = text[:-1]
+    text = _SPACES.sub("", text)
+    if not _NUMBER.match(text):
+        raise NotANumber(f"'{value}' är inte ett tal (skriv t.ex. 63,3 eller 6 412)")
+    if "," in text or "." in text:
+        return float(text.replace(",", "."))
+    return int(text)
+
+
+def parse_integer(value: object) -> int:
+    number = parse_number(value)
+    if isinstance(number, float):
+        if not number.is_integer():
+            raise NotANumber(f"förväntade ett heltal, fick {format_number(number)}")
+        return int(number)
+    return number
+
+
+def format_number(value: float | int | None, decimals: int | None = None) -> str:
+    """64.0 -> '64,0', 133599 -> '133 599' (non-breaking space kept out: a plain space)."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if decimals is None:
+        if isinstance(value, int) or float(value).is_integer():
+            decimals = 0 if isinstance(value, int) else 1
+        else:
+            decimals = 2 if abs(value) < 1 else 1
+            # keep what was written: 0.34 stays 0,34; 8.15 stays 8,15
+            text = repr(float(value))
+            if "." in text and "e" not in text:
+                decimals = min(max(len(text.split(".")[1]), 1), 4)
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", " ").replace(".", ",")

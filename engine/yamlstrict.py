@@ -1,0 +1,229 @@
+"""Strict YAML for files written by people: keeps line numbers and closes YAML's traps.
+
+- Only plain scalars that are unambiguous become numbers: `0123` stays the string "0123",
+  `12:30` stays "12:30", `yes`/`no`/`on`/`off` stay strings. `true`/`false`, `null`/`~`/empty,
+  decimal integers and decimal floats are typed; ISO dates stay strings for pydantic to parse.
+- Duplicate keys, anchors, aliases, merge keys and explicit tags (`!!python/...`) are errors,
+  so a file can neither hide a second value nor expand into a memory bomb nor run code.
+- Size and nesting depth are bounded.
+- Every value's position is kept: `Document.locate(path)` gives (line, column), 1-based.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from .errors import InputError
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 40
+
+_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+_FLOAT = re.compile(r"^[-+]?(0|[1-9][0-9]*)\.[0-9]+([eE][-+]?[0-9]+)?$")
+_NULL = {"", "~", "null", "Null", "NULL"}
+_BOOL = {"true": True, "True": True, "false": False, "False": False}
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose composer refuses aliases and anchors (nothing is shared, nothing expands)."""
+
+    def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused("alias (*namn) är inte tillåtet", event.start_mark)
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(f"ankare (&{anchor}) är inte tillåtet", event.start_mark)
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(f"för djup nästling (mer än {MAX_DEPTH} nivåer)", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, mark):
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+@dataclass
+class Document:
+    """A loaded YAML file: its plain data and where each value stands in the file."""
+
+    file: str
+    data: Any
+    positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""
+
+    def locate(self, path: tuple) -> tuple[int | None, int | None]:
+        """Line and column of the value at path, or of its nearest existing parent."""
+        path = tuple(path)
+        while path:
+            if path in self.positions:
+                return self.positions[path]
+            path = path[:-1]
+        return self.positions.get((), (1, 1))
+
+    def locate_key(self, path: tuple) -> tuple[int | None, int | None]:
+        """Line and column of the key itself (for unknown-key messages)."""
+        return self.key_positions.get(tuple(path)) or self.locate(path)
+
+
+def decode(raw: bytes, file: str) -> str:
+    """Bytes to text: UTF-8 (a byte-order mark is dropped), else Windows-1252 when that reads cleanly."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Files saved from Word/Excel on Windows: cp1252 is a superset of Latin-1 for letters.
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise InputError.single(file, "filen är varken UTF-8 eller Windows-1252/Latin-1; "
+                                    "spara den som UTF-8") from exc
+    if "\x00" in text:
+        raise InputError.single(file, "filen innehåller NUL-tecken och är inte en textfil")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
+    p = Path(path)
+    name = str(path)
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise InputError.single(name, f"filen är {size} byte; största tillåtna storlek är "
+                                    f"{max_bytes} byte")
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError.single(name, "filen finns inte") from None
+    except IsADirectoryError:
+        raise InputError.single(name, "är en mapp, inte en fil") from None
+    except PermissionError:
+        raise InputError.single(name, "filen kan inte läsas (behörighet saknas)") from None
+    return load_text(decode(raw, name), name)
+
+
+def load_text(text: str, file: str) -> Document:
+    if not text.strip():
+        raise InputError.single(file, "filen är tom")
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except _Refused as exc:
+        raise InputError.single(file, exc.message, line=exc.mark.line + 1,
+                                column=exc.mark.column + 1) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = _swedish_yaml_problem(exc.problem or exc.context or "")
+        raise InputError.single(file, f"ogiltig YAML: {what}",
+                                line=mark.line + 1 if mark else None,
+                                column=mark.column + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise InputError.single(file, f"ogiltig YAML: {exc}") from None
+    except RecursionError:
+        raise InputError.single(file, "för djup nästling") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise InputError.single(file, "filen innehåller inget YAML-dokument")
+    doc = Document(file=file, data=None, text=text)
+    doc.data = _build(node, (), doc)
+    return doc
+
+
+def _swedish_yaml_problem(problem: str) -> str:
+    known = {
+        "found character '\\t' that cannot start any token": "tabbtecken kan inte användas för indrag",
+        "mapping values are not allowed here": "kolon på fel ställe (saknas citattecken runt värdet?)",
+        "could not find expected ':'": "kolon saknas efter nyckeln",
+        "found undefined alias": "okänt alias",
+        "expected <block end>, but found '-'": "listpunkt på fel indragsnivå",
+        "expected a single document in the stream": "filen innehåller flera YAML-dokument",
+    }
+    for en, sv in known.items():
+        if problem.startswith(en):
+            return sv
+    return problem
+
+
+_SCALAR_TAGS = {"tag:yaml.org,2002:" + t for t in
+                ("str", "int", "float", "bool", "null", "timestamp", "value")}
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+
+
+def _build(node, path: tuple, doc: Document) -> Any:
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    doc.positions[path] = (line, col)
+    allowed = (_SCALAR_TAGS if isinstance(node, ScalarNode)
+               else {_SEQ_TAG} if isinstance(node, SequenceNode) else {_MAP_TAG})
+    if node.tag not in allowed:
+        # Explicit tags (!!python/object, !!binary, !custom) could construct objects: refused.
+        raise InputError.single(doc.file, f"taggen {node.tag.replace('tag:yaml.org,2002:', '!!')} "
+                                "är inte tillåten", dotted(path), line, col)
+    if isinstance(node, ScalarNode):
+        return _scalar(node)
+    if isinstance(node, SequenceNode):
+        return [_build(child, path + (i,), doc) for i, child in enumerate(node.value)]
+    out: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        kpos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        if not isinstance(key_node, ScalarNode):
+            raise InputError.single(doc.file, "en nyckel måste vara en enkel text", dotted(path), *kpos)
+        if key_node.value == "<<":
+            raise InputError.single(doc.file, "sammanslagningsnyckeln '<<' är inte tillåten",
+                                    dotted(path), *kpos)
+        key = str(key_node.value)
+        if key in out:
+            first = doc.key_positions.get(path + (key,), (None, None))[0]
+            raise InputError.single(doc.file, f"nyckeln '{key}' förekommer två gånger "
+                                    f"(först på rad {first})", dotted(path + (key,)), *kpos)
+        doc.key_positions[path + (key,)] = kpos
+        out[key] = _build(value_node, path + (key,), doc)
+    return out
+
+
+def _scalar(node: ScalarNode) -> Any:
+    value = node.value
+    if node.style is not None and node.style != "":
+        return value  # quoted or block scalar: always a string
+    # Plain scalars are resolved by our own narrow rules, not YAML 1.1's.
+    if value in _NULL:
+        return None
+    if value in _BOOL:
+        return _BOOL[value]
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value):
+        return float(value)
+    return value
+
+
+def dotted(path: tuple) -> str:
+    """('bemanning', 'lakare', 0) -> 'bemanning.lakare[0]'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
