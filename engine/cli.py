@@ -1,0 +1,32 @@
+"""The `kravkoll` command. Exit codes: 0 every krav in scope is met, 1 at least one krav is
+not met (fail, partial or missing), 2 bad input or usage, 3 an internal error of the engine."""
+
+from __future__ import annotations
+
+import sys
+
+SUPPORTED = ((3, 11), (3, 12))
+
+EXIT_OK, EXIT_SHORTFALL, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _python_supported() -> bool:
+    return sys.version_info[:2] in SUPPORTED
+
+
+def main(argv: list[str] | None = None) -> int:
+    if not _python_supported():
+        v = ".".join(map(str, sys.version_info[:3]))
+        sys.stderr.write(f"kravkoll: Python {v} stöds inte. kravkoll kräver Python 3.11 eller 3.12 "
+                         "(regelmotorn durable_rules 2.0.28 fungerar inte på 3.13).\n")
+        return EXIT_INPUT
+    from .commands import cli  # imports the engine only on a supported Python
+
+    try:
+        return cli.main(args=argv, prog_name="kravkoll", standalone_mode=False) or EXIT_OK
+    except SystemExit as exc:  # pragma: no cover - click's own exits
+        return exc.code if isinstance(exc.code, int) else EXIT_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

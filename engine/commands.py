@@ -1,0 +1,176 @@
+"""The click commands behind `kravkoll`. Each command returns its exit code; errors in input
+become one Swedish message on stderr and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from .errors import InputError
+from .cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
+
+DEFAULT_RULEBOOKS = "rulebooks"
+
+
+def _default_rulebooks() -> str:
+    """./rulebooks when run from a project checkout, else the rulebooks beside the engine."""
+    here = Path(DEFAULT_RULEBOOKS)
+    if here.is_dir():
+        return str(here)
+    return str(Path(__file__).resolve().parent.parent / DEFAULT_RULEBOOKS)
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' är inget datum; skriv som 2024-03-31") from None
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+class KravkollGroup(click.Group):
+    """Turns every error into a message and an exit code, the same for every command."""
+
+    def main(self, *args, **kwargs):  # noqa: D102
+        try:
+            return super().main(*args, **kwargs)
+        except InputError as exc:
+            _err(f"kravkoll: fel i indata\n{exc}")
+            return EXIT_INPUT
+        except click.exceptions.NoArgsIsHelp as exc:
+            _err(exc.ctx.get_help() if exc.ctx else str(exc))
+            return EXIT_INPUT
+        except click.ClickException as exc:
+            _err(f"kravkoll: {exc.format_message()}\nSe 'kravkoll --help'.")
+            return EXIT_INPUT
+        except click.exceptions.Abort:
+            _err("kravkoll: avbrutet")
+            return EXIT_INPUT
+        except click.exceptions.Exit as exc:
+            return exc.exit_code
+        except BrokenPipeError:
+            return EXIT_OK
+        except Exception as exc:  # an engine defect: say so plainly, keep the detail short
+            from .rete import EngineError
+
+            kind = "regelmotorn" if isinstance(exc, EngineError) else type(exc).__name__
+            _err(f"kravkoll: internt fel ({kind}): {exc}\nDetta är ett fel i kravkoll, inte i indata.")
+            return EXIT_INTERNAL
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=KravkollGroup, context_settings=CONTEXT)
+@click.version_option(package_name="kravkoll", message="%(prog)s %(version)s")
+def cli() -> None:
+    """kravkoll granskar hälsocentralers årsbokslut mot regionens förfrågningsunderlag."""
+
+
+rulebooks_option = click.option(
+    "--rulebooks", "rulebooks", default=None, metavar="MAPP",
+    help="Mapp (eller fil) med regelböcker. Standard: ./rulebooks.")
+
+
+@cli.command()
+@click.argument("submission", type=click.Path(dir_okay=True, path_type=str))
+@rulebooks_option
+@click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich",
+              show_default=True, help="Utdataformat.")
+@click.option("--as-of", "as_of", default=None, metavar="DATUM",
+              help="Bedömningsdag (ÅÅÅÅ-MM-DD). Standard: årsbokslutets inlämningsdag.")
+@click.option("--output", "-o", default=None, metavar="FIL", help="Skriv rapporten till en fil.")
+@click.option("--force", is_flag=True, help="Skriv över en befintlig utdatafil.")
+@click.option("--verbose", "-v", is_flag=True, help="Visa källa och citat även för uppfyllda regler.")
+def check(submission, rulebooks, fmt, as_of, output, force, verbose):
+    """Granska ett årsbokslut mot regelboken som gäller för dess period.
+
+    Slutkod 0: alla krav uppfylls. 1: minst ett krav uppfylls inte, delvis eller saknar
+    uppgift. 2: fel i indata eller användning.
+    """
+    from .evaluation import check as run_check, load_submission
+    from .library import load_library
+
+    books = load_library(rulebooks or _default_rulebooks())
+    result = run_check(load_submission(submission), books, _date(as_of))
+    _emit(result, fmt, output, force, verbose)
+    return EXIT_SHORTFALL if result.verdict == "fail" else EXIT_OK
+
+
+def _emit(result, fmt: str, output: str | None, force: bool, verbose: bool) -> None:
+    from .output import write_atomic
+    from .report import json_report, terminal
+
+    if fmt == "json":
+        text = json_report.render(result)
+        if output:
+            write_atomic(output, text, overwrite=force)
+        else:
+            sys.stdout.write(text)
+        return
+    if output:
+        import io
+
+        buffer = io.StringIO()
+        terminal.render(result, Console(file=buffer, width=100, no_color=True, force_terminal=False),
+                        verbose)
+        write_atomic(output, buffer.getvalue(), overwrite=force)
+    else:
+        terminal.render(result, Console(), verbose)
+
+
+@cli.command()
+@click.argument("rule_id")
+@rulebooks_option
+@click.option("--period", type=int, default=None, help="Verksamhetsår (standard: senaste regelboken).")
+def explain(rule_id, rulebooks, period):
+    """Förklara en regel: text, källa och citat, omfattning, villkor och följd."""
+    from rich.table import Table
+
+    from .explain import explain as words
+    from .library import load_library
+
+    books = load_library(rulebooks or _default_rulebooks())
+    having = [b for b in books if b.model.rule(rule_id.upper())]
+    if period is not None:
+        having = [b for b in having if b.model.valid_from.year <= period <= b.model.valid_to.year]
+    if not having:
+        known = sorted({r.id for b in books for r in b.model.rules})
+        import difflib
+
+        hint = difflib.get_close_matches(rule_id.upper(), known, n=1)
+        raise InputError.single(None, f"ingen regel med id {rule_id}"
+                                + (f" (menade du {hint[0]}?)" if hint else "")
+                                + (f" för {period}" if period else ""))
+    book = max(having, key=lambda b: b.model.valid_from).model
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for heading, text in words(book.rule(rule_id.upper()), book):
+        table.add_row(heading, text)
+    Console().print(table)
+    others = [b.model.id for b in having if b.model is not book]
+    if others:
+        Console().print(f"[dim]Regeln finns också i: {', '.join(others)} (välj med --period)[/]")
+    return EXIT_OK
+
+
+@cli.command()
+def schema():
+    """Skriv ut JSON Schema för årsbokslutets format (för validering i en editor)."""
+    from .submission import Submission
+
+    data = Submission.model_json_schema()
+    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    return EXIT_OK

@@ -1,0 +1,159 @@
+"""Check one submission against the rulebook in force: facts → rule engine → findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from . import sanctions
+from .compile import compile_rulebook
+from .errors import InputError
+from .facts import RuleFact, build_facts
+from .findings import Finding, Location, verdict
+from .library import LoadedRulebook, select, sha256_file
+from .rete import RuleEngine
+from .rulebook import KIND_LABELS, Rule, Rulebook
+from .submission import Submission
+from .validation import validate
+from .yamlstrict import Document, load_file
+
+_engines: dict[str, RuleEngine] = {}
+
+
+def engine_for(book: LoadedRulebook) -> RuleEngine:
+    """One compiled engine per rulebook content, reused for every submission of a run."""
+    if book.sha256 not in _engines:
+        _engines[book.sha256] = RuleEngine(book.sha256[:12], compile_rulebook(book.model))
+    return _engines[book.sha256]
+
+
+@dataclass
+class LoadedSubmission:
+    model: Submission
+    path: str
+    sha256: str
+    doc: Document
+
+
+@dataclass
+class CheckResult:
+    submission: LoadedSubmission
+    rulebook: LoadedRulebook
+    as_of: dt.date
+    findings: list[Finding]
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.findings)
+
+
+def load_submission(path: str) -> LoadedSubmission:
+    doc = load_file(path)
+    if not isinstance(doc.data, dict):
+        raise InputError.single(path, "förväntade ett årsbokslut (en mappning med enhet, period …) "
+                                "men filen innehåller något annat", line=1)
+    model = validate(doc, Submission)
+    return LoadedSubmission(model, path, sha256_file(path), doc)
+
+
+def default_as_of(submission: Submission) -> dt.date:
+    """The reference date when none is given: the day the årsbokslut was submitted, else the
+    last day of its period. Never the system clock, so a report can be reproduced."""
+    return submission.inlamnad or dt.date(submission.period, 12, 31)
+
+
+def check(sub: LoadedSubmission, books: list[LoadedRulebook], as_of: dt.date | None = None) -> CheckResult:
+    book = select(books, sub.model, sub.path, sub.doc.locate)
+    facts = build_facts(book.model, sub.model)
+    outcomes = engine_for(book).evaluate([rf.fact for rf in facts])
+    findings = [_finding(rf, outcomes[rf.rule.id], book.model, sub) for rf in facts]
+    return CheckResult(sub, book, as_of or default_as_of(sub.model), findings)
+
+
+def _finding(rf: RuleFact, outcome: str, rulebook: Rulebook, sub: LoadedSubmission) -> Finding:
+    rule, ev = rf.rule, rf.evidence
+    line = sub.doc.locate(tuple(ev.path.split(".")))[0] if ev.path else None
+    doc = rulebook.documents[rule.source.document]
+    return Finding(
+        rule_id=rule.id,
+        kind=rule.kind,
+        title=rule.title,
+        area=rule.area,
+        question=rule.question,
+        outcome=outcome,
+        observed=ev.observed if outcome != "not_applicable" else None,
+        observed_text=ev.observed_text,
+        expected=ev.expected,
+        explanation=_explain(rule, outcome, ev),
+        derivation=ev.derivation,
+        fields=ev.fields,
+        location=Location(ev.path, line),
+        source={"document": rule.source.document, "document_title": doc.title,
+                "document_status": doc.status, "section": rule.source.section, "status": rule.source.status,
+                "quote": rule.source.quote, "lines": rule.source.lines, "note": rule.source.note},
+        consequence=_consequence(rule, outcome, rf, rulebook),
+        missing=ev.missing if outcome == "missing" else [],
+    )
+
+
+def _explain(rule: Rule, outcome: str, ev) -> str:
+    if outcome == "not_applicable":
+        s = rule.scope
+        if s.tillaggsuppdrag:
+            return f"Gäller bara enheter med tilläggsuppdraget {s.tillaggsuppdrag}."
+        if s.regi:
+            return f"Gäller bara enheter i {' eller '.join(s.regi)} regi."
+        return "Villkoret för kravet är inte uppfyllt, så kravet gäller inte."
+    if outcome == "missing":
+        return "Uppgift saknas: " + "; ".join(ev.missing) + ". Saknade uppgifter räknas aldrig som uppfyllt."
+    label = {"pass": "uppfyllt", "fail": "inte uppfyllt", "partial": "delvis uppfyllt"}[outcome]
+    return f"{KIND_LABELS[rule.kind]} {label}: {ev.observed_text}, krävs {ev.expected}."
+
+
+def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> dict | None:
+    if rule.consequence is None:
+        if rule.kind != "krav" and outcome in ("fail", "partial", "missing"):
+            return {"applies": True, "handlingsplan": None, "sanctions": [], "accrued": [],
+                    "text": "Tas upp i dialoguppföljningen (inte ett krav: ingen handlingsplan eller vite)."}
+        return None
+    c = rule.consequence
+    applies = rule.kind == "krav" and outcome in ("fail", "partial", "missing")
+    days = None
+    if c.handlingsplan_days is not None:
+        e = c.handlingsplan_days
+        days = int(rulebook.parameters[e.param].value if e.param else e.value)
+    named = [(n, rulebook.sanctions[n]) for n in c.sanctions]
+    accrued = []
+    overdue = _overdue_days(rf) if applies and outcome == "fail" else 0
+    for name, s in named:
+        if s.interval == "vecka" and overdue > 0:
+            accrued.append({"sanction": name, "days_late": overdue,
+                            "weeks": sanctions.weeks(overdue, s.weeks),
+                            "amount_kr": sanctions.accrued_kr(s, overdue)})
+    parts = []
+    if days is not None:
+        parts.append(f"Handlingsplan inom {days} dagar från beslut.")
+    for name, s in named:
+        parts.append(f"{s.title}: {sanctions.describe(s)}.")
+    for a in accrued:
+        parts.append(f"{a['days_late']} dagar för sent: {a['weeks']} veckor, "
+                     f"{a['amount_kr']:,} kr.".replace(",", " "))
+    if c.note:
+        parts.append(c.note)
+    return {"applies": applies,
+            "handlingsplan": {"days": days, "asks": c.handlingsplan_asks} if days is not None else None,
+            "sanctions": [sanctions.as_dict(n, s) for n, s in named],
+            "accrued": accrued,
+            "text": " ".join(parts)}
+
+
+def _overdue_days(rf: RuleFact) -> int:
+    """Days past a date limit, for a failed date comparison (e.g. the årsbokslut deadline)."""
+    cmp = rf.rule.check.compare
+    if cmp is None or not isinstance(rf.evidence.observed, str):
+        return 0
+    try:
+        dt.date.fromisoformat(rf.evidence.observed)
+    except ValueError:
+        return 0
+    return abs(int(rf.fact.get("diff", 0)))

@@ -1,0 +1,109 @@
+"""`kravkoll explain RULE_ID`: a rule in words, for a handläggare or a rulebook author."""
+
+from __future__ import annotations
+
+from .numbers import format_number
+from .rulebook import KIND_LABELS, OP_WORDS, Compare, Expr, Rule, Rulebook
+from .sanctions import describe
+
+_OP_NAMES = {"add": "+", "sub": "−", "mul": "×", "div": "/"}
+
+
+def expr_words(expr: Expr, book: Rulebook) -> str:
+    if expr.value is not None:
+        return format_number(expr.value)
+    if expr.field:
+        return f"fältet {expr.field}"
+    if expr.param:
+        p = book.parameters[expr.param]
+        value = p.value.isoformat() if hasattr(p.value, "isoformat") else format_number(p.value)
+        unit = " %" if p.unit == "procent" else f" {p.unit}" if p.unit not in ("datum", "antal") else ""
+        return f"{p.title.lower()} ({value}{unit})"
+    if expr.measure:
+        return book.measures[expr.measure].title.lower()
+    name, (a, b) = expr.operator
+    return f"({expr_words(a, book)} {_OP_NAMES[name]} {expr_words(b, book)})"
+
+
+def compare_words(cmp: Compare, book: Rulebook) -> str:
+    text = f"{expr_words(cmp.left, book)} ska vara {OP_WORDS[cmp.op]} {expr_words(cmp.right, book)}"
+    if cmp.partial_op:
+        text += (f"; delvis uppfyllt om det i stället är {OP_WORDS[cmp.partial_op]} "
+                 f"{expr_words(cmp.partial_right, book)}")
+    return text
+
+
+def condition_words(rule: Rule, book: Rulebook) -> list[str]:
+    c = rule.check
+    if c.compare:
+        lines = ["Uppfyllt när " + compare_words(c.compare, book) + "."]
+        for e in (c.compare.left, c.compare.right):
+            if e.measure:
+                m = book.measures[e.measure]
+                lines.append(f"{m.title} beräknas som {expr_words(m.formula, book)}."
+                             + (f" {m.note}" if m.note else ""))
+        return lines
+    if c.answer:
+        a = c.answer
+        text = f"Uppfyllt när {a.field} är {' eller '.join(a.pass_)}"
+        if a.partial:
+            text += f"; delvis när det är {' eller '.join(a.partial)}"
+        return [text + "; annars ej uppfyllt."]
+    if c.all_answers:
+        return [f"Uppfyllt när alla dessa är {' eller '.join(c.all_answers.pass_)}: "
+                f"{', '.join(c.all_answers.fields)}; delvis när några är det."]
+    rw = c.required_when
+    if rw.when.compare:
+        cond = compare_words(rw.when.compare, book)
+    else:
+        cond = f"{rw.when.answer_in.field} är {' eller '.join(rw.when.answer_in.in_)}"
+    return [f"När {cond}, ska {rw.field} vara ifyllt; annars gäller regeln inte."]
+
+
+def explain(rule: Rule, book: Rulebook) -> list[tuple[str, str]]:
+    """(heading, text) pairs, in reading order."""
+    doc = book.documents[rule.source.document]
+    src = f"{doc.title}"
+    if doc.reference:
+        src += f" ({doc.reference})"
+    src += f", {rule.source.section}"
+    if rule.source.lines:
+        src += f", {rule.source.lines}"
+    if rule.source.status != "beslutad":
+        src += f" [{rule.source.status}]"
+    out = [
+        ("Regel", f"{rule.id}: {rule.title}"),
+        ("Typ", KIND_LABELS[rule.kind] + ("" if rule.kind == "krav" else
+                                          " (ingen handlingsplan eller vite; tas upp i dialogen)")),
+        ("Område", rule.area + (f", årsbokslutets fråga {rule.question}" if rule.question else "")),
+        ("Källa", src),
+        ("Citat", f"»{rule.source.quote}«"),
+    ]
+    if rule.source.note:
+        out.append(("Not", rule.source.note))
+    scope = []
+    if rule.scope.regi:
+        scope.append(f"enheter i {' eller '.join(rule.scope.regi)} regi")
+    if rule.scope.tillaggsuppdrag:
+        scope.append(f"enheter med tilläggsuppdraget {rule.scope.tillaggsuppdrag}")
+    out.append(("Gäller", " och ".join(scope) if scope else "alla enheter"))
+    for line in condition_words(rule, book):
+        out.append(("Villkor", line))
+    out.append(("Saknas uppgift", "Utfallet blir 'uppgift saknas', aldrig uppfyllt."))
+    if rule.description:
+        out.append(("Beskrivning", rule.description))
+    c = rule.consequence
+    if c:
+        if c.handlingsplan_days is not None:
+            e = c.handlingsplan_days
+            days = book.parameters[e.param].value if e.param else e.value
+            out.append(("Följd", f"Handlingsplan inom {format_number(days)} dagar från beslut."))
+        if c.handlingsplan_asks:
+            out.append(("Handlingsplanen ska svara på", c.handlingsplan_asks))
+        for name in c.sanctions:
+            s = book.sanctions[name]
+            out.append(("Sanktion", f"{s.title}: {describe(s)}."))
+        if c.note:
+            out.append(("Not", c.note))
+    out.append(("Regelbok", f"{book.id} version {book.version}, gäller {book.valid_from}–{book.valid_to}"))
+    return out

@@ -1,0 +1,162 @@
+"""Turn a submission into one fact per rule: the values the rule engine decides on.
+
+Python reads fields and computes derived measures (with their derivations); the decision of which
+outcome a rule gets is made by the compiled rules in the rule engine (see compile.py). A fact
+never holds null: a value that cannot be known sets `state: missing` explicitly, because
+durable_rules treats null as present.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .expressions import Evaluator, difference, show
+from .rulebook import OP_WORDS, Compare, Rule, Rulebook
+from .submission import Submission, read_path
+
+
+@dataclass
+class Evidence:
+    observed: object
+    observed_text: str
+    expected: str
+    derivation: str | None = None
+    fields: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    path: str | None = None  # the field the finding points at
+
+
+@dataclass
+class RuleFact:
+    rule: Rule
+    fact: dict
+    evidence: Evidence
+
+
+def in_scope(rule: Rule, submission: Submission) -> bool:
+    s = rule.scope
+    if s.regi and submission.enhet.regi not in s.regi:
+        return False
+    if s.tillaggsuppdrag and s.tillaggsuppdrag not in submission.enhet.tillaggsuppdrag:
+        return False
+    return True
+
+
+def build_facts(rulebook: Rulebook, submission: Submission) -> list[RuleFact]:
+    ev = Evaluator(rulebook, submission)
+    return [_fact(rule, submission, ev) for rule in rulebook.rules]
+
+
+def _fact(rule: Rule, submission: Submission, ev: Evaluator) -> RuleFact:
+    fact = {"rule": rule.id, "scope": "in" if in_scope(rule, submission) else "out", "state": "ok"}
+    c = rule.check
+    if c.compare:
+        evidence = _compare(c.compare, ev, fact, "")
+    elif c.answer:
+        evidence = _answer(c.answer.field, c.answer.pass_ + c.answer.partial, submission, fact)
+        fact["answer"] = evidence.observed if evidence.observed is not None else ""
+        evidence.expected = " eller ".join(c.answer.pass_)
+    elif c.all_answers:
+        evidence = _all_answers(c.all_answers.fields, c.all_answers.pass_, submission, fact)
+    else:
+        evidence = _required_when(c.required_when, submission, ev, fact)
+    if evidence.missing:
+        fact["state"] = "missing"
+    return RuleFact(rule, fact, evidence)
+
+
+def _compare(cmp: Compare, ev: Evaluator, fact: dict, prefix: str) -> Evidence:
+    left, right = ev.eval(cmp.left), ev.eval(cmp.right)
+    diff = difference(left, right)
+    fact[prefix + "diff"] = float(diff) if diff is not None else 0.0
+    expected = f"{OP_WORDS[cmp.op]} {right.text}"
+    missing = left.missing + right.missing
+    if diff is None and not missing:
+        missing = ["värdena går inte att jämföra"]
+    if cmp.partial_op is not None:
+        pright = ev.eval(cmp.partial_right)
+        pdiff = difference(left, pright)
+        fact[prefix + "pdiff"] = float(pdiff) if pdiff is not None else 0.0
+        expected += f" (delvis: {OP_WORDS[cmp.partial_op]} {pright.text})"
+    fields = left.fields + [f for f in right.fields if f not in left.fields]
+    return Evidence(
+        observed=_plain(left.value),
+        observed_text=show(left.value, left.unit) if left.known else "uppgift saknas",
+        expected=expected,
+        derivation=left.derivation,
+        fields=fields,
+        missing=missing,
+        path=fields[0] if fields else None,
+    )
+
+
+def _plain(value):
+    """Decimal → int/float for JSON; dates as ISO text."""
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    f = float(value)
+    return int(f) if f.is_integer() and "." not in str(value) else round(f, 6)
+
+
+def _answer(path: str, _known: list[str], submission: Submission, fact: dict) -> Evidence:
+    value = read_path(submission, path)
+    return Evidence(
+        observed=value,
+        observed_text=str(value) if value is not None else "uppgift saknas",
+        expected="",
+        fields=[path],
+        missing=[] if value is not None else [f"{path} saknas"],
+        path=path,
+    )
+
+
+def _all_answers(paths: list[str], passing: list[str], submission: Submission, fact: dict) -> Evidence:
+    values = {p: read_path(submission, p) for p in paths}
+    missing = [f"{p} saknas" for p, v in values.items() if v is None]
+    n_pass = sum(1 for v in values.values() if v in passing)
+    fact["n_pass"] = n_pass
+    fact["n_fail"] = len(paths) - n_pass
+    failing = [p for p, v in values.items() if v not in passing]
+    shown = ", ".join(f"{p.rsplit('.', 1)[-1]}: {v if v is not None else 'saknas'}"
+                      for p, v in values.items())
+    return Evidence(
+        observed={p.rsplit(".", 1)[-1]: v for p, v in values.items()},
+        observed_text=f"{n_pass} av {len(paths)} ({shown})",
+        expected=f"alla: {' eller '.join(passing)}",
+        fields=list(paths),
+        missing=missing,
+        path=failing[0] if failing else paths[0],
+    )
+
+
+def _required_when(rw, submission: Submission, ev: Evaluator, fact: dict) -> Evidence:
+    target = read_path(submission, rw.field)
+    present = target is not None and (not isinstance(target, str) or target.strip() != "")
+    fact["present"] = "yes" if present else "no"
+    if rw.when.compare:
+        trig = _compare(rw.when.compare, ev, fact, "t")
+        condition = f"{trig.observed_text} är {trig.expected}"
+        fields, missing, path = trig.fields, trig.missing, trig.path
+    else:
+        value = read_path(submission, rw.when.answer_in.field)
+        fact["tanswer"] = value if value is not None else ""
+        condition = f"{rw.when.answer_in.field} är {value if value is not None else 'okänt'}"
+        fields = [rw.when.answer_in.field]
+        missing = [] if value is not None else [f"{rw.when.answer_in.field} saknas"]
+        path = rw.when.answer_in.field
+    text = _excerpt(target, 60) if present else "saknas"
+    return Evidence(
+        observed=target if present else None,
+        observed_text=text,
+        expected=f"ifyllt, eftersom {condition}",
+        fields=fields + [rw.field],
+        missing=missing,
+        path=rw.field if present else path,
+    )
+
+
+def _excerpt(text, limit: int = 90) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,64 @@
+"""What a check produces: one Finding per rule and submission, and the verdict over them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Outcome = Literal["pass", "fail", "partial", "missing", "not_applicable", "waived"]
+OUTCOMES: tuple[str, ...] = ("pass", "fail", "partial", "missing", "not_applicable", "waived")
+OUTCOME_LABELS = {
+    "pass": "uppfyllt",
+    "fail": "ej uppfyllt",
+    "partial": "delvis uppfyllt",
+    "missing": "uppgift saknas",
+    "not_applicable": "ej tillämplig",
+    "waived": "dispens",
+}
+# Outcomes of a krav that call for action (handlingsplan, exit code 1): missing data is never a pass.
+SHORTFALLS = ("fail", "partial", "missing")
+
+
+@dataclass
+class Location:
+    path: str | None  # dotted path in the submission of the field the rule reads
+    line: int | None
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    kind: str
+    title: str
+    area: str
+    question: str | None
+    outcome: str
+    observed: Any  # the value read or computed (number, text, date) or None
+    observed_text: str  # as a person reads it
+    expected: str  # the condition in words, e.g. "mer än 50,0 %"
+    explanation: str  # one Swedish sentence on why this outcome
+    derivation: str | None
+    fields: list[str]
+    location: Location
+    source: dict
+    consequence: dict | None
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def is_shortfall(self) -> bool:
+        return self.kind == "krav" and self.outcome in SHORTFALLS
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def counts(findings: list[Finding]) -> dict[str, int]:
+    out = {o: 0 for o in OUTCOMES}
+    for f in findings:
+        out[f.outcome] += 1
+    return out
+
+
+def verdict(findings: list[Finding]) -> str:
+    """'pass' when every krav in scope is met (or waived or not applicable), else 'fail'."""
+    return "fail" if any(f.is_shortfall for f in findings) else "pass"

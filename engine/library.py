@@ -1,0 +1,107 @@
+"""The rulebooks on disk: load them, check they do not overlap, pick the one in force.
+
+A rulebook folder holds one folder per region; every `*.yaml` in it is a rulebook, except files
+under a `tests/` folder (rulebook test cases) and `kravkoll.yaml` (folder settings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError, Problem
+from .rulebook import Rulebook
+from .rulebook_refs import check_references
+from .submission import Submission
+from .validation import validate
+from .yamlstrict import Document, load_file
+
+
+@dataclass(frozen=True)
+class LoadedRulebook:
+    model: Rulebook
+    path: str
+    sha256: str
+    doc: Document
+
+
+def sha256_file(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def load_rulebook(path: str | Path) -> LoadedRulebook:
+    doc = load_file(path)
+    model = validate(doc, Rulebook)
+    problems = check_references(model, doc)
+    if problems:
+        raise InputError(doc.file, problems)
+    return LoadedRulebook(model, str(path), sha256_file(path), doc)
+
+
+def rulebook_files(folder: str | Path) -> list[Path]:
+    root = Path(folder)
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        raise InputError.single(str(folder), "regelboksmappen finns inte")
+    files = [p for p in root.rglob("*.yaml")
+             if "tests" not in p.relative_to(root).parts[:-1] and p.name != "kravkoll.yaml"]
+    return sorted(files)
+
+
+def load_library(folder: str | Path) -> list[LoadedRulebook]:
+    files = rulebook_files(folder)
+    if not files:
+        raise InputError.single(str(folder), "inga regelböcker (*.yaml) i mappen")
+    books = [load_rulebook(p) for p in files]
+    problems = overlaps(books)
+    if problems:
+        raise InputError(str(folder), problems)
+    return books
+
+
+def overlaps(books: list[LoadedRulebook]) -> list[Problem]:
+    """Two rulebooks of one region and vårdval may not be in force on the same day."""
+    problems = []
+    ordered = sorted(books, key=lambda b: (b.model.region, b.model.vardval, b.model.valid_from))
+    for a, b in zip(ordered, ordered[1:]):
+        same = (a.model.region, a.model.vardval) == (b.model.region, b.model.vardval)
+        if same and b.model.valid_from <= a.model.valid_to:
+            line, col = b.doc.locate(("valid_from",))
+            problems.append(Problem(
+                f"{b.path} ({b.model.valid_from}–{b.model.valid_to}) överlappar {a.path} "
+                f"({a.model.valid_from}–{a.model.valid_to}) för {a.model.region}",
+                "valid_from", line, col))
+    return problems
+
+
+def period_dates(period: int) -> tuple[dt.date, dt.date]:
+    return dt.date(period, 1, 1), dt.date(period, 12, 31)
+
+
+def select(books: list[LoadedRulebook], submission: Submission, file: str,
+           locate=None) -> LoadedRulebook:
+    """The rulebook in force for the submission's region, form and whole period."""
+    region = submission.enhet.region
+    regional = [b for b in books if b.model.region == region]
+    where = locate or (lambda path: (None, None))
+    if not regional:
+        known = ", ".join(sorted({b.model.region for b in books}))
+        raise InputError.single(file, f"ingen regelbok för regionen '{region}' (det finns för: {known})",
+                                "enhet.region", *where(("enhet", "region")))
+    start, end = period_dates(submission.period)
+    in_force = [b for b in regional if b.model.covers(start, end)]
+    if not in_force:
+        spans = ", ".join(f"{b.model.valid_from}–{b.model.valid_to}"
+                          for b in sorted(regional, key=lambda b: b.model.valid_from))
+        raise InputError.single(file, f"ingen regelbok för {region} gäller för hela perioden "
+                                f"{submission.period} (regelböckerna gäller {spans})",
+                                "period", *where(("period",)))
+    book = in_force[0]
+    if submission.formular not in book.model.forms:
+        raise InputError.single(file, f"formuläret '{submission.formular}' läses inte av regelboken "
+                                f"{book.model.id}; förväntade {', '.join(book.model.forms)}",
+                                "formular", *where(("formular",)))
+    return book

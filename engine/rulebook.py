@@ -1,0 +1,273 @@
+"""The rulebook format: a region's förfrågningsunderlag for one validity period, as data.
+
+A rulebook is YAML validated by these models. It holds no code: conditions are a small fixed
+vocabulary (compare, answer, all_answers, required_when) over field paths of the submission,
+named parameters and derived measures. `check_references` then verifies every name a rule uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from .submission import Tillaggsuppdrag
+
+Kind = Literal["krav", "riktlinje", "malniva", "lag"]
+KIND_LABELS = {"krav": "Krav", "riktlinje": "Riktlinje", "malniva": "Målnivå", "lag": "Lag"}
+Op = Literal[">", ">=", "<", "<=", "==", "!="]
+OP_WORDS = {">": "mer än", ">=": "minst", "<": "mindre än", "<=": "högst", "==": "lika med",
+            "!=": "skilt från"}
+
+RuleId = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{1,9}(-[A-Z0-9]{1,10}){1,4}$",
+                              description="Stabilt id, t.ex. JHV-BEM-02")]
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+FieldPath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")]
+Text = Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _exactly_one(model: BaseModel, names: tuple[str, ...], what: str) -> None:
+    given = [n for n in names if getattr(model, n) is not None]
+    if len(given) != 1:
+        raise PydanticCustomError("kravkoll_one_of", f"{what} ska ha exakt en av nycklarna "
+                                  f"{', '.join(names)} (fick {', '.join(given) or 'ingen'})")
+
+
+class Document(Model):
+    """A source document the rules quote from."""
+
+    title: Text
+    reference: str | None = None  # diarienummer or similar
+    date: str | None = None
+    status: Literal["beslutad", "forslag", "sammanstallning", "riktlinje"] = "beslutad"
+    note: str | None = None
+
+
+class Source(Model):
+    document: Name
+    section: Text
+    quote: Text
+    lines: str | None = None  # where in the source document, e.g. "l.410–412"
+    # What kind of text the quote is, where it differs from a decided contract clause.
+    status: Literal["beslutad", "forslag", "rutin", "nationell_malniva", "lag"] = "beslutad"
+    note: str | None = None  # e.g. why a proposal is used, or an assumption made
+
+
+class Parameter(Model):
+    title: Text
+    value: float | int | dt.date
+    unit: Literal["procent", "dagar", "datum", "antal", "kr", "index"]
+    source: Source | None = None
+    assumption: str | None = None  # why a value the sources do not give was chosen
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        if self.source is None and not self.assumption:
+            raise PydanticCustomError("kravkoll_source", "en parameter behöver source eller assumption")
+        return self
+
+
+class Sanction(Model):
+    """A contractual sanction: a rate per week (förseningsvite), or a ceiling per brist."""
+
+    title: Text
+    amount_kr: Annotated[int, Field(gt=0)]
+    per: Text  # in words: "vecka och handling"
+    interval: Literal["vecka"] | None = None  # None: one amount per occasion, "upp till"
+    cap_kr: Annotated[int, Field(gt=0)] | None = None
+    cap_per: str | None = None
+    weeks: Literal["begun", "whole"] | None = None  # how weeks are counted for interval=vecka
+    source: Source
+
+    @model_validator(mode="after")
+    def _weeks_stated(self):
+        if self.interval == "vecka" and self.weeks is None:
+            raise PydanticCustomError("kravkoll_weeks", "ange weeks: begun (påbörjade veckor) "
+                                      "eller whole (hela veckor) när interval är vecka")
+        return self
+
+
+class Expr(Model):
+    """A value: a number, a field of the submission, a parameter, a measure, or arithmetic."""
+
+    value: float | int | None = None
+    field: FieldPath | None = None
+    param: Name | None = None
+    measure: Name | None = None
+    add: list["Expr"] | None = None
+    sub: list["Expr"] | None = None
+    mul: list["Expr"] | None = None
+    div: list["Expr"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _literal(cls, data: Any) -> Any:
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return {"value": data}
+        return data
+
+    @model_validator(mode="after")
+    def _one(self):
+        _exactly_one(self, ("value", "field", "param", "measure", "add", "sub", "mul", "div"),
+                     "ett uttryck")
+        for name in ("add", "sub", "mul", "div"):
+            args = getattr(self, name)
+            if args is not None and len(args) != 2:
+                raise PydanticCustomError("kravkoll_arity", f"{name} tar exakt två termer")
+        return self
+
+    @property
+    def operator(self) -> tuple[str, list["Expr"]] | None:
+        for name in ("add", "sub", "mul", "div"):
+            args = getattr(self, name)
+            if args is not None:
+                return name, args
+        return None
+
+
+class Measure(Model):
+    """A derived value computed from the submission, e.g. the specialist share."""
+
+    title: Text
+    unit: Literal["procent", "antal", "index", "dagar"]
+    formula: Expr
+    note: str | None = None
+
+
+class Compare(Model):
+    """pass when `left op right`; `partial` (optional) when that fails but a weaker bound holds."""
+
+    left: Expr
+    op: Op
+    right: Expr
+    partial_op: Op | None = None
+    partial_right: Expr | None = None
+
+    @model_validator(mode="after")
+    def _partial_pair(self):
+        if (self.partial_op is None) != (self.partial_right is None):
+            raise PydanticCustomError("kravkoll_partial", "partial_op och partial_right anges tillsammans")
+        return self
+
+
+class Answer(Model):
+    """One answer field: listed values give pass or partial; any other value is fail."""
+
+    field: FieldPath
+    pass_: Annotated[list[str], Field(alias="pass", min_length=1)]
+    partial: list[str] = Field(default_factory=list)
+
+
+class AllAnswers(Model):
+    """Several answer fields: all in `pass` → pass, some → partial, none → fail."""
+
+    fields: Annotated[list[FieldPath], Field(min_length=2)]
+    pass_: Annotated[list[str], Field(alias="pass", min_length=1)]
+
+
+class AnswerIn(Model):
+    field: FieldPath
+    in_: Annotated[list[str], Field(alias="in", min_length=1)]
+
+
+class When(Model):
+    compare: Compare | None = None
+    answer_in: AnswerIn | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        _exactly_one(self, ("compare", "answer_in"), "when")
+        return self
+
+
+class RequiredWhen(Model):
+    """When the condition holds, `field` must be given (non-empty); else the rule does not apply."""
+
+    when: When
+    field: FieldPath
+
+
+class Check(Model):
+    compare: Compare | None = None
+    answer: Answer | None = None
+    all_answers: AllAnswers | None = None
+    required_when: RequiredWhen | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        _exactly_one(self, ("compare", "answer", "all_answers", "required_when"), "check")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(n for n in ("compare", "answer", "all_answers", "required_when")
+                    if getattr(self, n) is not None)
+
+
+class Scope(Model):
+    regi: list[Literal["regiondriven", "extern"]] | None = None
+    tillaggsuppdrag: Tillaggsuppdrag | None = None  # the rule applies only to units with it
+
+
+class Consequence(Model):
+    handlingsplan_days: Expr | None = None  # a param: days from the decision date
+    handlingsplan_asks: str | None = None  # what the handlingsplan must answer
+    sanctions: list[Name] = Field(default_factory=list)
+    note: str | None = None
+
+
+class Rule(Model):
+    id: RuleId
+    title: Text
+    kind: Kind
+    area: Text
+    question: Annotated[str, Field(pattern=r"^\d+(\.\d+){1,3}$")] | None = None
+    source: Source
+    scope: Scope = Field(default_factory=Scope)
+    check: Check
+    consequence: Consequence | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _krav_has_consequence(self):
+        if self.kind == "krav" and self.consequence is None:
+            raise PydanticCustomError("kravkoll_consequence", "ett krav måste ha en consequence")
+        if self.kind != "krav" and self.consequence is not None and self.consequence.sanctions:
+            raise PydanticCustomError("kravkoll_consequence",
+                                      "bara krav kan ha sanktioner (vite); detta är "
+                                      f"{KIND_LABELS[self.kind].lower()}")
+        return self
+
+
+class Rulebook(Model):
+    id: Name | Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,80}$")]
+    title: Text
+    region: Text
+    vardval: Text
+    version: Annotated[str, Field(min_length=1, max_length=40)]
+    valid_from: dt.date
+    valid_to: dt.date
+    forms: Annotated[list[str], Field(min_length=1)]  # submission `formular` values it reads
+    documents: dict[Name, Document]
+    parameters: dict[Name, Parameter] = Field(default_factory=dict)
+    sanctions: dict[Name, Sanction] = Field(default_factory=dict)
+    measures: dict[Name, Measure] = Field(default_factory=dict)
+    rules: Annotated[list[Rule], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _period(self):
+        if self.valid_to < self.valid_from:
+            raise PydanticCustomError("kravkoll_period", "valid_to ligger före valid_from")
+        return self
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def covers(self, start: dt.date, end: dt.date) -> bool:
+        return self.valid_from <= start and end <= self.valid_to

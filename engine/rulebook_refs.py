@@ -1,0 +1,140 @@
+"""Every name a rulebook uses must exist: field paths, parameters, measures, sanctions, documents.
+
+Pydantic checks each piece of a rulebook on its own; this module checks how the pieces refer to
+each other, and reports each broken reference at its line in the rulebook file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .errors import Problem
+from .rulebook import Expr, Rulebook, Source
+from .submission import field_exists
+from .yamlstrict import Document, dotted
+
+
+def walk_expr(expr: Expr, path: tuple) -> Iterator[tuple[Expr, tuple]]:
+    """Every node of an expression with its path in the rulebook file."""
+    yield expr, path
+    op = expr.operator
+    if op:
+        name, args = op
+        for i, arg in enumerate(args):
+            yield from walk_expr(arg, path + (name, i))
+
+
+def rule_exprs(rulebook: Rulebook) -> Iterator[tuple[Expr, tuple]]:
+    """Every expression in rules and measures, with its path."""
+    for name, measure in rulebook.measures.items():
+        yield from walk_expr(measure.formula, ("measures", name, "formula"))
+    for i, rule in enumerate(rulebook.rules):
+        base = ("rules", i, "check")
+        c = rule.check
+        compares = []
+        if c.compare:
+            compares.append((c.compare, base + ("compare",)))
+        if c.required_when and c.required_when.when.compare:
+            compares.append((c.required_when.when.compare, base + ("required_when", "when", "compare")))
+        for cmp, p in compares:
+            yield from walk_expr(cmp.left, p + ("left",))
+            yield from walk_expr(cmp.right, p + ("right",))
+            if cmp.partial_right is not None:
+                yield from walk_expr(cmp.partial_right, p + ("partial_right",))
+        if rule.consequence and rule.consequence.handlingsplan_days is not None:
+            yield from walk_expr(rule.consequence.handlingsplan_days,
+                                 ("rules", i, "consequence", "handlingsplan_days"))
+
+
+def rule_fields(rulebook: Rulebook) -> Iterator[tuple[str, tuple]]:
+    """Every submission field path a rule reads directly, with its path in the rulebook."""
+    for expr, path in rule_exprs(rulebook):
+        if expr.field:
+            yield expr.field, path + ("field",)
+    for i, rule in enumerate(rulebook.rules):
+        base = ("rules", i, "check")
+        c = rule.check
+        if c.answer:
+            yield c.answer.field, base + ("answer", "field")
+        if c.all_answers:
+            for j, f in enumerate(c.all_answers.fields):
+                yield f, base + ("all_answers", "fields", j)
+        if c.required_when:
+            yield c.required_when.field, base + ("required_when", "field")
+            if c.required_when.when.answer_in:
+                yield c.required_when.when.answer_in.field, base + ("required_when", "when",
+                                                                    "answer_in", "field")
+
+
+def _sources(rulebook: Rulebook) -> Iterator[tuple[Source, tuple]]:
+    for i, rule in enumerate(rulebook.rules):
+        yield rule.source, ("rules", i, "source")
+    for name, p in rulebook.parameters.items():
+        if p.source:
+            yield p.source, ("parameters", name, "source")
+    for name, s in rulebook.sanctions.items():
+        yield s.source, ("sanctions", name, "source")
+
+
+def check_references(rulebook: Rulebook, doc: Document) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(message: str, path: tuple) -> None:
+        line, col = doc.locate(path)
+        problems.append(Problem(message, dotted(path), line, col))
+
+    seen: dict[str, int] = {}
+    for i, rule in enumerate(rulebook.rules):
+        if rule.id in seen:
+            add(f"regel-id {rule.id} finns redan (regel nr {seen[rule.id] + 1})", ("rules", i, "id"))
+        seen.setdefault(rule.id, i)
+        if rule.consequence:
+            for j, s in enumerate(rule.consequence.sanctions):
+                if s not in rulebook.sanctions:
+                    add(f"okänd sanktion '{s}'", ("rules", i, "consequence", "sanctions", j))
+            days = rule.consequence.handlingsplan_days
+            if days is not None and days.param is None and days.value is None:
+                add("handlingsplan_days ska vara ett tal eller en parameter",
+                    ("rules", i, "consequence", "handlingsplan_days"))
+
+    for source, path in _sources(rulebook):
+        if source.document not in rulebook.documents:
+            add(f"okänt dokument '{source.document}'", path + ("document",))
+
+    for expr, path in rule_exprs(rulebook):
+        if expr.param and expr.param not in rulebook.parameters:
+            add(f"okänd parameter '{expr.param}'", path + ("param",))
+        if expr.measure and expr.measure not in rulebook.measures:
+            add(f"okänt mått '{expr.measure}'", path + ("measure",))
+
+    for field, path in rule_fields(rulebook):
+        if not field_exists(field):
+            add(f"fältet '{field}' finns inte i årsbokslutets format", path)
+
+    problems.extend(_measure_cycles(rulebook, doc))
+    return problems
+
+
+def _measure_cycles(rulebook: Rulebook, doc: Document) -> list[Problem]:
+    def deps(name: str) -> set[str]:
+        m = rulebook.measures.get(name)
+        if not m:
+            return set()
+        return {e.measure for e, _ in walk_expr(m.formula, ()) if e.measure}
+
+    problems = []
+    for start in rulebook.measures:
+        stack, seen = [start], set()
+        while stack:
+            cur = stack.pop()
+            for d in deps(cur):
+                if d == start:
+                    line, col = doc.locate(("measures", start))
+                    problems.append(Problem(f"måttet '{start}' beror på sig självt",
+                                            f"measures.{start}", line, col))
+                    stack = []
+                    break
+                if d not in seen:
+                    seen.add(d)
+                    stack.append(d)
+    return problems
