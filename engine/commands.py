@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import click
 from rich.console import Console
 
 from .errors import InputError
+from .report import formats
 from .cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
 
 DEFAULT_RULEBOOKS = "rulebooks"
@@ -38,6 +40,29 @@ def _err(message: str) -> None:
     sys.stderr.write(message.rstrip("\n") + "\n")
 
 
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", None) or getattr(
+    click.exceptions, "NoArgsIsHelp", click.exceptions.UsageError)
+
+_USAGE_SV = [
+    (re.compile(r"Missing argument '([^']+)'\."), r"argumentet \1 saknas."),
+    (re.compile(r"No such option: (\S+)"), r"okänd flagga: \1"),
+    (re.compile(r"No such command '([^']+)'\."), r"okänt kommando '\1'."),
+    (re.compile(r"Option '([^']+)' requires an argument\."), r"flaggan '\1' behöver ett värde."),
+    (re.compile(r"Invalid value for '([^']+)': '([^']+)' is not one of (.+)\."),
+     r"ogiltigt värde för \1: '\2' är inte ett av \3."),
+    (re.compile(r"Invalid value for '([^']+)': "), r"ogiltigt värde för \1: "),
+    (re.compile(r"Got unexpected extra arguments? \((.+)\)"), r"oväntade argument: \1"),
+    (re.compile(r"'(.+)' is not a valid integer\."), r"'\1' är inget heltal."),
+]
+
+
+def _swedish_usage(message: str) -> str:
+    """click writes usage errors in English; the common ones are said in Swedish here."""
+    for pattern, replacement in _USAGE_SV:
+        message = pattern.sub(replacement, message)
+    return message
+
+
 class KravkollGroup(click.Group):
     """Turns every error into a message and an exit code, the same for every command."""
 
@@ -47,11 +72,11 @@ class KravkollGroup(click.Group):
         except InputError as exc:
             _err(f"kravkoll: fel i indata\n{exc}")
             return EXIT_INPUT
-        except click.exceptions.NoArgsIsHelp as exc:
-            _err(exc.ctx.get_help() if exc.ctx else str(exc))
+        except _NO_ARGS as exc:
+            _err(exc.ctx.get_help() if getattr(exc, "ctx", None) else str(exc))
             return EXIT_INPUT
         except click.ClickException as exc:
-            _err(f"kravkoll: {exc.format_message()}\nSe 'kravkoll --help'.")
+            _err(f"kravkoll: {_swedish_usage(exc.format_message())}\nSe 'kravkoll --help'.")
             return EXIT_INPUT
         except click.exceptions.Abort:
             _err("kravkoll: avbrutet")
@@ -85,7 +110,7 @@ rulebooks_option = click.option(
 @cli.command()
 @click.argument("submission", type=click.Path(dir_okay=True, path_type=str))
 @rulebooks_option
-@click.option("--format", "fmt", type=click.Choice(["rich", "json"]), default="rich",
+@click.option("--format", "fmt", type=click.Choice(formats.names()), default="rich",
               show_default=True, help="Utdataformat.")
 @click.option("--as-of", "as_of", default=None, metavar="DATUM",
               help="Bedömningsdag (ÅÅÅÅ-MM-DD). Standard: årsbokslutets inlämningsdag.")
@@ -109,24 +134,26 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose):
 
 def _emit(result, fmt: str, output: str | None, force: bool, verbose: bool) -> None:
     from .output import write_atomic
-    from .report import json_report, terminal
+    from .report import terminal
 
-    if fmt == "json":
-        text = json_report.render(result)
+    if fmt == "rich":
         if output:
-            write_atomic(output, text, overwrite=force)
-        else:
-            sys.stdout.write(text)
-        return
-    if output:
-        import io
+            import io
 
-        buffer = io.StringIO()
-        terminal.render(result, Console(file=buffer, width=100, no_color=True, force_terminal=False),
-                        verbose)
-        write_atomic(output, buffer.getvalue(), overwrite=force)
+            buffer = io.StringIO()
+            terminal.render(result, Console(file=buffer, width=100, no_color=True,
+                                            force_terminal=False), verbose)
+            write_atomic(output, buffer.getvalue(), overwrite=force)
+        else:
+            terminal.render(result, Console(), verbose)
+        return
+    data = formats.WRITERS[fmt]([result])
+    if output:
+        write_atomic(output, data, overwrite=force)
+    elif fmt in formats.BINARY:
+        raise InputError.single(None, f"formatet {fmt} är binärt; ange en fil med --output")
     else:
-        terminal.render(result, Console(), verbose)
+        sys.stdout.write(data)
 
 
 @cli.command()

@@ -17,6 +17,8 @@ class Problem:
     column: int | None = None  # 1-based
 
     def render(self, file: str | None) -> str:
+        if file is None and self.line is None:
+            return (f"fält '{self.path}': " if self.path else "") + self.message
         where = file or "<indata>"
         if self.line is not None:
             where += f":{self.line}"

@@ -10,6 +10,7 @@ from .compile import compile_rulebook
 from .errors import InputError
 from .facts import RuleFact, build_facts
 from .findings import Finding, Location, verdict
+from .numbers import format_number
 from .library import LoadedRulebook, select, sha256_file
 from .rete import RuleEngine
 from .rulebook import KIND_LABELS, Rule, Rulebook
@@ -136,8 +137,8 @@ def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> 
     for name, s in named:
         parts.append(f"{s.title}: {sanctions.describe(s)}.")
     for a in accrued:
-        parts.append(f"{a['days_late']} dagar för sent: {a['weeks']} veckor, "
-                     f"{a['amount_kr']:,} kr.".replace(",", " "))
+        parts.append(f"{a['days_late']} dagar för sent ({a['weeks']} veckor): "
+                     f"{format_number(a['amount_kr'])} kr.")
     if c.note:
         parts.append(c.note)
     return {"applies": applies,
