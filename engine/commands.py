@@ -201,3 +201,6 @@ def schema():
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return EXIT_OK
+
+
+# Command groups kept in their own modules register themselves here, one line each.

@@ -1,0 +1,10 @@
+import pytest
+
+from engine.library import load_library
+
+from .support import RULEBOOKS
+
+
+@pytest.fixture(scope="session")
+def books():
+    return load_library(RULEBOOKS)
