@@ -163,6 +163,7 @@ def _emit(result, fmt: str, output: str | None, force: bool, verbose: bool) -> N
 def explain(rule_id, rulebooks, period):
     """Förklara en regel: text, källa och citat, omfattning, villkor och följd."""
     from rich.table import Table
+    from rich.text import Text
 
     from .explain import explain as words
     from .library import load_library
@@ -184,7 +185,7 @@ def explain(rule_id, rulebooks, period):
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     for heading, text in words(book.rule(rule_id.upper()), book):
-        table.add_row(heading, text)
+        table.add_row(Text(heading), Text(text))  # Text: "[förslag]" is not markup
     Console().print(table)
     others = [b.model.id for b in having if b.model is not book]
     if others:

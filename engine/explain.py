@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .numbers import format_number
-from .rulebook import KIND_LABELS, OP_WORDS, Compare, Expr, Rule, Rulebook
+from .rulebook import KIND_LABELS, OP_WORDS, SOURCE_STATUS_LABELS, Compare, Expr, Rule, Rulebook
 from .sanctions import describe
 
 _OP_NAMES = {"add": "+", "sub": "−", "mul": "×", "div": "/"}
@@ -70,7 +70,7 @@ def explain(rule: Rule, book: Rulebook) -> list[tuple[str, str]]:
     if rule.source.lines:
         src += f", {rule.source.lines}"
     if rule.source.status != "beslutad":
-        src += f" [{rule.source.status}]"
+        src += f" [{SOURCE_STATUS_LABELS[rule.source.status]}]"
     out = [
         ("Regel", f"{rule.id}: {rule.title}"),
         ("Typ", KIND_LABELS[rule.kind] + ("" if rule.kind == "krav" else

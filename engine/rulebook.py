@@ -17,6 +17,8 @@ from .submission import Tillaggsuppdrag
 
 Kind = Literal["krav", "riktlinje", "malniva", "lag"]
 KIND_LABELS = {"krav": "Krav", "riktlinje": "Riktlinje", "malniva": "Målnivå", "lag": "Lag"}
+SOURCE_STATUS_LABELS = {"forslag": "förslag", "rutin": "regional rutin",
+                        "nationell_malniva": "nationell målnivå", "lag": "lag"}
 Op = Literal[">", ">=", "<", "<=", "==", "!="]
 OP_WORDS = {">": "mer än", ">=": "minst", "<": "mindre än", "<=": "högst", "==": "lika med",
             "!=": "skilt från"}

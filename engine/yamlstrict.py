@@ -144,7 +144,7 @@ def load_text(text: str, file: str) -> Document:
     finally:
         loader.dispose()
     if node is None:
-        raise InputError.single(file, "filen innehåller inget YAML-dokument")
+        raise InputError.single(file, "filen är tom (den innehåller bara kommentarer)")
     doc = Document(file=file, data=None, text=text)
     doc.data = _build(node, (), doc)
     return doc

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from ..evaluation import CheckResult
 from ..findings import OUTCOME_LABELS, Finding, counts
-from ..rulebook import KIND_LABELS
+from ..rulebook import KIND_LABELS, SOURCE_STATUS_LABELS
 from .common import grouped
 
 STYLE = {"pass": "green", "fail": "bold red", "partial": "yellow", "missing": "magenta",
@@ -41,10 +41,6 @@ def _header(result: CheckResult) -> Panel:
         f"regelbok sha256 {result.rulebook.sha256[:12]}[/]",
     ]
     return Panel("\n".join(lines), title="kravkoll · granskning av årsbokslut", title_align="left")
-
-
-STATUS_LABELS = {"forslag": "förslag", "rutin": "regional rutin",
-                 "nationell_malniva": "nationell målnivå", "lag": "lag"}
 
 
 def _finding(f: Finding, result: CheckResult, verbose: bool):
@@ -79,8 +75,8 @@ def _finding(f: Finding, result: CheckResult, verbose: bool):
         where = f"{src['document_title']}, {src['section']}"
         if src.get("lines"):
             where += f" ({src['lines']})"
-        if src.get("status") in STATUS_LABELS:
-            where += f" [{STATUS_LABELS[src['status']]}]"
+        if src.get("status") in SOURCE_STATUS_LABELS:
+            where += f" [{SOURCE_STATUS_LABELS[src['status']]}]"
         details.append(Text(f"Källa: {where}", style="cyan"))
         details.append(Text(f"  »{src['quote']}«", style="italic"))
     if shortfall and f.consequence and f.consequence.get("text"):

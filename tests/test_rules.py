@@ -1,0 +1,143 @@
+"""Every rule of the 2023 rulebook, made to pass and made to fail (or fall short) by a change
+to the shared example, as a handläggare would check it by hand."""
+
+import pytest
+
+from engine.evaluation import check, load_submission
+
+from .support import DELETE, variant
+
+# (rule, changes to the example, expected outcome). The example itself is the base.
+CASES = [
+    ("JHV-INL-01", {"inlamnad": "2024-02-29"}, "pass"),  # on the last day
+    ("JHV-INL-01", {"inlamnad": "2024-03-01"}, "fail"),
+    ("JHV-INL-01", {"inlamnad": DELETE}, "missing"),
+    ("JHV-VER-01", {"verksamhet.jour_och_beredskap": "ja"}, "pass"),
+    ("JHV-VER-01", {"verksamhet.jour_och_beredskap": "nej"}, "fail"),
+    ("JHV-VER-02", {"verksamhet.sabo_riktlinje": "helt"}, "pass"),
+    ("JHV-VER-02", {"verksamhet.sabo_riktlinje": "nej"}, "fail"),
+    ("JHV-VER-02", {"enhet.tillaggsuppdrag": ["familjecentral"]}, "not_applicable"),
+    ("JHV-VER-03", {"verksamhet.sabo_riktlinje": "delvis"}, "pass"),
+    ("JHV-VER-03", {"verksamhet.sabo_riktlinje_orsak_atgard": DELETE}, "fail"),
+    ("JHV-VER-03", {"verksamhet.sabo_riktlinje": "helt",
+                    "verksamhet.sabo_riktlinje_orsak_atgard": DELETE}, "not_applicable"),
+    ("JHV-BEM-01", {}, "pass"),
+    # 2.5 of (7.0 - 2.0) is exactly 50 %: "mer än 50 %" is strictly greater
+    ("JHV-BEM-01", {"bemanning.lakare_arsarbetare.specialister_allmanmedicin": 2.5}, "fail"),
+    ("JHV-BEM-01", {"bemanning.lakare_arsarbetare.specialister_allmanmedicin": 2.51}, "pass"),
+    ("JHV-BEM-01", {"bemanning.lakare_arsarbetare.at_bt_st": DELETE}, "missing"),
+    # all doctors in training: the denominator is 0, nothing can be computed
+    ("JHV-BEM-01", {"bemanning.lakare_arsarbetare.at_bt_st": 7.0,
+                    "bemanning.lakare_arsarbetare.specialister_allmanmedicin": 0}, "missing"),
+    ("JHV-BEM-02", {"bemanning.lakare_arsarbetare.specialister_allmanmedicin": 2.0,
+                    "bemanning.handlingsplaner.specialister_allmanmedicin": "Rekrytering pågår."}, "pass"),
+    ("JHV-BEM-02", {"bemanning.lakare_arsarbetare.specialister_allmanmedicin": 2.0}, "fail"),
+    ("JHV-BEM-02", {}, "not_applicable"),
+    ("JHV-BEM-03", {"bemanning.sjukskoterskor_arsarbetare.distriktsskoterskor": 5.0}, "fail"),
+    ("JHV-BEM-03", {"bemanning.sjukskoterskor_arsarbetare.distriktsskoterskor": 5.1}, "pass"),
+    ("JHV-BEM-03", {"bemanning.sjukskoterskor_arsarbetare": DELETE}, "missing"),
+    ("JHV-BEM-04", {}, "pass"),
+    ("JHV-BEM-04", {"bemanning.handlingsplaner": DELETE}, "fail"),
+    ("JHV-BEM-04", {"bemanning.handlingsplaner.distriktsskoterskor": "   "}, "fail"),
+    ("JHV-BEM-04", {"bemanning.sjukskoterskor_arsarbetare.distriktsskoterskor": 6.0}, "not_applicable"),
+    ("JHV-BEM-05", {"bemanning.basala_funktioner": "ja"}, "pass"),
+    ("JHV-BEM-05", {"bemanning.basala_funktioner": "nej"}, "fail"),
+    ("JHV-BEM-06", {"bemanning.basala_funktioner": "nej",
+                    "bemanning.handlingsplaner.basala_funktioner": "Köper tjänst av grannenheten."}, "pass"),
+    ("JHV-BEM-06", {"bemanning.basala_funktioner": "nej"}, "fail"),
+    ("JHV-KVA-01", {}, "pass"),
+    ("JHV-KVA-01", {"kvalitet.rehabkoordinator.finns": "nej"}, "fail"),
+    ("JHV-KVA-02", {}, "pass"),
+    ("JHV-KVA-02", {"kvalitet.psykosocial_verksamhet": "delvis"}, "partial"),
+    ("JHV-KVA-02", {"kvalitet.psykosocial_verksamhet": "nej"}, "fail"),
+    ("JHV-KVA-03", {}, "pass"),
+    ("JHV-KVA-03", {"kvalitet.patientsakerhet.ivo_anmalan": "nej"}, "partial"),
+    ("JHV-KVA-03", {"kvalitet.patientsakerhet": {"avvikelserapportering": "nej", "ivo_anmalan": "nej",
+                                                 "ledningssystem": "nej", "klagomalshantering": "nej"}},
+     "fail"),
+    ("JHV-KVA-03", {"kvalitet.patientsakerhet.ledningssystem": DELETE}, "missing"),
+    ("JHV-KVA-04", {}, "pass"),
+    ("JHV-KVA-04", {"kvalitet.medrave": "nej"}, "fail"),
+    ("JHV-MAL-01", {"kvalitet.di03l1_procent": 65}, "pass"),  # "≥ 65 procent"
+    ("JHV-MAL-01", {"kvalitet.di03l1_procent": "64,9"}, "fail"),
+    ("JHV-MAL-02", {"kvalitet.hba1c_over_70_procent": 9.9}, "pass"),
+    ("JHV-MAL-02", {"kvalitet.hba1c_over_70_procent": 10}, "fail"),  # "<10%"
+    ("JHV-MAL-03", {"kvalitet.tillganglighet_0an_procent": 100}, "pass"),
+    ("JHV-MAL-03", {"kvalitet.tillganglighet_0an_procent": "99,5 %"}, "fail"),
+    ("JHV-MAL-04", {"kvalitet.tillganglighet_3an_procent": 100}, "pass"),
+    ("JHV-MAL-04", {}, "fail"),
+    ("JHV-MAL-05", {"kvalitet.fast_lakarkontakt": "helt"}, "pass"),
+    ("JHV-MAL-05", {"kvalitet.fast_lakarkontakt": "nej"}, "fail"),
+    ("JHV-MAL-06", {}, "pass"),
+    ("JHV-MAL-06", {"kvalitet.fast_vardkontakt": "delvis"}, "partial"),
+    ("JHV-SAB-01", {"sabo.erbjudna_lakarundersokning_inom_6_veckor": 19}, "pass"),
+    ("JHV-SAB-01", {}, "fail"),
+    ("JHV-SAB-01", {"sabo": DELETE}, "missing"),  # has the uppdrag but reports nothing
+    ("JHV-SAB-02", {"sabo.boende_med_arlig_lakemedelsgenomgang_procent": 100}, "pass"),
+    ("JHV-SAB-02", {}, "fail"),
+    ("JHV-SAB-02", {"enhet.tillaggsuppdrag": [], "sabo": DELETE}, "not_applicable"),
+    ("JHV-INF-01", {}, "pass"),
+    ("JHV-INF-01", {"informationssakerhet.redogorelse_skadlig_kod_och_phishing": "nej"}, "fail"),
+    ("JHV-INF-01", {"enhet.regi": "regiondriven"}, "not_applicable"),
+    ("JHV-INF-02", {}, "pass"),
+    ("JHV-INF-02", {"informationssakerhet.lokal_registerkoordinator": "nej"}, "fail"),
+    ("JHV-INF-03", {"informationssakerhet.reservrutiner_kritiska_it_stod": "ja"}, "pass"),
+    ("JHV-INF-03", {}, "fail"),
+    ("JHV-INF-04", {"informationssakerhet.e_utbildning_genomford_procent": 100}, "pass"),
+    ("JHV-INF-04", {}, "partial"),
+    ("JHV-INF-04", {"informationssakerhet.e_utbildning_genomford_procent": 0}, "fail"),
+    ("JHV-INF-05", {}, "pass"),
+    ("JHV-INF-05", {"informationssakerhet.kontaktperson_sakerhet": "nej"}, "fail"),
+    ("JHV-INF-06", {}, "pass"),
+    ("JHV-INF-06", {"informationssakerhet.redovisat_i_patientsakerhetsberattelsen": "nej"}, "fail"),
+    ("JHV-INF-07", {}, "pass"),
+    ("JHV-INF-07", {"informationssakerhet.behorighetsrutiner_dokumenterade": "nej"}, "fail"),
+    ("JHV-INF-07", {"informationssakerhet": DELETE}, "missing"),
+    ("JHV-LIS-01", {}, "pass"),
+    ("JHV-LIS-01", {"listning.nekade_listningar_i_strid_med_reglerna": 2}, "fail"),
+]
+
+
+@pytest.mark.parametrize("rule_id,changes,expected", CASES,
+                         ids=[f"{r}-{e}-{i}" for i, (r, _, e) in enumerate(CASES)])
+def test_rule_outcome(books, tmp_path, rule_id, changes, expected):
+    result = check(load_submission(str(variant(tmp_path, changes))), books)
+    finding = next(f for f in result.findings if f.rule_id == rule_id)
+    assert finding.outcome == expected, finding.explanation
+
+
+def test_every_rule_has_a_passing_and_a_failing_case(books):
+    rules = {r.id for b in books if b.model.id == "jamtland-halsoval-2023" for r in b.model.rules}
+    passing = {r for r, _, e in CASES if e == "pass"}
+    failing = {r for r, _, e in CASES if e in ("fail", "partial", "missing")}
+    assert rules - passing == set()
+    assert rules - failing == set()
+
+
+def test_late_submission_accrues_forseningsvite_by_begun_weeks(books, tmp_path):
+    # deadline 2024-02-29; submitted 2024-03-16 = 16 days late = 3 begun weeks × 5 000 kr
+    result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-03-16"}))), books)
+    f = next(f for f in result.findings if f.rule_id == "JHV-INL-01")
+    assert f.consequence["accrued"] == [{"sanction": "forseningsvite", "days_late": 16, "weeks": 3,
+                                         "amount_kr": 15000}]
+
+
+def test_forseningsvite_is_capped_at_50000(books, tmp_path):
+    # 200 days late would be 29 weeks × 5 000 = 145 000 kr without the cap
+    result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-09-16"}))), books)
+    f = next(f for f in result.findings if f.rule_id == "JHV-INL-01")
+    assert f.consequence["accrued"][0]["amount_kr"] == 50000
+
+
+def test_missing_krav_data_is_a_shortfall_not_a_pass(books, tmp_path):
+    result = check(load_submission(str(variant(tmp_path, {"bemanning": DELETE}))), books)
+    missing = {f.rule_id for f in result.findings if f.outcome == "missing"}
+    assert {"JHV-BEM-01", "JHV-BEM-03", "JHV-BEM-05"} <= missing
+    assert result.verdict == "fail"
+
+
+def test_riktlinje_and_malniva_carry_no_sanction(books):
+    for book in books:
+        for rule in book.model.rules:
+            if rule.kind != "krav" and rule.consequence:
+                assert rule.consequence.sanctions == []
