@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .submission import Tillaggsuppdrag
@@ -27,7 +27,16 @@ RuleId = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{1,9}(-[A-Z0-9]{1,10}){1,4
                               description="Stabilt id, t.ex. JHV-BEM-02")]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 FieldPath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")]
-Text = Annotated[str, Field(min_length=1, max_length=5000)]
+def _plain_text(value: Any) -> Any:
+    """Rulebook texts are shown, never evaluated; text that looks like template code is refused
+    so that no later change to a renderer can turn a title into code."""
+    if isinstance(value, str) and ("{" in value or "}" in value or "${" in value):
+        raise PydanticCustomError("kravkoll_template", "klammerparenteser { } är inte tillåtna i "
+                                  "regelbokens texter (de kan tolkas som mallkod)")
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_plain_text), Field(min_length=1, max_length=5000)]
 
 
 class Model(BaseModel):
