@@ -8,7 +8,8 @@ Its traps (reference/durable-rules-traps.md) are handled here:
   own errors, and the state is checked after every run. Either way it becomes an EngineError.
 - A fact no rule matches raises MessageNotHandledException; the same fact twice in one state
   raises MessageObservedException. Both become EngineError naming the rulebook; each run uses a
-  fresh state id (sid) and deletes the state afterwards.
+  fresh state id (sid) and deletes the state afterwards, except after a rejected assert, where
+  delete_state corrupts the engine's memory (a segfault later on, reproduced here).
 - Every compiled rule of a rulebook rule must fire exactly once for its fact; anything else means
   the compiled conditions are not exclusive, and is an EngineError, never a silent outcome.
 """
@@ -62,17 +63,17 @@ class RuleEngine:
             errors: list = []
             try:
                 handle = self._ruleset.assert_facts(batch)
-                self._ruleset.do_actions(handle, lambda e, _state: errors.append(e))
-                state = self._ruleset.get_state(sid)
             except _durable.MessageNotHandledException as exc:
+                # No delete_state here: deleting the state of a rejected assert corrupts
+                # durable_rules' memory (seen as a later segfault). The state is left to leak.
                 raise EngineError(f"{self.label}: ingen regel matchade ett faktum: {exc.message}") from None
             except _durable.MessageObservedException as exc:
                 raise EngineError(f"{self.label}: samma faktum två gånger: {exc.message}") from None
+            try:
+                self._ruleset.do_actions(handle, lambda e, _state: errors.append(e))
+                state = self._ruleset.get_state(sid)
             finally:
-                try:
-                    self._ruleset.delete_state(sid)
-                except Exception:  # the state may not exist if the assert failed
-                    pass
+                self._ruleset.delete_state(sid)
             problems = [str(e) for e in errors if e] + self._errors
             if isinstance(state, dict) and state.get("exception"):
                 problems.append(str(state["exception"]))
