@@ -14,9 +14,12 @@ def write_atomic(path: str | Path, content: str | bytes, overwrite: bool = False
     target = Path(path)
     if target.exists() and not overwrite:
         raise InputError.single(str(target), "filen finns redan; ange --force för att skriva över den")
-    target.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise InputError.single(str(target), f"kan inte skriva filen här ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

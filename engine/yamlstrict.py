@@ -125,8 +125,9 @@ def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
 def load_text(text: str, file: str) -> Document:
     if not text.strip():
         raise InputError.single(file, "filen är tom")
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the reader refuses control characters already here
         node = loader.get_single_node()
     except _Refused as exc:
         raise InputError.single(file, exc.message, line=exc.mark.line + 1,
@@ -137,12 +138,16 @@ def load_text(text: str, file: str) -> Document:
         raise InputError.single(file, f"ogiltig YAML: {what}",
                                 line=mark.line + 1 if mark else None,
                                 column=mark.column + 1 if mark else None) from None
+    except yaml.reader.ReaderError as exc:
+        raise InputError.single(file, f"otillåtet tecken {exc.character!r} (kontrolltecken hör inte "
+                                "hemma i en textfil)") from None
     except yaml.YAMLError as exc:
         raise InputError.single(file, f"ogiltig YAML: {exc}") from None
     except RecursionError:
         raise InputError.single(file, "för djup nästling") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         raise InputError.single(file, "filen är tom (den innehåller bara kommentarer)")
     doc = Document(file=file, data=None, text=text)
