@@ -108,7 +108,8 @@ rulebooks_option = click.option(
 
 
 @cli.command()
-@click.argument("submission", type=click.Path(dir_okay=True, path_type=str))
+@click.argument("submission", nargs=-1, required=True, metavar="SUBMISSION",
+                type=click.Path(dir_okay=True, path_type=str))
 @rulebooks_option
 @click.option("--format", "fmt", type=click.Choice(formats.names()), default="rich",
               show_default=True, help="Utdataformat.")
@@ -116,18 +117,30 @@ rulebooks_option = click.option(
               help="Bedömningsdag (ÅÅÅÅ-MM-DD). Standard: årsbokslutets inlämningsdag.")
 @click.option("--output", "-o", default=None, metavar="FIL", help="Skriv rapporten till en fil.")
 @click.option("--force", is_flag=True, help="Skriv över en befintlig utdatafil.")
-@click.option("--verbose", "-v", is_flag=True, help="Visa källa och citat även för uppfyllda regler.")
-def check(submission, rulebooks, fmt, as_of, output, force, verbose):
-    """Granska ett årsbokslut mot regelboken som gäller för dess period.
+@click.option("--verbose", "-v", is_flag=True, help="Visa källa och citat även för uppfyllda regler "
+              "(för en mapp: varje enhets hela rapport före länsöversikten).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, metavar="N",
+              help="Antal processer för en mapp. Standard: 2 när mappen har många filer, annars 1.")
+def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers):
+    """Granska ett årsbokslut, eller alla i en mapp, mot regelboken som gäller för deras period.
 
-    Slutkod 0: alla krav uppfylls. 1: minst ett krav uppfylls inte, delvis eller saknar
-    uppgift. 2: fel i indata eller användning.
+    SUBMISSION är en fil, en mapp (alla *.yaml i den, även i undermappar) eller flera filer.
+    För en mapp visas länsöversikten: per krav hur många enheter som uppfyller det, matrisen
+    enheter × regler, indikatorernas spridning mot målnivåerna och enheterna som ska lämna
+    handlingsplan. Format: rich, json, html, csv och xlsx (matrisen, för Excel).
+
+    Slutkod 0: alla krav uppfylls (i varje enhet). 1: minst ett krav uppfylls inte, delvis
+    eller saknar uppgift. 2: fel i indata eller användning; för en mapp: minst en fil kunde
+    inte läsas (de andra granskas och redovisas ändå). 3: internt fel i kravkoll.
     """
+    paths = list(submission)
+    if len(paths) != 1 or Path(paths[0]).is_dir():
+        return _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers)
     from .evaluation import check as run_check, load_submission
     from .library import load_library
 
     books = load_library(rulebooks or _default_rulebooks())
-    result = run_check(load_submission(submission), books, _date(as_of))
+    result = run_check(load_submission(paths[0]), books, _date(as_of))
     _emit(result, fmt, output, force, verbose)
     return EXIT_SHORTFALL if result.verdict == "fail" else EXIT_OK
 
@@ -154,6 +167,77 @@ def _emit(result, fmt: str, output: str | None, force: bool, verbose: bool) -> N
         raise InputError.single(None, f"formatet {fmt} är binärt; ange en fil med --output")
     else:
         sys.stdout.write(data)
+
+
+def _same(result):
+    return result
+
+
+def _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers) -> int:
+    """A folder or several files: every unit checked (in parallel for large batches), then the
+    länsöversikt or the chosen format. Exit code: see engine/batch.py."""
+    import functools
+    import io
+
+    from . import batch
+    from .library import load_library
+    from .output import write_atomic
+    from .report import overview
+
+    if fmt in formats.BINARY and not output:
+        raise InputError.single(None, f"formatet {fmt} är binärt; ange en fil med --output")
+    if output and Path(output).exists() and not force:
+        raise InputError.single(output, "filen finns redan; ange --force för att skriva över den")
+    reference = _date(as_of)
+    files = batch.collect(paths)
+    folder = rulebooks or _default_rulebooks()
+    books = load_library(folder)
+    summary = batch.Summary({b.sha256: b for b in books})
+    console = (Console(file=io.StringIO(), width=100, no_color=True, force_terminal=False)
+               if output else Console())
+    if fmt == "rich":
+        render = (functools.partial(overview.unit_text, width=console.width,
+                                    color_system=console.color_system) if verbose else None)
+    elif fmt in formats.BATCH:
+        render = formats.BATCH[fmt].unit
+    else:  # a format written from the list of results (sarif, junit): checked in this process
+        render, workers = _same, 1
+    # The bar goes to stderr; not while a report is streamed to the same terminal.
+    streams_to_terminal = not output and (verbose if fmt == "rich" else sys.stdout.isatty())
+    with overview.progress(len(files), enabled=not streams_to_terminal) as tick:
+        def entries():
+            for entry in batch.run(files, books, folder, reference, workers, render):
+                summary.add(entry)
+                tick()
+                yield entry
+
+        if fmt == "rich":
+            for entry in entries():
+                if entry.rendered:
+                    console.file.write(entry.rendered)
+            pieces = None
+        elif fmt not in formats.BATCH:
+            results = [e.rendered for e in entries() if e.row is not None]
+            for error in summary.errors:
+                _err(error.message)
+            pieces = [formats.WRITERS[fmt](results)]
+            if not output:
+                sys.stdout.write(pieces[0])
+        else:
+            pieces = formats.BATCH[fmt].write(entries(), summary)
+            if not output:
+                for piece in pieces:
+                    sys.stdout.write(piece)
+            else:
+                pieces = list(pieces)
+    if fmt == "rich":
+        overview.render(summary, console, " ".join(paths))
+        if output:
+            write_atomic(output, console.file.getvalue(), overwrite=force)
+    elif output:
+        data = b"".join(pieces) if fmt in formats.BINARY else "".join(pieces)
+        write_atomic(output, data, overwrite=force)
+    return summary.exit_code
 
 
 @cli.command()
@@ -205,3 +289,5 @@ def schema():
 
 
 # Command groups kept in their own modules register themselves here, one line each.
+from .commands_gate import register as _register_gate; _register_gate(cli)  # noqa: E402
+from .commands_ledger import register as _register_ledger; _register_ledger(cli)  # noqa: E402

@@ -12,6 +12,8 @@ Its traps (reference/durable-rules-traps.md) are handled here:
   delete_state corrupts the engine's memory (a segfault later on, reproduced here).
 - Every compiled rule of a rulebook rule must fire exactly once for its fact; anything else means
   the compiled conditions are not exclusive, and is an EngineError, never a silent outcome.
+
+TransitionEngine holds these mechanics; RuleEngine (rulebooks) and lifecycle.py (demands) use it.
 """
 
 from __future__ import annotations
@@ -30,33 +32,68 @@ class EngineError(RuntimeError):
 
 
 class RuleEngine:
-    """A compiled rulebook loaded into durable_rules, evaluated one fact set at a time."""
+    """A compiled rulebook: for each rule's fact, the one outcome whose conditions it meets.
+
+    A thin layer over TransitionEngine: each fact is keyed by its rule id, and the engine rule
+    that matched ("JHV-BEM-03__fail") names the outcome.
+    """
 
     def __init__(self, label: str, compiled: dict[str, tuple[str, str, dict]]):
+        self._outcomes = {name: outcome for name, (_rule_id, outcome, _c) in compiled.items()}
+        self._engine = TransitionEngine(label, {name: c for name, (_r, _o, c) in compiled.items()})
+
+    def evaluate(self, facts: list[dict]) -> dict[str, str]:
+        """facts (each with a unique 'rule') -> {rule id: outcome}."""
+        matched = self._engine.evaluate([dict(f, key=f["rule"]) for f in facts])
+        return {rule_id: self._outcomes[name] for rule_id, name in matched.items()}
+
+
+class TransitionEngine:
+    """A table of transition rules loaded into durable_rules: each fact must match exactly one.
+
+    Used for the demand lifecycle (lifecycle.py): a fact describes one demand and one event
+    (status, kind of event, outcome, days past a deadline …, never null) and carries a unique
+    'key'; `evaluate` returns {key: name of the rule that matched}. The same discipline as
+    RuleEngine: no Host, one Ruleset driven synchronously, a fresh sid per call and its state
+    deleted afterwards, every error (no match, two matches, an exception in an action) raised
+    as EngineError and never a silent default.
+
+    As in RuleEngine, the state of a rejected assert (a fact no rule matches, or the same fact
+    twice) is never deleted: `delete_state` on it crashes the process (a segmentation fault,
+    reproduced here when the sid's first fact matched no rule at all). That state is left to
+    leak; sids are never reused.
+    """
+
+    def __init__(self, label: str, compiled: dict[str, dict]):
         self.label = label
         self._fired: list[tuple[str, str, str]] = []
         self._errors: list[str] = []
         definition = {}
-        for name, (rule_id, outcome, condition) in compiled.items():
+        for name, condition in compiled.items():
             rule = dict(condition)
-            rule["run"] = self._action(rule_id, outcome)
+            rule["run"] = self._action(name)
             definition[name] = rule
         with _lock:
             self._ruleset = _durable.Ruleset(f"kravkoll_{label}_{next(_names)}", None, definition)
         self._sids = itertools.count()
 
-    def _action(self, rule_id: str, outcome: str):
+    def _action(self, name: str):
         def record(c):
             try:
-                self._fired.append((c.m._d["sid"], rule_id, outcome))
+                self._fired.append((c.m._d["sid"], c.m._d["key"], name))
             except Exception as exc:  # never lost: surfaced by evaluate()
-                self._errors.append(f"{rule_id}/{outcome}: {exc!r}")
+                self._errors.append(f"{name}: {exc!r}")
         return record
 
     def evaluate(self, facts: list[dict]) -> dict[str, str]:
-        """facts (each with a unique 'rule') -> {rule id: outcome}."""
+        """facts (each with a unique 'key') -> {key: name of the one rule that matched}."""
+        if not facts:
+            return {}
+        keys = [f["key"] for f in facts]
+        if len(set(keys)) != len(keys):
+            raise EngineError(f"{self.label}: samma nyckel på två fakta")
         with _lock:
-            sid = f"s{next(self._sids)}"
+            sid = f"t{next(self._sids)}"
             batch = [dict(f, sid=sid) for f in facts]
             self._fired.clear()
             self._errors.clear()
@@ -64,8 +101,7 @@ class RuleEngine:
             try:
                 handle = self._ruleset.assert_facts(batch)
             except _durable.MessageNotHandledException as exc:
-                # No delete_state here: deleting the state of a rejected assert corrupts
-                # durable_rules' memory (seen as a later segfault). The state is left to leak.
+                # no delete_state: see the class docstring
                 raise EngineError(f"{self.label}: ingen regel matchade ett faktum: {exc.message}") from None
             except _durable.MessageObservedException as exc:
                 raise EngineError(f"{self.label}: samma faktum två gånger: {exc.message}") from None
@@ -79,14 +115,14 @@ class RuleEngine:
                 problems.append(str(state["exception"]))
             if problems:
                 raise EngineError(f"{self.label}: fel i regelmotorn: {'; '.join(problems)}")
-            fired = [(r, o) for s, r, o in self._fired if s == sid]
-        outcomes: dict[str, str] = {}
-        for rule_id, outcome in fired:
-            if rule_id in outcomes:
-                raise EngineError(f"{self.label}: regeln {rule_id} gav två utfall "
-                                  f"({outcomes[rule_id]} och {outcome})")
-            outcomes[rule_id] = outcome
-        absent = [f["rule"] for f in facts if f["rule"] not in outcomes]
+            fired = [(k, n) for s, k, n in self._fired if s == sid]
+        matched: dict[str, str] = {}
+        for key, name in fired:
+            if key in matched:
+                raise EngineError(f"{self.label}: faktum {key} matchade två regler "
+                                  f"({matched[key]} och {name})")
+            matched[key] = name
+        absent = [k for k in keys if k not in matched]
         if absent:
-            raise EngineError(f"{self.label}: inget utfall för {', '.join(absent)}")
-        return outcomes
+            raise EngineError(f"{self.label}: ingen regel för {', '.join(absent)}")
+        return matched

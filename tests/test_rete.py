@@ -41,7 +41,7 @@ def test_overlapping_conditions_are_an_error_not_a_silent_outcome():
         "R__pass": ("R", "pass", {"all": [{"m": {"$and": [{"rule": "R"}, {"$gt": {"diff": 0}}]}}]}),
         "R__fail": ("R", "fail", {"all": [{"m": {"$and": [{"rule": "R"}, {"$gt": {"diff": -5}}]}}]}),
     }
-    with pytest.raises(EngineError, match="två utfall"):
+    with pytest.raises(EngineError, match="matchade två regler"):
         RuleEngine("t3", compiled).evaluate([{"rule": "R", "diff": 1.0}])
 
 

@@ -3,11 +3,20 @@
 A writer takes the list of check results (one per submission) and returns the text or bytes
 to write; `rich` is the exception, drawn straight on a console by commands.py. Add a format by
 adding a line here and a module in this package.
+
+A batch (a folder, or several files) is written by the BATCH formats instead: each has an
+optional `unit` renderer, called where the unit is checked (in a worker process for large
+batches, so it must be a module-level function), and a `write(entries, summary)` that consumes
+the entries in path order and yields the output in pieces, so that a large batch can be streamed
+without holding every unit's findings in memory. `summary` is complete once `entries` is
+exhausted. Single-file html, csv and xlsx are the batch report of one unit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 
 def _json(results, **_):
@@ -18,14 +27,160 @@ def _json(results, **_):
     return json_report.dumps([json_report.as_dict(r) for r in results])
 
 
+def _as_batch(results, fmt: str) -> bytes | str:
+    """A batch report of results checked in this process (the single-file html, csv, xlsx)."""
+    from ..batch import Entry, Summary, row_of
+
+    spec = BATCH[fmt]
+    summary = Summary({r.rulebook.sha256: r.rulebook for r in results})
+
+    def entries():
+        for r in results:
+            entry = Entry(r.submission.path, row_of(r), None, spec.unit(r) if spec.unit else None)
+            summary.add(entry)
+            yield entry
+
+    pieces = list(spec.write(entries(), summary))
+    return b"".join(pieces) if fmt in BINARY else "".join(pieces)
+
+
+def _sarif(results, **_):
+    from . import sarif
+
+    return sarif.render_check(results)
+
+
+def _junit(results, **_):
+    from . import junit
+
+    return junit.render_check(results)
+
+
 # name -> writer(results, **options) -> str | bytes
 WRITERS: dict[str, Callable] = {
     "json": _json,
+    "junit": _junit,
+    "sarif": _sarif,
+    "html": lambda results, **_: _as_batch(results, "html"),
+    "csv": lambda results, **_: _as_batch(results, "csv"),
+    "xlsx": lambda results, **_: _as_batch(results, "xlsx"),
 }
 
 # Formats whose output is binary and must go to a file (--output).
-BINARY: set[str] = set()
+BINARY: set[str] = {"xlsx"}
 
 
 def names() -> list[str]:
     return ["rich", *sorted(WRITERS)]
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BatchFormat:
+    unit: Callable | None  # render(result) -> str, run where the unit is checked
+    write: Callable[..., Iterator]  # write(entries, summary) -> pieces (str, or bytes if BINARY)
+
+
+def json_unit(result) -> str:
+    """One unit of the batch JSON: the single-file object, indented as an item of "results"."""
+    from . import json_report
+
+    data = json_report.as_dict(result)
+    data["status"] = "checked"
+    return _nest(json_report.dumps(data).rstrip("\n"), 4)
+
+
+def _dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
+
+
+def _nest(text: str, spaces: int) -> str:
+    """JSON text as an item nested `spaces` deep (JSON strings never hold a raw newline)."""
+    pad = " " * spaces
+    return pad + text.replace("\n", "\n" + pad)
+
+
+def _error_item(error) -> dict:
+    return {"path": error.path, "status": "error",
+            "error": {"kind": error.kind, "message": error.message,
+                      "problems": list(error.problems)}}
+
+
+def write_json(entries: Iterable, summary) -> Iterator[str]:
+    """The batch as one JSON object, exactly as json.dumps(sort_keys=True, indent=2) would write
+    it, streamed: {"engine", "kind": "batch", "results": [one per file, by path], "summary"}."""
+    from .. import ENGINE_NAME, __version__
+    from ..batch import summary_dict
+
+    engine = _dumps({"name": ENGINE_NAME, "version": __version__}).replace("\n", "\n  ")
+    yield f'{{\n  "engine": {engine},\n  "kind": "batch",\n  "results": ['
+    first = True
+    for entry in entries:
+        item = entry.rendered if entry.error is None else _nest(_dumps(_error_item(entry.error)), 4)
+        yield ("\n" if first else ",\n") + item
+        first = False
+    yield "]" if first else "\n  ]"
+    yield ',\n  "summary": ' + _dumps(summary_dict(summary)).replace("\n", "\n  ") + "\n}\n"
+
+
+def _html_writer(entries, summary):
+    from . import html
+
+    return html.write(entries, summary)
+
+
+def _html_unit(result) -> str:
+    from . import html
+
+    return html.unit_section(result)
+
+
+def _csv_writer(entries, summary):
+    from . import matrix
+
+    for _ in entries:
+        pass
+    yield matrix.csv_text(summary)
+
+
+def _xlsx_writer(entries, summary):
+    from . import matrix
+
+    for _ in entries:
+        pass
+    yield matrix.xlsx_bytes(summary)
+
+
+def _sarif_unit(result) -> str:
+    from . import sarif
+
+    return sarif.batch_unit(result)
+
+
+def _sarif_writer(entries, summary):
+    from . import sarif
+
+    return sarif.batch_write(entries, summary)
+
+
+def _junit_unit(result) -> str:
+    from . import junit
+
+    return junit.batch_unit(result)
+
+
+def _junit_writer(entries, summary):
+    from . import junit
+
+    return junit.batch_write(entries, summary)
+
+
+BATCH: dict[str, BatchFormat] = {
+    "json": BatchFormat(json_unit, write_json),
+    "html": BatchFormat(_html_unit, _html_writer),
+    "csv": BatchFormat(None, _csv_writer),
+    "xlsx": BatchFormat(None, _xlsx_writer),
+    "junit": BatchFormat(_junit_unit, _junit_writer),
+    "sarif": BatchFormat(_sarif_unit, _sarif_writer),
+}

@@ -1,0 +1,426 @@
+"""Check many årsbokslut in one run: a folder of a county's units, or several files.
+
+Every file gives one entry, in the order of its path: the unit's compact row (outcome per rule,
+the numbers the indicators need, the krav that fall short), optionally a rendered piece of the
+report (the unit's JSON or HTML section, made where the check ran), or the Swedish message of why
+the file could not be read. A file that cannot be read or validated never stops the batch.
+
+Large batches run in a pool of worker processes (2 by default: the machines have 2 cores). Each
+worker evaluates with its own durable_rules engine (evaluation.engine_for compiles one per
+process; nothing of durable_rules crosses a process boundary) and sends back plain data. Results
+are taken in input order (`imap`), so the output is the same bytes whatever the scheduling and
+whatever the number of workers.
+
+Exit code of a batch (documented in `kravkoll check --help`):
+0 every krav in scope is met in every unit; 1 at least one unit has a krav that is not met,
+partly met or lacks data; 2 at least one file could not be read or validated (the others are
+still reported); 3 an internal error in kravkoll for at least one file. The highest applies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing as mp
+import os
+import statistics
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
+from .errors import InputError
+from .findings import OUTCOMES, SHORTFALLS
+from .library import LoadedRulebook
+from .rulebook import Rule, Rulebook
+
+SUBMISSION_SUFFIXES = (".yaml", ".yml")
+# Below this many files a pool costs more than it saves (a worker start is ~10 ms with fork,
+# ~300 ms with spawn; a file takes ~5–10 ms).
+POOL_THRESHOLD = 64
+DEFAULT_WORKERS = 2
+
+
+# --- what a batch produces ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A krav the unit does not meet (fail, partial or missing): a handlingsplan is asked for."""
+
+    rule_id: str
+    outcome: str
+    observed_text: str
+    expected: str
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One checked submission, compact: enough for the länsöversikt, the matrix and the plots."""
+
+    path: str
+    sha256: str
+    unit: str
+    hsa_id: str
+    regi: str
+    period: int
+    inlamnad: str | None
+    as_of: str
+    rulebook: str  # sha256 of the rulebook the unit was checked against
+    verdict: str
+    outcomes: tuple[str, ...]  # one per rule, in rulebook order
+    values: tuple[float | None, ...]  # the observed number of each rule, None if not a number
+    shortfalls: tuple[Shortfall, ...]
+    observations: int  # riktlinjer, målnivåer and lagkrav not met: points for the dialogue
+
+
+@dataclass(frozen=True)
+class FileError:
+    path: str
+    kind: str  # "input": the file cannot be read or validated; "internal": a defect in kravkoll
+    message: str  # Swedish, with file, line and field
+    problems: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str
+    row: UnitRow | None = None
+    error: FileError | None = None
+    rendered: str | None = None  # the format's piece for this unit, if the format asked for one
+
+
+def row_of(result) -> UnitRow:
+    """The compact row of a CheckResult."""
+    sub, model = result.submission, result.submission.model
+    values = []
+    for f in result.findings:
+        v = f.observed
+        values.append(float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None)
+    return UnitRow(
+        path=sub.path, sha256=sub.sha256, unit=model.enhet.namn, hsa_id=model.enhet.hsa_id,
+        regi=model.enhet.regi, period=model.period,
+        inlamnad=model.inlamnad.isoformat() if model.inlamnad else None,
+        as_of=result.as_of.isoformat(), rulebook=result.rulebook.sha256, verdict=result.verdict,
+        outcomes=tuple(f.outcome for f in result.findings), values=tuple(values),
+        shortfalls=tuple(Shortfall(f.rule_id, f.outcome, f.observed_text, f.expected)
+                         for f in result.findings if f.is_shortfall),
+        observations=sum(1 for f in result.findings
+                         if f.kind != "krav" and f.outcome in SHORTFALLS),
+    )
+
+
+def error_of(path: str, exc: BaseException) -> FileError:
+    if isinstance(exc, InputError):
+        problems = tuple({"message": p.message, "path": p.path, "line": p.line, "column": p.column}
+                         for p in exc.problems)
+        return FileError(path, "input", str(exc), problems)
+    from .rete import EngineError
+
+    kind = "regelmotorn" if isinstance(exc, EngineError) else type(exc).__name__
+    return FileError(path, "internal", f"{path}: internt fel ({kind}): {exc}. Detta är ett fel i "
+                     "kravkoll, inte i indata.")
+
+
+# --- which files ------------------------------------------------------------------------------
+
+def is_batch(paths: list[str]) -> bool:
+    """A folder, or more than one path: checked as a batch (a single file keeps its own report)."""
+    return len(paths) != 1 or Path(paths[0]).is_dir()
+
+
+def collect(paths: Iterable[str]) -> list[str]:
+    """The submission files named by paths (folders are searched recursively for *.yaml and
+    *.yml), each once, ordered by path. A path that does not exist is kept: it becomes an error
+    entry of its own, so the rest of the batch is still checked."""
+    found: set[str] = set()
+    for arg in paths:
+        p = Path(arg)
+        if p.is_dir():
+            files = [f for f in p.rglob("*") if f.suffix.lower() in SUBMISSION_SUFFIXES
+                     and f.is_file() and not any(part.startswith(".") for part in
+                                                 f.relative_to(p).parts)]
+            if not files:
+                raise InputError.single(str(arg), "mappen innehåller inga årsbokslut (*.yaml)")
+            found.update(f.as_posix() for f in files)
+        else:
+            found.add(p.as_posix())
+    return sorted(found)
+
+
+# --- running ----------------------------------------------------------------------------------
+
+@dataclass
+class _Config:
+    rulebooks: str  # the folder, for a worker that has to load them itself (spawn)
+    as_of: dt.date | None
+    render: Callable | None
+
+
+_books: list[LoadedRulebook] | None = None  # this process's rulebooks (inherited on fork)
+_config: _Config | None = None
+_init_error: BaseException | None = None  # why this worker could not start, if it could not
+
+
+def _init_worker(config: _Config) -> None:
+    """In a fresh worker: use only engines compiled in this process. An error here becomes an
+    error entry per file (a Pool whose initializer raises restarts workers for ever)."""
+    global _books, _config, _init_error
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends the pool
+    _config = config
+    try:
+        from . import evaluation
+
+        evaluation._engines.clear()  # never a ruleset made in the parent before the fork
+        if _books is None:  # spawn: nothing was inherited
+            from .library import load_library
+
+            _books = load_library(config.rulebooks)
+    except Exception as exc:
+        _init_error = exc
+
+
+def _check_one(path: str) -> Entry:
+    from .evaluation import check, load_submission
+
+    try:
+        if _init_error is not None:
+            raise _init_error
+        result = check(load_submission(path), _books, _config.as_of)
+        rendered = _config.render(result) if _config.render else None
+        return Entry(path, row_of(result), None, rendered)
+    except Exception as exc:  # one file never stops the batch
+        return Entry(path, None, error_of(path, exc))
+
+
+def _check_many(paths: list[str]) -> list[Entry]:
+    return [_check_one(p) for p in paths]
+
+
+def default_workers(n_files: int) -> int:
+    if n_files < POOL_THRESHOLD:
+        return 1
+    return max(1, min(DEFAULT_WORKERS, os.cpu_count() or 1))
+
+
+def run(paths: list[str], books: list[LoadedRulebook], rulebooks: str, as_of: dt.date | None = None,
+        workers: int | None = None, render: Callable | None = None) -> Iterator[Entry]:
+    """Check every path; yields one Entry per path, in the order of `paths`.
+
+    `render(result) -> str` is called where the check ran (a worker process for large batches),
+    so it must be a module-level function (or a functools.partial of one).
+    """
+    global _books, _config
+    n = workers or default_workers(len(paths))
+    config = _Config(rulebooks, as_of, render)
+    if n <= 1 or len(paths) < 2:
+        _books, _config = books, config
+        for path in paths:
+            yield _check_one(path)
+        return
+    # fork shares the loaded rulebooks with the workers; elsewhere each worker loads them.
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+    _books = books if ctx.get_start_method() == "fork" else None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Chunks of files keep the pipes busy without holding much in memory; results come back in
+    # input order whatever the scheduling.
+    size = max(1, min(16, len(paths) // (n * 8) or 1))
+    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    with ctx.Pool(n, initializer=_init_worker, initargs=(config,)) as pool:
+        for entries in pool.imap(_check_many, chunks):
+            yield from entries
+
+
+# --- the county at a glance -------------------------------------------------------------------
+
+KIND_VERBS = {"krav": "uppfyller kravet", "riktlinje": "följer riktlinjen",
+              "malniva": "når målnivån", "lag": "uppfyller lagkravet"}
+LEVEL_LABELS = {"krav": "kravgräns", "riktlinje": "riktlinje", "malniva": "målnivå",
+                "lag": "lagkrav"}
+
+
+@dataclass
+class RuleStat:
+    index: int  # 1-based position in the rulebook, the column number of the matrix
+    rule: Rule
+    counts: dict[str, int]
+
+    @property
+    def in_scope(self) -> int:
+        return sum(self.counts.values()) - self.counts["not_applicable"]
+
+    @property
+    def met(self) -> int:
+        return self.counts["pass"] + self.counts["waived"]
+
+    def sentence(self) -> str:
+        """'26 av 28 uppfyller kravet', or why no unit is counted."""
+        if self.in_scope == 0:
+            return "gäller ingen enhet"
+        return f"{self.met} av {self.in_scope} {KIND_VERBS[self.rule.kind]}"
+
+    def details(self) -> str:
+        parts = [f"{self.counts[o]} {label}" for o, label in (
+            ("fail", "ej uppfyllt"), ("partial", "delvis"), ("missing", "uppgift saknas"),
+            ("not_applicable", "ej tillämplig")) if self.counts[o]]
+        return ", ".join(parts)
+
+
+@dataclass
+class Indicator:
+    """A rule that compares a number with a fixed level: its spread over the units."""
+
+    index: int
+    rule: Rule
+    op: str
+    level: float
+    unit: str
+    values: list[tuple[str, str, float, str]]  # (path, unit name, value, outcome), path order
+
+    @property
+    def label(self) -> str:
+        return LEVEL_LABELS[self.rule.kind]
+
+    @property
+    def numbers(self) -> list[float]:
+        return [v for _, _, v, _ in self.values]
+
+    def stats(self) -> dict:
+        xs = self.numbers
+        if not xs:
+            return {"n": 0, "min": None, "median": None, "mean": None, "max": None, "meeting": 0}
+        return {"n": len(xs), "min": min(xs), "median": statistics.median(xs),
+                "mean": round(statistics.fmean(xs), 6), "max": max(xs),
+                "meeting": sum(1 for *_, o in self.values if o == "pass")}
+
+
+@dataclass
+class RulebookOverview:
+    """The länsöversikt for the units checked against one rulebook."""
+
+    book: LoadedRulebook
+    rows: list[UnitRow]
+    rules: list[RuleStat]
+    indicators: list[Indicator]
+
+    @property
+    def shortfall_rows(self) -> list[UnitRow]:
+        return [r for r in self.rows if r.shortfalls]
+
+
+@dataclass
+class Summary:
+    """Everything a batch report shows besides the units' own pieces; built while entries stream."""
+
+    books: dict[str, LoadedRulebook]
+    rows: list[UnitRow] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    files: int = 0
+
+    def add(self, entry: Entry) -> None:
+        self.files += 1
+        if entry.row is not None:
+            self.rows.append(entry.row)
+        if entry.error is not None:
+            self.errors.append(entry.error)
+
+    @property
+    def failing(self) -> list[UnitRow]:
+        return [r for r in self.rows if r.verdict == "fail"]
+
+    @property
+    def exit_code(self) -> int:
+        if any(e.kind == "internal" for e in self.errors):
+            return EXIT_INTERNAL
+        if self.errors:
+            return EXIT_INPUT
+        if self.failing:
+            return EXIT_SHORTFALL
+        return EXIT_OK
+
+    def overviews(self) -> list[RulebookOverview]:
+        """One länsöversikt per rulebook used, ordered by rulebook id."""
+        by_book: dict[str, list[UnitRow]] = {}
+        for row in self.rows:
+            by_book.setdefault(row.rulebook, []).append(row)
+        out = [overview(self.books[sha], rows) for sha, rows in by_book.items()]
+        return sorted(out, key=lambda o: (o.book.model.id, o.book.sha256))
+
+
+def overview(book: LoadedRulebook, rows: list[UnitRow]) -> RulebookOverview:
+    model: Rulebook = book.model
+    stats = []
+    for i, rule in enumerate(model.rules):
+        counts = {o: 0 for o in OUTCOMES}
+        for row in rows:
+            counts[row.outcomes[i]] += 1
+        stats.append(RuleStat(i + 1, rule, counts))
+    indicators = []
+    for i, rule in enumerate(model.rules):
+        level = _fixed_level(rule, model)
+        if level is None:
+            continue
+        value, unit = level
+        values = [(row.path, row.unit, row.values[i], row.outcomes[i]) for row in rows
+                  if row.values[i] is not None and row.outcomes[i] != "not_applicable"]
+        indicators.append(Indicator(i + 1, rule, rule.check.compare.op, value, unit, values))
+    return RulebookOverview(book, rows, stats, indicators)
+
+
+def _fixed_level(rule: Rule, model: Rulebook) -> tuple[float, str] | None:
+    """(level, unit) when the rule compares a number with a fixed percentage parameter."""
+    cmp = rule.check.compare
+    if cmp is None or cmp.right.param is None:
+        return None
+    p = model.parameters[cmp.right.param]
+    if p.unit != "procent" or isinstance(p.value, dt.date):
+        return None
+    return float(p.value), p.unit
+
+
+# --- as plain data (the batch JSON's "summary") -------------------------------------------------
+
+def summary_dict(summary: Summary) -> dict:
+    """The länsöversikt as plain data: sorted, no timestamps."""
+    return {
+        "files": summary.files,
+        "checked": len(summary.rows),
+        "unreadable": len(summary.errors),
+        "exit_code": summary.exit_code,
+        "units_meeting_all_krav": len(summary.rows) - len(summary.failing),
+        "units_with_shortfalls": len(summary.failing),
+        "rulebooks": [_overview_dict(o) for o in summary.overviews()],
+        "errors": [{"path": e.path, "kind": e.kind, "message": e.message,
+                    "problems": list(e.problems)} for e in summary.errors],
+    }
+
+
+def _overview_dict(ov: RulebookOverview) -> dict:
+    m = ov.book.model
+    return {
+        "rulebook": {"id": m.id, "title": m.title, "version": m.version, "path": ov.book.path,
+                     "sha256": ov.book.sha256},
+        "units": len(ov.rows),
+        "rules": [{"index": s.index, "rule_id": s.rule.id, "kind": s.rule.kind,
+                   "title": s.rule.title, "area": s.rule.area, "question": s.rule.question,
+                   "counts": s.counts, "in_scope": s.in_scope, "met": s.met,
+                   "text": s.sentence()} for s in ov.rules],
+        "indicators": [dict(ind.stats(), rule_id=ind.rule.id, kind=ind.rule.kind, op=ind.op,
+                            level=ind.level, unit=ind.unit, label=ind.label)
+                       for ind in ov.indicators],
+        "matrix": {"rules": [s.rule.id for s in ov.rules],
+                   "units": [{"path": r.path, "unit": r.unit, "hsa_id": r.hsa_id,
+                              "verdict": r.verdict, "outcomes": list(r.outcomes)}
+                             for r in ov.rows]},
+        # There is no ledger of demands yet: these are the units whose krav fall short in this
+        # check, i.e. the ones a handlingsplan will be asked from.
+        "handlingsplan_requested": [
+            {"path": r.path, "unit": r.unit, "hsa_id": r.hsa_id,
+             "shortfalls": [{"rule_id": s.rule_id, "outcome": s.outcome,
+                             "observed_text": s.observed_text, "expected": s.expected}
+                            for s in r.shortfalls]}
+            for r in ov.shortfall_rows],
+    }

@@ -1,0 +1,427 @@
+"""From findings to demands, and every later event on a demand, recorded in the kravliggare.
+
+- A krav that is `fail`, `partial` or `missing` gives a demand: a handlingsplan by a due date
+  (decision date + the rule's handlingsplan_days) — or, when the submission already states a
+  handlingsplan for the krav (the form's follow-up question has an answer), a demand to follow
+  that plan up at the next dialogue (kind `uppfoljning`, status inkommen from the start); a krav
+  whose consequence has no handlingsplan (e.g. a late årsbokslut: förseningsvite) gives kind
+  `brist`. Riktlinjer, målnivåer and lag give dialogue points, stored with the check, not demands.
+- A shortfall under a dispens valid on the decision date is `waived`: shown, not demanded.
+- A demand already open for the unit and rule is moved by the lifecycle (lifecycle.py) instead
+  of a second demand being made: that is how a demand is followed across years.
+
+Every change is written in one ledger transaction per command, so a run either records all of
+its changes or none; registering the same submission (same content hash) again changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import lifecycle
+from .errors import InputError
+from .evaluation import CheckResult
+from .findings import SHORTFALLS, Finding, verdict
+from .ledger import DemandRow, DispensRow, Ledger
+from .lifecycle import Event, Standing
+from .rulebook import Rulebook, Sanction
+
+# Names the ledger looks up in a rulebook (conventions of the rulebook format, not amounts).
+LATE_SANCTION = "forseningsvite"  # for a handlingsplan that comes in late
+RATTELSE_SANCTION = "vite_brist"  # vite after föreläggande, when the rule names none of its own
+RATTELSE_DAYS = "rattelse_dagar"  # the frist of a föreläggande om rättelse
+PLAN_FIELD_MARK = "handlingsplan"  # a required_when field naming the unit's own handlingsplan
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing a command did to the ledger (or found already done)."""
+
+    hsa_id: str
+    rule_id: str
+    period: int  # the demand's period
+    kind: str
+    before: str | None  # None: a new demand
+    after: str
+    date: dt.date
+    reason: str
+    due: dt.date | None = None
+    frist: dt.date | None = None
+    outcome: str | None = None  # the finding behind the change, if any
+    noop: bool = False  # nothing written: the same thing was recorded before
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        for k in ("date", "due", "frist"):
+            d[k] = d[k].isoformat() if d[k] else None
+        return d
+
+
+@dataclass
+class Registration:
+    result: CheckResult
+    decided: dt.date
+    findings: list[Finding]  # after dispenser (waived)
+    changes: list[Change]
+    already: bool  # the submission was registered before: nothing changed
+    check_id: int
+
+
+# --- findings → demands ------------------------------------------------------------------------
+
+def waive(findings: list[Finding], dispenser: list[DispensRow], on: dt.date) -> list[Finding]:
+    """Shortfalls of rules under a dispens valid on `on` become `waived`."""
+    valid = {d.rule_id: d for d in dispenser if d.valid_on(on)}
+    out = []
+    for f in findings:
+        d = valid.get(f.rule_id)
+        if d is None or f.outcome not in SHORTFALLS:
+            out.append(f)
+            continue
+        consequence = dict(f.consequence, applies=False) if f.consequence else None
+        out.append(dataclasses.replace(
+            f, outcome="waived", consequence=consequence,
+            explanation=(f"Dispens {d.diarienummer} till och med {d.last_day}: {d.justification} "
+                         f"(utan dispens: {f.explanation})")))
+    return out
+
+
+def stated_plan(rulebook: Rulebook, finding: Finding, findings: dict[str, Finding]) -> str | None:
+    """The handlingsplan the submission states for a krav, if the form asks for one.
+
+    The form's question ("om enheten inte lever upp till kravet, ange … handlingsplan") is a
+    `required_when` rule with the same question number whose field names a handlingsplan; when
+    that rule passes, its observed value is the plan's text.
+    """
+    rule = rulebook.rule(finding.rule_id)
+    if rule is None or rule.question is None:
+        return None
+    for other in rulebook.rules:
+        rw = other.check.required_when
+        if (other.id != rule.id and other.question == rule.question and rw is not None
+                and PLAN_FIELD_MARK in rw.field):
+            f = findings.get(other.id)
+            if f is not None and f.outcome == "pass" and isinstance(f.observed, str) and f.observed.strip():
+                return f.observed.strip()
+    return None
+
+
+def _sanction(name: str, s: Sanction) -> dict:
+    return {"id": name, "sanction": s.model_dump(mode="json", by_alias=True)}
+
+
+def _param_days(rulebook: Rulebook, name: str) -> int | None:
+    p = rulebook.parameters.get(name)
+    return int(p.value) if p is not None and isinstance(p.value, (int, float)) else None
+
+
+def demand_kind(finding: Finding, plan_text: str | None) -> str:
+    has_plan = bool(finding.consequence and finding.consequence.get("handlingsplan"))
+    if not has_plan:
+        return "brist"
+    return "uppfoljning" if plan_text else "handlingsplan"
+
+
+def terms(rulebook: Rulebook, finding: Finding, kind: str, rulebook_sha256: str) -> dict:
+    """What the rulebook says follows from the shortfall, kept with the demand so that the ledger
+    reads the same years later whatever happens to the rulebook files."""
+    rule = rulebook.rule(finding.rule_id)
+    c = finding.consequence or {}
+    named = [(n, rulebook.sanctions[n]) for n in (rule.consequence.sanctions if rule.consequence else [])]
+    rattelse = next(((n, s) for n, s in named if s.interval is None), None)
+    if rattelse is None and RATTELSE_SANCTION in rulebook.sanctions:
+        rattelse = (RATTELSE_SANCTION, rulebook.sanctions[RATTELSE_SANCTION])
+    late = rulebook.sanctions.get(LATE_SANCTION) if kind == "handlingsplan" else None
+    persons = finding.observed if isinstance(finding.observed, int) and not isinstance(finding.observed, bool) else None
+    hp = c.get("handlingsplan") or {}
+    return {
+        "rulebook": {"id": rulebook.id, "version": rulebook.version, "title": rulebook.title,
+                     "region": rulebook.region, "sha256": rulebook_sha256},
+        "handlingsplan_days": hp.get("days"),
+        "asks": hp.get("asks"),
+        "sanctions": [_sanction(n, s) for n, s in named],
+        "late": _sanction(LATE_SANCTION, late) if late else None,
+        "rattelse": _sanction(*rattelse) if rattelse else None,
+        "rattelse_days": _param_days(rulebook, RATTELSE_DAYS),
+        "fixed": list(c.get("accrued") or []),  # amounts the check computed itself (late årsbokslut)
+        "persons": persons,
+        "note": (rule.consequence.note if rule.consequence else None),
+    }
+
+
+def snapshot(finding: Finding, submission_path: str, plan_text: str | None) -> dict:
+    return {
+        "rule_id": finding.rule_id, "kind": finding.kind, "title": finding.title,
+        "area": finding.area, "question": finding.question, "outcome": finding.outcome,
+        "observed_text": finding.observed_text, "expected": finding.expected,
+        "explanation": finding.explanation, "derivation": finding.derivation,
+        "source": finding.source,
+        "location": {"path": finding.location.path, "line": finding.location.line},
+        "submission": submission_path, "plan_text": plan_text,
+    }
+
+
+def dialogue_points(findings: list[Finding]) -> list[dict]:
+    """Riktlinjer, målnivåer and lag not met: for the dialogue, never a demand."""
+    return [{"rule_id": f.rule_id, "kind": f.kind, "title": f.title, "outcome": f.outcome,
+             "explanation": f.explanation, "source": f.source}
+            for f in findings if f.kind != "krav" and f.outcome in SHORTFALLS]
+
+
+# --- registering a check -----------------------------------------------------------------------
+
+def standing(d: DemandRow) -> Standing:
+    return Standing(str(d.id), d.status, d.period, d.due, d.frist)
+
+
+def _guard_order(ledger: Ledger, d: DemandRow, day: dt.date, what: str) -> None:
+    last = ledger.last_event(d.id)
+    if last is not None and day < last.date:
+        raise InputError.single(None, f"{what} {day} ligger före den senaste händelsen för "
+                                f"{d.rule_id} ({d.hsa_id}, {last.date}); händelser registreras i "
+                                "datumordning")
+
+
+def _apply(ledger: Ledger, d: DemandRow, s: lifecycle.Step, event: str, changes: list[Change],
+           check_id: int | None = None, plan_id: int | None = None,
+           outcome: str | None = None, detail: dict | None = None) -> DemandRow:
+    if not s.changed:
+        return d
+    new = ledger.move(d, s.after, s.date, event, s.transition, s.reason, check_id=check_id,
+                      plan_id=plan_id, frist=s.frist if s.after == "forelaggande" else None,
+                      detail=detail)
+    changes.append(Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, new.status, s.date,
+                          s.reason, new.due, new.frist, outcome))
+    return new
+
+
+def register(ledger: Ledger, result: CheckResult, decided: dt.date) -> Registration:
+    """Record one checked submission: new demands, and moves of the unit's open demands."""
+    sub, book = result.submission, result.rulebook
+    unit = sub.model.enhet
+    if sub.model.inlamnad and decided < sub.model.inlamnad:
+        raise InputError.single(sub.path, f"beslutsdagen {decided} ligger före årsbokslutets "
+                                f"inlämningsdag {sub.model.inlamnad}", "inlamnad")
+    with ledger.write():
+        known = ledger.check_by_sha(sub.sha256)
+        if known is not None:
+            findings = waive(result.findings, ledger.dispenser(unit.hsa_id), known.decided)
+            return Registration(result, known.decided, findings, [], True, known.id)
+        findings = waive(result.findings, ledger.dispenser(unit.hsa_id), decided)
+        check_id = ledger.add_check(
+            submission_sha256=sub.sha256, submission_path=sub.path, hsa_id=unit.hsa_id,
+            unit_name=unit.namn, region=unit.region, period=sub.model.period,
+            inlamnad=sub.model.inlamnad, rulebook_id=book.model.id, rulebook_sha256=book.sha256,
+            rulebook={"title": book.model.title, "version": book.model.version,
+                      "region": book.model.region},
+            decided=decided, verdict=verdict(findings),
+            outcomes={f.rule_id: f.outcome for f in findings}, dialogue=dialogue_points(findings))
+        changes: list[Change] = []
+        open_demands = [d for d in ledger.demands(unit.hsa_id) if not d.closed]
+        for d in open_demands:
+            _guard_order(ledger, d, decided, "beslutsdagen")
+        # 1. what the dates alone have done (a due date or a frist passed)
+        current = _tick_all(ledger, open_demands, decided, changes, check_id)
+        # 2. the findings on the unit's open demands
+        by_rule = {d.rule_id: d for d in current.values() if not d.closed}
+        rattelse_days = _param_days(book.model, RATTELSE_DAYS)
+        moved = [(by_rule[f.rule_id], f) for f in findings if f.rule_id in by_rule]
+        steps = lifecycle.step([(standing(d), Event("finding", decided, period=sub.model.period,
+                                                    outcome=f.outcome, rattelse_days=rattelse_days))
+                                for d, f in moved])
+        for (d, f), s in zip(moved, steps):
+            _apply(ledger, d, s, "finding", changes, check_id=check_id, outcome=f.outcome,
+                   detail=dict(snapshot(f, sub.path, None), period=sub.model.period))
+        # 3. new demands for shortfalls with no open demand
+        by_id = {f.rule_id: f for f in findings}
+        for f in findings:
+            if not f.is_shortfall or f.rule_id in by_rule:
+                continue
+            if ledger.demand_for_period(unit.hsa_id, f.rule_id, sub.model.period) is not None:
+                continue  # this period's brist was already followed up and closed
+            plan_text = stated_plan(book.model, f, by_id)
+            kind = demand_kind(f, plan_text)
+            t = terms(book.model, f, kind, book.sha256)
+            due = decided + dt.timedelta(days=t["handlingsplan_days"]) if kind == "handlingsplan" else None
+            status = "inkommen" if kind == "uppfoljning" else "kravd"
+            reason = _created_reason(kind, sub.model.period, due)
+            demand_id = ledger.add_demand(
+                hsa_id=unit.hsa_id, unit_name=unit.namn, region=unit.region, rule_id=f.rule_id,
+                period=sub.model.period, kind=kind, status=status, decided=decided, due=due,
+                check_id=check_id, finding=snapshot(f, sub.path, plan_text), terms=t, reason=reason)
+            if kind == "uppfoljning":  # the plan came in with the årsbokslut
+                ledger.add_plan(demand_id, sub.model.inlamnad or decided, sub.path, sub.sha256)
+            changes.append(Change(unit.hsa_id, f.rule_id, sub.model.period, kind, None, status,
+                                  decided, reason, due, None, f.outcome))
+    changes.sort(key=lambda c: (c.hsa_id, c.rule_id, c.period, c.date))
+    return Registration(result, decided, findings, changes, False, check_id)
+
+
+def _created_reason(kind: str, period: int, due: dt.date | None) -> str:
+    if kind == "handlingsplan":
+        return f"Kravet uppfylls inte i årsbokslutet för {period}: handlingsplan senast {due}."
+    if kind == "uppfoljning":
+        return (f"Kravet uppfylls inte i årsbokslutet för {period}; årsbokslutet anger en "
+                "handlingsplan, som följs upp vid nästa dialog.")
+    return f"Kravet uppfylls inte i årsbokslutet för {period}."
+
+
+def _tick_all(ledger: Ledger, demands: list[DemandRow], day: dt.date, changes: list[Change],
+              check_id: int | None = None) -> dict[int, DemandRow]:
+    live = [d for d in demands if not d.closed]
+    steps = lifecycle.step([(standing(d), Event("tick", day)) for d in live])
+    out = {d.id: d for d in demands}
+    for d, s in zip(live, steps):
+        out[d.id] = _apply(ledger, d, s, "tick", changes, check_id=check_id)
+    return out
+
+
+# --- events recorded by the beställarenhet -----------------------------------------------------
+
+def _open(ledger: Ledger, hsa_id: str, rule_id: str) -> DemandRow:
+    d = ledger.open_demand(hsa_id, rule_id)
+    if d is None:
+        latest = ledger.latest_demand(hsa_id, rule_id)
+        if latest is not None:
+            raise InputError.single(None, f"kravet {rule_id} för {hsa_id} är redan åtgärdat "
+                                    f"(period {latest.period})")
+        raise InputError.single(None, f"ingen kravpost för {rule_id} och {hsa_id} i kravliggaren")
+    return d
+
+
+def _event_on(ledger: Ledger, d: DemandRow, event: Event, changes: list[Change],
+              plan_id_for=None) -> DemandRow:
+    """Ticks up to the event's date, then the event; an event that makes no sense is an error."""
+    _guard_order(ledger, d, event.date, "datumet")
+    d = _tick_all(ledger, [d], event.date, changes)[d.id]
+    (s,) = lifecycle.step([(standing(d), event)])
+    if s.invalid:
+        raise InputError.single(None, f"{d.rule_id} ({d.hsa_id}): {s.reason}")
+    plan_id = plan_id_for(d) if plan_id_for else None
+    return _apply(ledger, d, s, event.kind, changes, plan_id=plan_id)
+
+
+def file_sha256(path: str) -> str:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError.single(path, "filen finns inte")
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def record_plan(ledger: Ledger, hsa_id: str, rule_ids: list[str], received: dt.date,
+                file: str) -> list[Change]:
+    """A handlingsplan arrived (one file may answer several demands)."""
+    sha = file_sha256(file)
+    changes: list[Change] = []
+    with ledger.write():
+        for rule_id in rule_ids:
+            latest = ledger.latest_demand(hsa_id, rule_id)
+            plan = ledger.plan(latest.id) if latest else None
+            if plan and plan.file_sha256 == sha and plan.received == received:
+                changes.append(_noop(latest, received, f"Handlingsplanen ({plan.file}) är redan "
+                                     f"registrerad som inkommen {received}."))
+                continue
+            d = _open(ledger, hsa_id, rule_id)
+            event = Event("plan", received, context={"file": Path(file).name})
+            _event_on(ledger, d, event, changes,
+                      plan_id_for=lambda x: ledger.add_plan(x.id, received, file, sha))
+    return changes
+
+
+def record_decision(ledger: Ledger, hsa_id: str, rule_ids: list[str], decision: str,
+                    day: dt.date, reference: str | None = None,
+                    note: str | None = None) -> list[Change]:
+    """The beställarenhet approved (godkand) or rejected (underkand) a received handlingsplan."""
+    if decision not in lifecycle.DECISIONS:
+        raise ValueError(decision)
+    changes: list[Change] = []
+    ref = f" (diarienummer {reference})" if reference else ""
+    with ledger.write():
+        for rule_id in rule_ids:
+            latest = ledger.latest_demand(hsa_id, rule_id)
+            plan = ledger.plan(latest.id) if latest else None
+            if plan and plan.decision == decision and plan.decided == day:
+                changes.append(_noop(latest, day, "Beslutet om handlingsplanen är redan registrerat."))
+                continue
+            d = _open(ledger, hsa_id, rule_id)
+            plan = ledger.plan(d.id)
+            event = Event("beslut", day, decision=decision,
+                          rattelse_days=d.terms.get("rattelse_days"), context={"reference": ref})
+            if plan is not None and plan.decision is not None:
+                raise InputError.single(None, f"{rule_id} ({hsa_id}): handlingsplanen har redan "
+                                        f"beslutats ({plan.decision}, {plan.decided})")
+            new = _event_on(ledger, d, event, changes)
+            if plan is not None and new.status != d.status:
+                ledger.decide_plan(plan.id, decision, day, reference, note)
+    return changes
+
+
+def record_rattelse(ledger: Ledger, hsa_id: str, rule_ids: list[str], day: dt.date,
+                    reference: str | None = None) -> list[Change]:
+    """The beställarenhet found the brist corrected: the demand closes as åtgärdad."""
+    changes: list[Change] = []
+    ref = f" (diarienummer {reference})" if reference else ""
+    with ledger.write():
+        for rule_id in rule_ids:
+            latest = ledger.latest_demand(hsa_id, rule_id)
+            if latest is not None and latest.closed:
+                last = ledger.last_event(latest.id)
+                if last and last.event == "rattelse" and last.date == day:
+                    changes.append(_noop(latest, day, "Rättelsen är redan registrerad."))
+                    continue
+            d = _open(ledger, hsa_id, rule_id)
+            _event_on(ledger, d, Event("rattelse", day, context={"reference": ref}), changes)
+    return changes
+
+
+def _noop(d: DemandRow, day: dt.date, reason: str) -> Change:
+    return Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
+                  d.due, d.frist, None, noop=True)
+
+
+# --- dispenser ---------------------------------------------------------------------------------
+
+def grant_dispens(ledger: Ledger, hsa_id: str, rule_id: str, diarienummer: str,
+                  justification: str, valid_from: dt.date, valid_to: dt.date) -> tuple[DispensRow, bool]:
+    """Returns the dispens and whether it was new (False: the same dispens was granted before)."""
+    if not justification.strip():
+        raise InputError.single(None, "en dispens behöver en motivering")
+    if not diarienummer.strip():
+        raise InputError.single(None, "en dispens behöver ett diarienummer")
+    if valid_to < valid_from:
+        raise InputError.single(None, f"dispensens slutdatum {valid_to} ligger före startdatum {valid_from}")
+    with ledger.write():
+        same = ledger.dispens(diarienummer, hsa_id, rule_id)
+        if same is not None:
+            if (same.justification, same.valid_from, same.valid_to) == (justification.strip(), valid_from, valid_to):
+                return same, False
+            raise InputError.single(None, f"dispensen {diarienummer} för {rule_id} och {hsa_id} "
+                                    "finns redan med andra uppgifter")
+        ledger.add_dispens(hsa_id=hsa_id, rule_id=rule_id, diarienummer=diarienummer,
+                           justification=justification.strip(), valid_from=valid_from,
+                           valid_to=valid_to)
+        return ledger.dispens(diarienummer, hsa_id, rule_id), True
+
+
+def end_dispens(ledger: Ledger, hsa_id: str, rule_id: str, diarienummer: str,
+                ended: dt.date) -> tuple[DispensRow, bool]:
+    """The dispens is not in force from `ended` on."""
+    with ledger.write():
+        d = ledger.dispens(diarienummer, hsa_id, rule_id)
+        if d is None:
+            raise InputError.single(None, f"ingen dispens {diarienummer} för {rule_id} och {hsa_id}")
+        if d.ended == ended:
+            return d, False
+        if d.ended is not None:
+            raise InputError.single(None, f"dispensen {diarienummer} avslutades redan {d.ended}")
+        if ended < d.valid_from:
+            raise InputError.single(None, f"slutdatumet {ended} ligger före dispensens startdatum {d.valid_from}")
+        if ended > d.valid_to:
+            raise InputError.single(None, f"dispensen {diarienummer} gäller bara till och med "
+                                    f"{d.valid_to}; den behöver inte avslutas {ended}")
+        ledger.end_dispens(d.id, ended)
+        return ledger.dispens(diarienummer, hsa_id, rule_id), True

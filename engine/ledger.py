@@ -1,0 +1,524 @@
+"""The kravliggare: demands, received handlingsplaner, decisions and dispenser in SQLite.
+
+Storage only; what the rows mean is decided in demands.py and lifecycle.py.
+
+- WAL mode and `BEGIN IMMEDIATE` for every write: two runs at once queue up (busy timeout)
+  instead of interleaving, and a run that crashes leaves nothing half written.
+- UNIQUE constraints say what may not be duplicated: one check per submission (by content
+  hash), one demand per (unit, rule, period), at most one open demand per (unit, rule), one
+  handlingsplan per demand, one dispens per (diarienummer, unit, rule).
+- `events` is append-only (triggers refuse UPDATE and DELETE) and records every status change
+  with its date and reason; a trigger also refuses to move a demand's status backward.
+- Dates are ISO text (YYYY-MM-DD); JSON columns are written with sorted keys. No timestamps:
+  the only dates are the ones given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+
+SCHEMA_VERSION = 1
+DEFAULT_PATH = Path("reports") / "kravliggare.sqlite"
+BUSY_TIMEOUT_S = 60.0
+
+# The lifecycle's statuses in their forward order (lifecycle.STATUSES; repeated here so that the
+# database enforces the order on its own).
+_STATUS_ORDER = ("kravd", "forsenad", "inkommen", "godkand", "forelaggande", "vite",
+                 "uppsagningsrisk", "atgardad")
+_RANK_SQL = "CASE {col} " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(_STATUS_ORDER)) + " END"
+_STATUS_CHECK = "status IN (" + ", ".join(f"'{s}'" for s in _STATUS_ORDER) + ")"
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS checks (
+    id INTEGER PRIMARY KEY,
+    submission_sha256 TEXT NOT NULL UNIQUE,
+    submission_path TEXT NOT NULL,
+    hsa_id TEXT NOT NULL,
+    unit_name TEXT NOT NULL,
+    region TEXT NOT NULL,
+    period INTEGER NOT NULL,
+    inlamnad TEXT,
+    rulebook_id TEXT NOT NULL,
+    rulebook_sha256 TEXT NOT NULL,
+    rulebook JSON NOT NULL,
+    decided TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    outcomes JSON NOT NULL,
+    dialogue JSON NOT NULL
+);
+CREATE TABLE IF NOT EXISTS demands (
+    id INTEGER PRIMARY KEY,
+    hsa_id TEXT NOT NULL,
+    unit_name TEXT NOT NULL,
+    region TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    period INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('handlingsplan', 'uppfoljning', 'brist')),
+    status TEXT NOT NULL CHECK ({_STATUS_CHECK}),
+    closed INTEGER NOT NULL CHECK (closed = (status = 'atgardad')),
+    decided TEXT NOT NULL,
+    due TEXT,
+    frist TEXT,
+    check_id INTEGER NOT NULL REFERENCES checks(id),
+    finding JSON NOT NULL,
+    terms JSON NOT NULL,
+    UNIQUE (hsa_id, rule_id, period)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS demands_one_open ON demands (hsa_id, rule_id) WHERE closed = 0;
+CREATE TABLE IF NOT EXISTS plans (
+    id INTEGER PRIMARY KEY,
+    demand_id INTEGER NOT NULL UNIQUE REFERENCES demands(id),
+    received TEXT NOT NULL,
+    file TEXT NOT NULL,
+    file_sha256 TEXT NOT NULL,
+    decision TEXT CHECK (decision IN ('godkand', 'underkand')),
+    decided TEXT,
+    reference TEXT,
+    note TEXT
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    demand_id INTEGER NOT NULL REFERENCES demands(id),
+    date TEXT NOT NULL,
+    from_status TEXT,
+    to_status TEXT NOT NULL,
+    event TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    check_id INTEGER REFERENCES checks(id),
+    plan_id INTEGER REFERENCES plans(id),
+    detail JSON
+);
+CREATE INDEX IF NOT EXISTS events_demand ON events (demand_id, date, id);
+CREATE TABLE IF NOT EXISTS dispenser (
+    id INTEGER PRIMARY KEY,
+    hsa_id TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    diarienummer TEXT NOT NULL,
+    justification TEXT NOT NULL,
+    valid_from TEXT NOT NULL,
+    valid_to TEXT NOT NULL,
+    ended TEXT,
+    CHECK (valid_to >= valid_from),
+    CHECK (ended IS NULL OR ended >= valid_from),
+    UNIQUE (diarienummer, hsa_id, rule_id)
+);
+CREATE TRIGGER IF NOT EXISTS events_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_append_only_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS demands_no_delete BEFORE DELETE ON demands
+BEGIN SELECT RAISE(ABORT, 'demands are never deleted'); END;
+CREATE TRIGGER IF NOT EXISTS demands_forward_only BEFORE UPDATE OF status ON demands
+WHEN ({_RANK_SQL.format(col="NEW.status")}) <= ({_RANK_SQL.format(col="OLD.status")})
+BEGIN SELECT RAISE(ABORT, 'a demand status only moves forward'); END;
+"""
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    id: int
+    submission_sha256: str
+    submission_path: str
+    hsa_id: str
+    unit_name: str
+    region: str
+    period: int
+    inlamnad: dt.date | None
+    rulebook_id: str
+    rulebook_sha256: str
+    rulebook: dict  # title, version, region of the rulebook used
+    decided: dt.date
+    verdict: str
+    outcomes: dict  # rule id -> outcome (after dispenser)
+    dialogue: list  # riktlinjer and målnivåer to raise in the dialogue
+
+
+@dataclass(frozen=True)
+class DemandRow:
+    id: int
+    hsa_id: str
+    unit_name: str
+    region: str
+    rule_id: str
+    period: int
+    kind: str  # handlingsplan | uppfoljning | brist
+    status: str
+    decided: dt.date
+    due: dt.date | None
+    frist: dt.date | None
+    check_id: int
+    finding: dict
+    terms: dict
+
+    @property
+    def closed(self) -> bool:
+        return self.status == "atgardad"
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    demand_id: int
+    date: dt.date
+    from_status: str | None
+    to_status: str
+    event: str
+    rule: str
+    reason: str
+    check_id: int | None
+    plan_id: int | None
+    detail: dict | None  # for a finding: what the check found (demands.snapshot)
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    id: int
+    demand_id: int
+    received: dt.date
+    file: str
+    file_sha256: str
+    decision: str | None
+    decided: dt.date | None
+    reference: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class DispensRow:
+    id: int
+    hsa_id: str
+    rule_id: str
+    diarienummer: str
+    justification: str
+    valid_from: dt.date
+    valid_to: dt.date
+    ended: dt.date | None
+
+    def valid_on(self, day: dt.date) -> bool:
+        """In force from valid_from through valid_to; an ended dispens is not in force from the
+        day it ended."""
+        if self.ended is not None and day >= self.ended:
+            return False
+        return self.valid_from <= day <= self.valid_to
+
+    @property
+    def last_day(self) -> dt.date:
+        if self.ended is not None:
+            return min(self.valid_to, self.ended - dt.timedelta(days=1))
+        return self.valid_to
+
+
+def _check(r) -> CheckRow:
+    return CheckRow(r["id"], r["submission_sha256"], r["submission_path"], r["hsa_id"],
+                    r["unit_name"], r["region"], r["period"], _date(r["inlamnad"]),
+                    r["rulebook_id"], r["rulebook_sha256"], json.loads(r["rulebook"]),
+                    _date(r["decided"]), r["verdict"], json.loads(r["outcomes"]),
+                    json.loads(r["dialogue"]))
+
+
+def _demand(r) -> DemandRow:
+    return DemandRow(r["id"], r["hsa_id"], r["unit_name"], r["region"], r["rule_id"], r["period"],
+                     r["kind"], r["status"], _date(r["decided"]), _date(r["due"]),
+                     _date(r["frist"]), r["check_id"], json.loads(r["finding"]),
+                     json.loads(r["terms"]))
+
+
+def _event(r) -> EventRow:
+    return EventRow(r["id"], r["demand_id"], _date(r["date"]), r["from_status"], r["to_status"],
+                    r["event"], r["rule"], r["reason"], r["check_id"], r["plan_id"],
+                    json.loads(r["detail"]) if r["detail"] else None)
+
+
+def _plan(r) -> PlanRow:
+    return PlanRow(r["id"], r["demand_id"], _date(r["received"]), r["file"], r["file_sha256"],
+                   r["decision"], _date(r["decided"]), r["reference"], r["note"])
+
+
+def _dispens(r) -> DispensRow:
+    return DispensRow(r["id"], r["hsa_id"], r["rule_id"], r["diarienummer"], r["justification"],
+                      _date(r["valid_from"]), _date(r["valid_to"]), _date(r["ended"]))
+
+
+class Ledger:
+    """One connection to the kravliggare. Reads any time; writes only inside `write()`."""
+
+    def __init__(self, path: str | Path = DEFAULT_PATH, create: bool = True):
+        self.path = Path(path)
+        if not self.path.exists():
+            if not create:
+                raise InputError.single(str(self.path), "kravliggaren finns inte (den skapas av "
+                                        "'kravkoll demands register')")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif self.path.is_dir():
+            raise InputError.single(str(self.path), "är en mapp, inte en kravliggare")
+        self._in_tx = False
+        try:
+            self._db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA foreign_keys = ON")
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise InputError.single(str(self.path), f"kravliggaren kan inte använda WAL ({mode})")
+            self._db.execute("PRAGMA synchronous = FULL")
+            with self.write():
+                for statement in _statements(SCHEMA):
+                    self._db.execute(statement)
+                row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                if row is None:
+                    self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                elif int(row[0]) > SCHEMA_VERSION:
+                    raise InputError.single(str(self.path), f"kravliggaren har schemaversion {row[0]}, "
+                                            f"som är nyare än den här versionen av kravkoll ({SCHEMA_VERSION})")
+        except sqlite3.DatabaseError as exc:
+            raise InputError.single(str(self.path), f"filen är ingen kravliggare (SQLite): {exc}") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextmanager
+    def write(self):
+        """One write transaction: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception."""
+        if self._in_tx:
+            raise RuntimeError("nested ledger transaction")
+        self._db.execute("BEGIN IMMEDIATE")
+        self._in_tx = True
+        try:
+            yield self
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._in_tx = False
+
+    @contextmanager
+    def read(self):
+        """A consistent snapshot for several reads (a deferred transaction, then ROLLBACK)."""
+        if self._in_tx:
+            yield self
+            return
+        self._db.execute("BEGIN")
+        self._in_tx = True
+        try:
+            yield self
+        finally:
+            self._db.execute("ROLLBACK")
+            self._in_tx = False
+
+    def _require_tx(self) -> None:
+        if not self._in_tx:
+            raise RuntimeError("ledger write outside a transaction")
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def check_by_sha(self, sha256: str) -> CheckRow | None:
+        r = self._db.execute("SELECT * FROM checks WHERE submission_sha256 = ?", (sha256,)).fetchone()
+        return _check(r) if r else None
+
+    def check(self, check_id: int) -> CheckRow:
+        return _check(self._db.execute("SELECT * FROM checks WHERE id = ?", (check_id,)).fetchone())
+
+    def checks(self, hsa_id: str | None = None) -> list[CheckRow]:
+        sql, args = "SELECT * FROM checks", ()
+        if hsa_id:
+            sql, args = sql + " WHERE hsa_id = ?", (hsa_id,)
+        return [_check(r) for r in self._db.execute(sql + " ORDER BY hsa_id, period, decided, id", args)]
+
+    def demands(self, hsa_id: str | None = None, region: str | None = None,
+                rule_id: str | None = None) -> list[DemandRow]:
+        where, args = [], []
+        for col, value in (("hsa_id", hsa_id), ("region", region), ("rule_id", rule_id)):
+            if value is not None:
+                where.append(f"{col} = ?")
+                args.append(value)
+        sql = "SELECT * FROM demands" + (" WHERE " + " AND ".join(where) if where else "")
+        return [_demand(r) for r in self._db.execute(sql + " ORDER BY hsa_id, rule_id, period", args)]
+
+    def demand(self, demand_id: int) -> DemandRow:
+        return _demand(self._db.execute("SELECT * FROM demands WHERE id = ?", (demand_id,)).fetchone())
+
+    def open_demand(self, hsa_id: str, rule_id: str) -> DemandRow | None:
+        r = self._db.execute("SELECT * FROM demands WHERE hsa_id = ? AND rule_id = ? AND closed = 0",
+                             (hsa_id, rule_id)).fetchone()
+        return _demand(r) if r else None
+
+    def latest_demand(self, hsa_id: str, rule_id: str) -> DemandRow | None:
+        r = self._db.execute("SELECT * FROM demands WHERE hsa_id = ? AND rule_id = ? "
+                             "ORDER BY closed, period DESC LIMIT 1", (hsa_id, rule_id)).fetchone()
+        return _demand(r) if r else None
+
+    def demand_for_period(self, hsa_id: str, rule_id: str, period: int) -> DemandRow | None:
+        r = self._db.execute("SELECT * FROM demands WHERE hsa_id = ? AND rule_id = ? AND period = ?",
+                             (hsa_id, rule_id, period)).fetchone()
+        return _demand(r) if r else None
+
+    def events(self, demand_id: int | None = None, hsa_id: str | None = None) -> list[EventRow]:
+        if demand_id is not None:
+            rows = self._db.execute("SELECT * FROM events WHERE demand_id = ? ORDER BY date, id",
+                                    (demand_id,))
+        elif hsa_id is not None:
+            rows = self._db.execute("SELECT e.* FROM events e JOIN demands d ON d.id = e.demand_id "
+                                    "WHERE d.hsa_id = ? ORDER BY e.demand_id, e.date, e.id", (hsa_id,))
+        else:
+            rows = self._db.execute("SELECT * FROM events ORDER BY demand_id, date, id")
+        return [_event(r) for r in rows]
+
+    def last_event(self, demand_id: int) -> EventRow | None:
+        r = self._db.execute("SELECT * FROM events WHERE demand_id = ? ORDER BY date DESC, id DESC "
+                             "LIMIT 1", (demand_id,)).fetchone()
+        return _event(r) if r else None
+
+    def plan(self, demand_id: int) -> PlanRow | None:
+        r = self._db.execute("SELECT * FROM plans WHERE demand_id = ?", (demand_id,)).fetchone()
+        return _plan(r) if r else None
+
+    def plans(self) -> dict[int, PlanRow]:
+        return {r["demand_id"]: _plan(r) for r in self._db.execute("SELECT * FROM plans")}
+
+    def dispenser(self, hsa_id: str | None = None) -> list[DispensRow]:
+        sql, args = "SELECT * FROM dispenser", ()
+        if hsa_id:
+            sql, args = sql + " WHERE hsa_id = ?", (hsa_id,)
+        return [_dispens(r) for r in self._db.execute(sql + " ORDER BY hsa_id, rule_id, valid_from, id", args)]
+
+    def dispens(self, diarienummer: str, hsa_id: str, rule_id: str) -> DispensRow | None:
+        r = self._db.execute("SELECT * FROM dispenser WHERE diarienummer = ? AND hsa_id = ? AND "
+                             "rule_id = ?", (diarienummer, hsa_id, rule_id)).fetchone()
+        return _dispens(r) if r else None
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (for tests and diagnostics)."""
+        return {t: self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                for t in ("checks", "demands", "events", "plans", "dispenser")}
+
+    # --- writes (inside write()) ---------------------------------------------------------------
+
+    def add_check(self, *, submission_sha256: str, submission_path: str, hsa_id: str,
+                  unit_name: str, region: str, period: int, inlamnad: dt.date | None,
+                  rulebook_id: str, rulebook_sha256: str, rulebook: dict, decided: dt.date,
+                  verdict: str, outcomes: dict, dialogue: list) -> int:
+        self._require_tx()
+        cur = self._db.execute(
+            "INSERT INTO checks (submission_sha256, submission_path, hsa_id, unit_name, region, "
+            "period, inlamnad, rulebook_id, rulebook_sha256, rulebook, decided, verdict, outcomes, "
+            "dialogue) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (submission_sha256, submission_path, hsa_id, unit_name, region, period, _iso(inlamnad),
+             rulebook_id, rulebook_sha256, dumps(rulebook), _iso(decided), verdict,
+             dumps(outcomes), dumps(dialogue)))
+        return cur.lastrowid
+
+    def add_demand(self, *, hsa_id: str, unit_name: str, region: str, rule_id: str, period: int,
+                   kind: str, status: str, decided: dt.date, due: dt.date | None, check_id: int,
+                   finding: dict, terms: dict, reason: str) -> int:
+        """A new demand and the event that created it."""
+        self._require_tx()
+        cur = self._db.execute(
+            "INSERT INTO demands (hsa_id, unit_name, region, rule_id, period, kind, status, closed, "
+            "decided, due, frist, check_id, finding, terms) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, "
+            "NULL, ?, ?, ?)",
+            (hsa_id, unit_name, region, rule_id, period, kind, status, _iso(decided), _iso(due),
+             check_id, dumps(finding), dumps(terms)))
+        demand_id = cur.lastrowid
+        self._add_event(demand_id, decided, None, status, "finding", "skapad", reason, check_id, None)
+        return demand_id
+
+    def move(self, demand: DemandRow, to_status: str, date: dt.date, event: str, rule: str,
+             reason: str, *, check_id: int | None = None, plan_id: int | None = None,
+             frist: dt.date | None = None, detail: dict | None = None) -> DemandRow:
+        """Move a demand forward to `to_status` and append the event; returns the new row."""
+        self._require_tx()
+        if _STATUS_ORDER.index(to_status) <= _STATUS_ORDER.index(demand.status):
+            raise RuntimeError(f"status {demand.status} -> {to_status} is not forward")
+        cur = self._db.execute(
+            "UPDATE demands SET status = ?, closed = ?, frist = COALESCE(?, frist) "
+            "WHERE id = ? AND status = ?",
+            (to_status, int(to_status == "atgardad"), _iso(frist), demand.id, demand.status))
+        if cur.rowcount != 1:
+            raise RuntimeError(f"demand {demand.id} changed under us")
+        self._add_event(demand.id, date, demand.status, to_status, event, rule, reason, check_id,
+                        plan_id, detail)
+        return self.demand(demand.id)
+
+    def _add_event(self, demand_id, date, from_status, to_status, event, rule, reason, check_id,
+                   plan_id, detail=None) -> None:
+        self._db.execute(
+            "INSERT INTO events (demand_id, date, from_status, to_status, event, rule, reason, "
+            "check_id, plan_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (demand_id, _iso(date), from_status, to_status, event, rule, reason, check_id, plan_id,
+             dumps(detail) if detail is not None else None))
+
+    def add_plan(self, demand_id: int, received: dt.date, file: str, file_sha256: str) -> int:
+        self._require_tx()
+        cur = self._db.execute("INSERT INTO plans (demand_id, received, file, file_sha256) "
+                               "VALUES (?, ?, ?, ?)", (demand_id, _iso(received), file, file_sha256))
+        return cur.lastrowid
+
+    def decide_plan(self, plan_id: int, decision: str, decided: dt.date, reference: str | None,
+                    note: str | None) -> None:
+        self._require_tx()
+        cur = self._db.execute("UPDATE plans SET decision = ?, decided = ?, reference = ?, note = ? "
+                               "WHERE id = ? AND decision IS NULL",
+                               (decision, _iso(decided), reference, note, plan_id))
+        if cur.rowcount != 1:
+            raise RuntimeError(f"plan {plan_id} already decided")
+
+    def add_dispens(self, *, hsa_id: str, rule_id: str, diarienummer: str, justification: str,
+                    valid_from: dt.date, valid_to: dt.date) -> int:
+        self._require_tx()
+        cur = self._db.execute(
+            "INSERT INTO dispenser (hsa_id, rule_id, diarienummer, justification, valid_from, "
+            "valid_to) VALUES (?, ?, ?, ?, ?, ?)",
+            (hsa_id, rule_id, diarienummer, justification, _iso(valid_from), _iso(valid_to)))
+        return cur.lastrowid
+
+    def end_dispens(self, dispens_id: int, ended: dt.date) -> None:
+        self._require_tx()
+        cur = self._db.execute("UPDATE dispenser SET ended = ? WHERE id = ? AND ended IS NULL",
+                               (_iso(ended), dispens_id))
+        if cur.rowcount != 1:
+            raise RuntimeError(f"dispens {dispens_id} already ended")
+
+
+def _statements(script: str) -> list[str]:
+    """Split the schema into statements (triggers contain ';' inside BEGIN … END)."""
+    out, buf = [], []
+    for line in script.strip().splitlines():
+        buf.append(line)
+        text = "\n".join(buf).strip()
+        if text.endswith(";") and (not text.upper().startswith("CREATE TRIGGER") or text.upper().endswith("END;")):
+            out.append(text)
+            buf = []
+    if "".join(buf).strip():
+        out.append("\n".join(buf))
+    return out

@@ -1,0 +1,297 @@
+"""The letter to a unit: what the beställarenhet demands, in Swedish, one letter per unit.
+
+For every open demand: the brist with the rulebook's source quote, what the handlingsplan must
+answer, the due date and the sanction if late (or the föreläggande's frist and what follows),
+and the vite run up by the letter's date. Then the riktlinjer and målnivåer to raise in the
+dialogue, the demands åtgärdade since the last check, and the dispenser in force.
+
+The letter is built once as a list of blocks and written as Markdown and as HTML with print CSS
+for A4 (print or save as PDF from a browser). No PDF library: the ones that render HTML to PDF
+need native libraries (cairo, pango) or a browser, a heavy dependency for a letter a
+handläggare opens and prints anyway.
+
+Files go to reports/brev/<hsa-id>-<period>-<date>.md/.html, named from the HSA-id (checked
+against its pattern, never from free text such as the unit's name) and never overwritten: a
+later letter the same day gets a counter (-2, -3 …).
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ENGINE_NAME, __version__, sanctions
+from .errors import InputError
+from .findings import OUTCOME_LABELS
+from .ledger import Ledger
+from .lifecycle import AFTER_FORELAGGANDE, PLAN_PHASE, STATUS_LABELS, View, sanction_of, views
+from .numbers import format_number
+from .output import write_atomic
+from .rulebook import KIND_LABELS
+
+HSA_ID = re.compile(r"^SE\d{10}-[A-Za-z0-9]{1,31}$")
+DEFAULT_FOLDER = Path("reports") / "brev"
+
+
+def kr(amount: int) -> str:
+    return f"{format_number(amount)} kr"
+
+
+@dataclass
+class Letter:
+    hsa_id: str
+    unit_name: str
+    period: int
+    as_of: object
+    blocks: list[tuple[str, object]] = field(default_factory=list)
+
+    def add(self, kind: str, content) -> None:
+        self.blocks.append((kind, content))
+
+
+def compose(ledger: Ledger, hsa_id: str, as_of) -> Letter:
+    with ledger.read():
+        checks = [c for c in ledger.checks(hsa_id) if c.decided <= as_of]
+        if not checks:
+            raise InputError.single(None, f"kravliggaren har ingen granskning av {hsa_id} "
+                                    f"till och med {as_of}")
+        latest = max(checks, key=lambda c: (c.decided, c.period, c.id))
+        demands = ledger.demands(hsa_id)
+        all_views = views(demands, ledger.events(hsa_id=hsa_id), ledger.plans(),
+                          ledger.dispenser(hsa_id), as_of)
+        dispenser = [d for d in ledger.dispenser(hsa_id) if d.valid_on(as_of)]
+    open_views = [v for v in all_views if v.open]
+    closed = [v for v in all_views if not v.open and latest.decided <= v.since <= as_of]
+    letter = Letter(hsa_id, latest.unit_name, latest.period, as_of)
+    book = latest.rulebook
+    letter.add("h1", f"Uppföljning av årsbokslut {latest.period}")
+    letter.add("meta", [("Till", f"{latest.unit_name} (HSA-id {hsa_id})"),
+                        ("Från", f"Beställarenheten, {latest.region}"),
+                        ("Datum", as_of.isoformat()),
+                        ("Gäller", f"Årsbokslut för verksamhetsåret {latest.period}, granskat "
+                                   f"mot {book['title']} (version {book['version']})")])
+    if open_views:
+        letter.add("p", f"Beställarenheten har följt upp enhetens årsbokslut mot "
+                        f"förfrågningsunderlaget. Nedan står de krav som enheten inte uppfyller "
+                        f"({len(open_views)} st), med var kravet står, vad som krävs av enheten, "
+                        f"när det ska vara gjort och vad som följer annars. Belopp är beräknade "
+                        f"per {as_of}.")
+        for n, v in enumerate(open_views, 1):
+            _item(letter, n, v)
+    else:
+        letter.add("p", f"Beställarenheten har följt upp enhetens årsbokslut mot "
+                        f"förfrågningsunderlaget. Per {as_of} har enheten inga öppna krav.")
+    if closed:
+        letter.add("h2", "Åtgärdade krav")
+        letter.add("ul", [f"{v.demand.rule_id} {v.demand.finding.get('title')} (från "
+                          f"{v.demand.period}): åtgärdat {v.since}." for v in closed])
+    if latest.dialogue:
+        letter.add("h2", "Att ta upp i dialoguppföljningen")
+        letter.add("p", "Följande riktlinjer, målnivåer och lagkrav uppfylls inte helt. De ger "
+                        "inget krav på handlingsplan eller vite, men tas upp vid dialogen.")
+        letter.add("ul", [f"{p['rule_id']} {p['title']} ({KIND_LABELS.get(p['kind'], p['kind']).lower()}, "
+                          f"{OUTCOME_LABELS.get(p['outcome'], p['outcome'])}): {p['explanation']}"
+                          for p in latest.dialogue])
+    if dispenser:
+        letter.add("h2", "Dispenser")
+        letter.add("ul", [f"{d.rule_id}: dispens {d.diarienummer} till och med {d.last_day}. "
+                          f"{d.justification}" for d in dispenser])
+    letter.add("footer", f"Beräknat per {as_of} av {ENGINE_NAME} {__version__} ur kravliggaren. "
+                         f"Regelbok {latest.rulebook_id} (sha256 {latest.rulebook_sha256[:12]}); "
+                         f"årsbokslut sha256 {latest.submission_sha256[:12]}.")
+    return letter
+
+
+def _item(letter: Letter, n: int, v: View) -> None:
+    d, f, t = v.demand, v.demand.finding, v.demand.terms
+    letter.add("h2", f"{n}. {d.rule_id} {f.get('title')}")
+    rows = [("Status", f"{STATUS_LABELS[v.status]} (sedan {v.since})"),
+            ("Bedömning", f"Årsbokslutet för {d.period}: {f.get('explanation')}")]
+    later = [e.detail for e in v.events if e.event == "finding" and e.detail]
+    if later:
+        rows.append(("Senare bedömning", f"Årsbokslutet för {later[-1]['period']}: "
+                                         f"{later[-1]['explanation']}"))
+    src = f.get("source") or {}
+    where = f"{src.get('document_title')}, avsnitt {src.get('section')}"
+    if src.get("lines"):
+        where += f" ({src['lines']})"
+    rows.append(("Kravet står i", where))
+    letter.add("dl", rows)
+    letter.add("quote", src.get("quote") or "")
+    rows = []
+    late = sanction_of(t.get("late"))
+    if d.kind == "handlingsplan" and v.status in PLAN_PHASE:
+        if t.get("asks"):
+            rows.append(("Handlingsplanen ska besvara", t["asks"]))
+        rows.append(("Sista dag för handlingsplanen", d.due.isoformat()))
+        if late:
+            rows.append(("Om handlingsplanen kommer in för sent",
+                         f"{late[1].title}: {sanctions.describe(late[1])}."))
+    elif d.kind == "uppfoljning" and v.status in ("inkommen",):
+        rows.append(("Enhetens handlingsplan (ur årsbokslutet)", f.get("plan_text") or ""))
+        text = "Handlingsplanen följs upp vid nästa dialoguppföljning."
+        if t.get("asks"):
+            text += f" Den ska besvara: {t['asks']}"
+        rows.append(("Uppföljning", text))
+    elif v.status == "inkommen" and v.plan:
+        rows.append(("Handlingsplan", f"Kom in {v.plan.received}; beställarenheten återkommer med beslut."))
+    elif v.status == "godkand":
+        when = next((e.date for e in v.events if e.to_status == "godkand"), v.since)
+        rows.append(("Handlingsplan", f"Godkänd {when}. Kravet följs upp i nästa årsbokslut; uppfylls "
+                                      "det inte då, följer föreläggande om rättelse."))
+    elif d.kind == "brist" and v.status in PLAN_PHASE:
+        rows.append(("Krävs", "Rättelse: kravet ska uppfyllas." + (f" {t['note']}" if t.get("note") else "")))
+    if v.status in AFTER_FORELAGGANDE:
+        rows.extend(_forelaggande_rows(v))
+    for a in v.accruals:
+        rows.append((f"{a.title} per {v.as_of}", _accrual_words(a)))
+    if v.vite_max:
+        rows.append(("Vite efter föreläggande", f"{v.vite_max['text']}; beloppet beslutas efter "
+                                                "bristens art och omfattning."))
+    if v.dispens:
+        rows.append(("Dispens", f"{v.dispens.diarienummer} till och med {v.dispens.last_day}: "
+                                f"{v.dispens.justification}"))
+    if rows:
+        letter.add("dl", rows)
+
+
+def _forelaggande_rows(v: View) -> list[tuple[str, str]]:
+    d, t = v.demand, v.demand.terms
+    r = sanction_of(t.get("rattelse"))
+    days = t.get("rattelse_days")
+    vite = f"vite, {sanctions.describe(r[1])}" if r else "vite tills rättelse sker"
+    rows = []
+    if v.status == "forelaggande":
+        rows.append(("Föreläggande om rättelse",
+                     f"Beställarenheten förelägger enheten att vidta rättelse senast {d.frist}: "
+                     f"kravet ska vara uppfyllt. Sker inte rättelse får regionen ta ut {vite}."))
+    elif v.status == "vite":
+        rows.append(("Föreläggande om rättelse",
+                     f"Rättelse har inte skett inom fristen {d.frist}. Regionen får ta ut {vite}."))
+    else:
+        rows.append(("Risk för uppsägning",
+                     f"Kravet uppfylls fortfarande inte, trots föreläggande om rättelse med frist "
+                     f"{d.frist}. Regionen kan säga upp avtalet när en part i väsentliga delar "
+                     f"inte uppfyller avtalskraven och inte vidtar rättelse inom "
+                     f"{days if days is not None else 'den avtalade tiden'} dagar efter "
+                     "skriftligt påpekande."))
+    return rows
+
+
+def _accrual_words(a) -> str:
+    text = f"{a.basis}: {a.weeks} veckor × {kr(a.rate_kr)}"
+    if a.persons > 1:
+        text += f" × {a.persons} personer"
+    if a.cap_kr and a.weeks * a.rate_kr > a.cap_kr:
+        text += f", högst {kr(a.cap_kr)}" + (" per person" if a.persons > 1 else "")
+    return text + f" = {kr(a.amount_kr)}."
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+def markdown(letter: Letter) -> str:
+    out: list[str] = []
+    for kind, content in letter.blocks:
+        if kind == "h1":
+            out.append(f"# {content}\n")
+        elif kind == "h2":
+            out.append(f"## {content}\n")
+        elif kind == "p":
+            out.append(f"{content}\n")
+        elif kind == "meta":
+            out.append("\n".join(f"**{k}:** {v}  " for k, v in content).rstrip() + "\n")
+        elif kind == "dl":
+            out.append("\n".join(f"- **{k}:** {v}" for k, v in content) + "\n")
+        elif kind == "quote":
+            out.append("\n".join(f"> {line}" for line in str(content).splitlines() or [""]) + "\n")
+        elif kind == "ul":
+            out.append("\n".join(f"- {item}" for item in content) + "\n")
+        elif kind == "footer":
+            out.append(f"---\n\n_{content}_\n")
+    return "\n".join(out)
+
+
+CSS = """
+@page { size: A4; margin: 22mm 20mm 22mm 22mm; }
+body { font-family: "Times New Roman", Georgia, serif; font-size: 11pt; line-height: 1.4;
+       color: #000; max-width: 170mm; margin: 2em auto; }
+h1 { font-size: 17pt; margin: 0 0 0.8em; }
+h2 { font-size: 12.5pt; margin: 1.4em 0 0.4em; break-after: avoid; page-break-after: avoid; }
+section { break-inside: avoid; page-break-inside: avoid; }
+dl.meta { display: grid; grid-template-columns: 6em 1fr; gap: 0.1em 0.8em; margin-bottom: 1.2em; }
+dl.meta dt { font-weight: bold; }
+dl.meta dd { margin: 0; }
+dl.item dt { font-weight: bold; margin-top: 0.35em; }
+dl.item dd { margin: 0 0 0 1.2em; }
+blockquote { margin: 0.5em 1.2em; padding-left: 0.8em; border-left: 2px solid #888;
+             font-style: italic; }
+footer { margin-top: 2em; border-top: 1px solid #888; padding-top: 0.5em; font-size: 9pt;
+         color: #333; }
+@media print { body { margin: 0; max-width: none; } }
+""".strip()
+
+
+def html(letter: Letter) -> str:
+    e = _html.escape
+    body: list[str] = []
+    in_section = False
+    for kind, content in letter.blocks:
+        if kind == "h2" and in_section:
+            body.append("</section>")
+            in_section = False
+        if kind == "h1":
+            body.append(f"<h1>{e(content)}</h1>")
+        elif kind == "h2":
+            body.append("<section>")
+            in_section = True
+            body.append(f"<h2>{e(content)}</h2>")
+        elif kind == "p":
+            body.append(f"<p>{e(content)}</p>")
+        elif kind == "meta":
+            body.append('<dl class="meta">' + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in content)
+                        + "</dl>")
+        elif kind == "dl":
+            body.append('<dl class="item">' + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in content)
+                        + "</dl>")
+        elif kind == "quote":
+            body.append(f"<blockquote>{e(str(content))}</blockquote>")
+        elif kind == "ul":
+            body.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in content) + "</ul>")
+        elif kind == "footer":
+            if in_section:
+                body.append("</section>")
+                in_section = False
+            body.append(f"<footer>{e(content)}</footer>")
+    if in_section:
+        body.append("</section>")
+    title = e(f"Uppföljning av årsbokslut {letter.period} – {letter.unit_name}")
+    return ("<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{title}</title>\n<style>\n{CSS}\n</style>\n</head>\n<body>\n"
+            + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def write(letter: Letter, folder: str | Path = DEFAULT_FOLDER) -> tuple[Path, Path]:
+    """Write the letter as .md and .html; never overwrite an earlier letter."""
+    if not HSA_ID.match(letter.hsa_id):
+        raise InputError.single(None, f"'{letter.hsa_id}' är inget HSA-id; brevets filnamn "
+                                "bildas av HSA-id")
+    folder = Path(folder)
+    stem = f"{letter.hsa_id}-{letter.period}-{letter.as_of.isoformat()}"
+    md, page = markdown(letter), html(letter)
+    for n in range(1, 1000):
+        name = stem if n == 1 else f"{stem}-{n}"
+        md_path, html_path = folder / f"{name}.md", folder / f"{name}.html"
+        if md_path.exists() or html_path.exists():
+            continue
+        try:
+            write_atomic(md_path, md, overwrite=False)
+        except InputError:  # another run took the name meanwhile
+            continue
+        try:
+            write_atomic(html_path, page, overwrite=False)
+        except InputError:
+            continue
+        return md_path, html_path
+    raise InputError.single(str(folder), f"för många brev för {letter.hsa_id} samma dag")

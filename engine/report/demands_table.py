@@ -1,0 +1,180 @@
+"""The kravliggare for a person (a rich table) and for machines (JSON): demands as of a date,
+what the ledger commands changed, and a demand's history. Sorted, no timestamps: the same
+ledger and date give the same bytes."""
+
+from __future__ import annotations
+
+import json
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .. import ENGINE_NAME, __version__
+from ..lifecycle import STATUS_LABELS, View
+from ..numbers import format_number
+
+KIND_LABELS = {"handlingsplan": "handlingsplan", "uppfoljning": "uppföljning av plan",
+               "brist": "rättelse"}
+# Short labels where a table column is narrow; the full words are in the JSON and the letter.
+STATUS_SHORT = dict(STATUS_LABELS, forelaggande="föreläggande")
+STATUS_STYLE = {"kravd": "", "forsenad": "bold yellow", "inkommen": "cyan", "godkand": "green",
+                "forelaggande": "bold red", "vite": "bold red", "uppsagningsrisk": "bold magenta",
+                "atgardad": "dim"}
+
+
+def dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None
+
+
+def kr(amount: int) -> str:
+    return f"{format_number(amount)} kr"
+
+
+def view_dict(v: View) -> dict:
+    d = v.demand
+    return {
+        "id": d.id,
+        "hsa_id": d.hsa_id,
+        "unit": d.unit_name,
+        "region": d.region,
+        "rule_id": d.rule_id,
+        "title": d.finding.get("title"),
+        "period": d.period,
+        "kind": d.kind,
+        "status": v.status,
+        "status_label": STATUS_LABELS[v.status],
+        "status_since": _iso(v.since),
+        "pending": v.pending,
+        "decided": _iso(d.decided),
+        "due": _iso(d.due),
+        "frist": _iso(d.frist) if v.status in ("forelaggande", "vite", "uppsagningsrisk") else None,
+        "deadline": _iso(v.deadline),
+        "days_overdue": v.days_overdue,
+        "asks": d.terms.get("asks"),
+        "plan": ({"received": _iso(v.plan.received), "file": v.plan.file,
+                  "sha256": v.plan.file_sha256,
+                  "decision": v.plan.decision if v.plan.decided and v.plan.decided <= v.as_of else None,
+                  "decided": _iso(v.plan.decided) if v.plan.decided and v.plan.decided <= v.as_of else None}
+                 if v.plan else None),
+        "vite": [a.to_dict() for a in v.accruals],
+        "vite_kr": v.vite_kr,
+        "vite_max": v.vite_max,
+        "dispens": ({"diarienummer": v.dispens.diarienummer, "until": _iso(v.dispens.last_day),
+                     "justification": v.dispens.justification} if v.dispens else None),
+        "rulebook": d.terms.get("rulebook"),
+    }
+
+
+def as_json(views: list[View], as_of, ledger_path: str) -> str:
+    open_views = [v for v in views if v.open]
+    return dumps({
+        "engine": {"name": ENGINE_NAME, "version": __version__},
+        "as_of": as_of.isoformat(),
+        "ledger": ledger_path,
+        "demands": [view_dict(v) for v in views],
+        "totals": {"open": len(open_views), "shown": len(views),
+                   "vite_kr": sum(v.vite_kr for v in views)},
+    })
+
+
+def render(views: list[View], as_of, ledger_path: str, console: Console) -> None:
+    console.print(f"[bold]Krav per {as_of}[/]  [dim](kravliggare {escape(ledger_path)})[/]")
+    if not views:
+        console.print("Inga krav att visa.")
+        return
+    units: dict[str, list[View]] = {}
+    for v in views:
+        units.setdefault(v.demand.hsa_id, []).append(v)
+    pending = any(v.pending for v in views)
+    for hsa_id, group in units.items():
+        console.print(f"\n[bold]{escape(group[0].demand.unit_name)}[/] {hsa_id}")
+        console.print(_table(group))
+    open_views = [v for v in views if v.open]
+    console.print(f"{len(open_views)} öppna krav; upplupet vite per {as_of}: "
+                  f"{kr(sum(v.vite_kr for v in views))}.")
+    if any(v.vite_max for v in views):
+        console.print("Tak: vite efter föreläggande om rättelse, per brist tills rättelse sker; "
+                      "beloppet beslutas efter bristens art och omfattning.")
+    if pending:
+        console.print(f"* följer av att ett datum har passerat per {as_of}; förs in i "
+                      "kravliggaren vid nästa registrering eller händelse.")
+
+
+def _table(views: list[View]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
+    table.add_column("Krav", ratio=1)
+    table.add_column("År", justify="right", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Sista dag", no_wrap=True)
+    table.add_column("Dagar\nsen", justify="right", no_wrap=True)
+    table.add_column("Vite", justify="right", no_wrap=True)
+    for v in views:
+        d = v.demand
+        style = STATUS_STYLE[v.status]
+        status = escape(STATUS_SHORT[v.status] + ("*" if v.pending else ""))
+        status = f"[{style}]{status}[/]" if style else status
+        if v.dispens:
+            status += f"\n[cyan]dispens till\n{v.dispens.last_day}[/]"
+        vite = kr(v.vite_kr) if v.vite_kr else "–"
+        if v.vite_max:
+            vite += f"\n[dim]tak {kr(v.vite_max['amount_kr'])}[/]"
+        title = (f"[bold]{escape(d.rule_id)}[/] [dim]{KIND_LABELS[d.kind]}[/]\n"
+                 f"{escape(d.finding.get('title') or '')}")
+        table.add_row(title, str(d.period), status, _iso(v.deadline) or "–",
+                      str(v.days_overdue) if v.days_overdue else "–", vite)
+    return table
+
+
+def changes_json(entries: list[dict], as_of, ledger_path: str) -> str:
+    return dumps({"engine": {"name": ENGINE_NAME, "version": __version__},
+                  "as_of": as_of.isoformat(), "ledger": ledger_path, "registrations": entries})
+
+
+def render_changes(changes, console: Console) -> None:
+    """What a command did: one line per change (or 'already recorded')."""
+    if not changes:
+        console.print("Inga ändringar i kravliggaren.")
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_header=True)
+    table.add_column("Krav", no_wrap=True)
+    table.add_column("År", justify="right")
+    table.add_column("Status", overflow="fold")
+    table.add_column("Datum", no_wrap=True)
+    table.add_column("Skäl", overflow="fold")
+    for c in changes:
+        if c.noop:
+            status = f"{STATUS_SHORT[c.after]} (oförändrad)"
+        elif c.before is None:
+            status = f"ny: {STATUS_SHORT[c.after]}"
+        else:
+            status = f"{STATUS_SHORT[c.before]} → {STATUS_SHORT[c.after]}"
+        table.add_row(c.rule_id, str(c.period), status, c.date.isoformat(), escape(c.reason))
+    console.print(table)
+
+
+def history_json(rows: list[dict], ledger_path: str) -> str:
+    return dumps({"engine": {"name": ENGINE_NAME, "version": __version__}, "ledger": ledger_path,
+                  "events": rows})
+
+
+def render_history(rows: list[dict], console: Console) -> None:
+    if not rows:
+        console.print("Inga händelser.")
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Datum", no_wrap=True)
+    table.add_column("Krav", no_wrap=True)
+    table.add_column("År", justify="right")
+    table.add_column("Status", overflow="fold")
+    table.add_column("Skäl", overflow="fold")
+    for r in rows:
+        before = STATUS_SHORT[r["from_status"]] + " → " if r["from_status"] else "ny: "
+        table.add_row(r["date"], r["rule_id"], str(r["period"]), before + STATUS_SHORT[r["to_status"]],
+                      escape(r["reason"]))
+    console.print(table)

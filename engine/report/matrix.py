@@ -1,0 +1,152 @@
+"""`--format csv` and `--format xlsx`: the units × rules matrix, for the region's Excel work.
+
+CSV: one row per file (path order), columns file, unit, HSA-id, regi, verdict, the number of krav
+that fall short, then one column per rule with the outcome in Swedish; a file that could not be
+read is a row with its message. Semicolon-separated, UTF-8 with BOM, CRLF: what Swedish Excel
+opens directly. With several rulebooks, each rulebook's units get their own header row.
+
+XLSX (openpyxl): sheet "Matris" (the same, coloured, frozen headers and filters), "Regler" (per
+rule: how many units pass, fail, …), "Indikatorer" (each unit's value per indicator, with the
+level) and "Fel" (files that could not be read). The file is the same bytes for the same input:
+fixed document dates and zip entry times.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+
+from ..batch import RulebookOverview, Summary
+from ..findings import OUTCOME_LABELS
+
+VERDICT_LABELS = {"pass": "uppfyller alla krav", "fail": "krav uppfylls inte helt"}
+FIXED_TIME = dt.datetime(2000, 1, 1)  # in place of "now": same input, same bytes
+FILLS = {"pass": "C8E6C9", "fail": "FFCDD2", "partial": "FFE0B2", "missing": "E1BEE7",
+         "not_applicable": "EEEEEE", "waived": "B3E5FC"}
+BASE_COLUMNS = ["fil", "enhet", "hsa_id", "regi", "bedömning", "krav_ej_uppfyllda"]
+
+
+def _rows(ov: RulebookOverview) -> list[list]:
+    out = []
+    for r in ov.rows:
+        out.append([r.path, r.unit, r.hsa_id, r.regi, VERDICT_LABELS[r.verdict], len(r.shortfalls),
+                    *[OUTCOME_LABELS[o] for o in r.outcomes]])
+    return out
+
+
+def csv_text(summary: Summary) -> str:
+    buffer = io.StringIO()
+    w = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    overviews = summary.overviews()
+    for k, ov in enumerate(overviews):
+        if k:
+            w.writerow([])
+        w.writerow(BASE_COLUMNS + [s.rule.id for s in ov.rules])
+        w.writerows(_rows(ov))
+    if summary.errors:
+        if not overviews:
+            w.writerow(BASE_COLUMNS)
+        for e in summary.errors:
+            w.writerow([e.path, "", "", "", "kunde inte läsas", "", e.message])
+    return "\ufeff" + buffer.getvalue()
+
+
+def xlsx_bytes(summary: Summary) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.properties.creator = "kravkoll"
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    bold = Font(bold=True)
+    fills = {o: PatternFill("solid", fgColor=c) for o, c in FILLS.items()}
+    by_label = {OUTCOME_LABELS[o]: o for o in FILLS}
+    overviews = summary.overviews()
+
+    ws = wb.active
+    ws.title = "Matris"
+    row = 1
+    for ov in overviews:
+        header = BASE_COLUMNS + [s.rule.id for s in ov.rules]
+        ws.append(header)
+        for c in range(1, len(header) + 1):
+            ws.cell(row, c).font = bold
+            if c > len(BASE_COLUMNS):
+                ws.cell(row, c).alignment = Alignment(text_rotation=90)
+        for values in _rows(ov):
+            ws.append(values)
+            row += 1
+            for c in range(len(BASE_COLUMNS) + 1, len(values) + 1):
+                ws.cell(row, c).fill = fills[by_label[values[c - 1]]]
+        row += 2
+        ws.append([])
+    for e in summary.errors:
+        ws.append([e.path, "", "", "", "kunde inte läsas", "", e.message])
+    ws.freeze_panes = "C2"
+    if overviews:
+        width = len(BASE_COLUMNS) + len(overviews[0].rules)
+        ws.auto_filter.ref = f"A1:{get_column_letter(width)}{1 + len(overviews[0].rows)}"
+    for col, w in zip("ABCDEF", (34, 30, 28, 12, 22, 8)):
+        ws.column_dimensions[col].width = w
+
+    rules = wb.create_sheet("Regler")
+    rules.append(["regelbok", "nr", "regel", "typ", "område", "fråga", "titel", "utfall",
+                  "uppfyllt", "ej uppfyllt", "delvis uppfyllt", "uppgift saknas", "ej tillämplig"])
+    for ov in overviews:
+        for s in ov.rules:
+            rules.append([ov.book.model.id, s.index, s.rule.id, s.rule.kind, s.rule.area,
+                          s.rule.question or "", s.rule.title, s.sentence(), s.counts["pass"],
+                          s.counts["fail"], s.counts["partial"], s.counts["missing"],
+                          s.counts["not_applicable"]])
+    for cell in rules[1]:
+        cell.font = bold
+    rules.column_dimensions["G"].width = 60
+    rules.column_dimensions["H"].width = 28
+
+    ind = wb.create_sheet("Indikatorer")
+    ind.append(["regelbok", "regel", "titel", "nivå", "jämförelse", "fil", "enhet", "värde",
+                "utfall"])
+    for ov in overviews:
+        for i in ov.indicators:
+            for path, unit, value, outcome in i.values:
+                ind.append([ov.book.model.id, i.rule.id, i.rule.title, i.level, i.op,
+                            path, unit, value, OUTCOME_LABELS[outcome]])
+    for cell in ind[1]:
+        cell.font = bold
+
+    errors = wb.create_sheet("Fel")
+    errors.append(["fil", "typ", "meddelande"])
+    for e in summary.errors:
+        errors.append([e.path, "indata" if e.kind == "input" else "internt fel", e.message])
+    for cell in errors[1]:
+        cell.font = bold
+
+    raw = io.BytesIO()
+    wb.save(raw)
+    return _reproducible(raw.getvalue())
+
+
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def _reproducible(data: bytes) -> bytes:
+    """The same zip with every entry dated 1980-01-01, in the same order, and the document's
+    modification time (which openpyxl sets to now when saving) fixed."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            dst.writestr(fixed, content)
+    return out.getvalue()

@@ -1,0 +1,67 @@
+"""Helpers for the ledger tests: the rulebooks and submissions of the scenario across years.
+
+There is no rulebook for 2024 or 2025 yet: the tests derive them from the 2023 rulebook (same
+rules and ids, period, form and last submission day moved a year on), so that the scenario
+follows the shared example's unit through three years.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from .support import DELETE, EXAMPLE, ROOT, RULEBOOKS, run_cli, with_changes, example_data, write_yaml
+
+DATA = ROOT / "tests" / "data"
+HSA = "SE2321000207-E00000000042"
+SUB_2024 = DATA / "exempelbyn-2024.yaml"
+SUB_2025 = DATA / "exempelbyn-2025.yaml"
+
+
+def derived_rulebook_text(year: int) -> str:
+    text = (RULEBOOKS / "jamtland" / "halsoval-2023.yaml").read_text(encoding="utf-8")
+    last_feb = dt.date(year + 1, 3, 1) - dt.timedelta(days=1)
+    swaps = [
+        ("id: jamtland-halsoval-2023", f"id: jamtland-halsoval-{year}"),
+        ("title: Förfrågningsunderlag Hälsoval Region Jämtland Härjedalen 2023",
+         f"title: Förfrågningsunderlag Hälsoval Region Jämtland Härjedalen {year} (test)"),
+        ('version: "2023.1"', f'version: "{year}.1"'),
+        ("valid_from: 2023-01-01", f"valid_from: {year}-01-01"),
+        ("valid_to: 2023-12-31", f"valid_to: {year}-12-31"),
+        ("forms: [arsbokslut-2023]", f"forms: [arsbokslut-{year}]"),
+        ("title: Sista dag att lämna årsbokslutet för 2023", f"title: Sista dag att lämna årsbokslutet för {year}"),
+        ("value: 2024-02-29", f"value: {last_feb.isoformat()}"),
+    ]
+    for old, new in swaps:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def scenario_rulebooks(folder: Path) -> Path:
+    """A rulebook folder with the real 2023 rulebook and test copies for 2024 and 2025."""
+    region = folder / "jamtland"
+    region.mkdir(parents=True, exist_ok=True)
+    (region / "halsoval-2023.yaml").write_text(
+        (RULEBOOKS / "jamtland" / "halsoval-2023.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    for year in (2024, 2025):
+        (region / f"halsoval-{year}.yaml").write_text(derived_rulebook_text(year), encoding="utf-8")
+    return folder
+
+
+def submission_2023_without_plan(folder: Path) -> Path:
+    """The shared example, except that it states no handlingsplan for distriktssköterskor: the
+    beställarenhet then demands one by a due date."""
+    data = with_changes(example_data(), {"bemanning.handlingsplaner": DELETE})
+    return write_yaml(folder / "exempelbyn-2023.yaml", data)
+
+
+def cli_json(*args: str, cwd: Path = ROOT) -> dict | list:
+    proc = run_cli(*args, "--format", "json", cwd=cwd)
+    assert proc.returncode == 0, proc.stderr.decode()
+    return json.loads(proc.stdout)
+
+
+__all__ = ["EXAMPLE", "HSA", "SUB_2024", "SUB_2025", "cli_json", "scenario_rulebooks",
+           "submission_2023_without_plan", "derived_rulebook_text"]

@@ -1,0 +1,106 @@
+"""The letter to a unit: Swedish, every brist with its source quote, what the handlingsplan
+must answer, the due date and the sanction if late; Markdown and printable HTML; never
+overwritten."""
+
+import datetime as dt
+
+import pytest
+
+from engine import demands, letters
+from engine.evaluation import check, load_submission
+from engine.ledger import Ledger
+from engine.library import load_library
+
+from .support import run_cli
+from .test_ledger_helpers import HSA, SUB_2024, scenario_rulebooks, submission_2023_without_plan
+
+D = dt.date
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory):
+    return load_library(scenario_rulebooks(tmp_path_factory.mktemp("rulebooks")))
+
+
+@pytest.fixture
+def ledger(tmp_path, books):
+    with Ledger(tmp_path / "l.sqlite") as led:
+        sub = submission_2023_without_plan(tmp_path)
+        demands.register(led, check(load_submission(str(sub)), books), D(2024, 3, 15))
+        yield led
+
+
+def test_the_letter_names_each_brist_with_source_asks_due_date_and_sanction(ledger):
+    text = letters.markdown(letters.compose(ledger, HSA, D(2024, 3, 15)))
+    assert text.startswith("# Uppföljning av årsbokslut 2023")
+    assert "Hälsocentralen Exempelbyn (HSA-id SE2321000207-E00000000042)" in text
+    assert "## 1. JHV-BEM-03 Mer än hälften av sjuksköterskorna är distriktssköterskor" in text
+    # the source quote, what the plan must answer, the due date and the sanction if late
+    assert "> Uppfylls kravet på mer än 50% distriktssköterskor" in text
+    assert ("**Handlingsplanen ska besvara:** Hur enheten ska nå mer än 50 % distriktssköterskor"
+            in text)
+    assert "**Sista dag för handlingsplanen:** 2024-05-14" in text
+    assert ("**Om handlingsplanen kommer in för sent:** Förseningsvite: 5 000 kr per vecka och "
+            "handling, högst 50 000 kr per tillfälle och handling (påbörjade veckor räknas)." in text)
+    for rule in ("JHV-BEM-04", "JHV-INF-03", "JHV-INF-04"):
+        assert f"{rule} " in text
+    assert "## Att ta upp i dialoguppföljningen" in text and "JHV-MAL-01" in text
+    assert "Beräknat per 2024-03-15" in text
+
+
+def test_a_late_plan_shows_the_vite_with_its_arithmetic(ledger, tmp_path):
+    text = letters.markdown(letters.compose(ledger, HSA, D(2024, 6, 1)))
+    # 2024-06-01 − 2024-05-14 = 18 days; ⌈18/7⌉ = 3 weeks × 5 000 kr = 15 000 kr
+    assert ("handlingsplanen har inte kommit in, 18 dagar efter sista dagen 2024-05-14: "
+            "3 veckor × 5 000 kr = 15 000 kr.") in text
+    assert "**Status:** försenad (sedan 2024-05-15)" in text
+
+
+def test_a_foreleggande_letter_gives_the_frist_and_what_follows(ledger, books):
+    demands.register(ledger, check(load_submission(str(SUB_2024)), books), D(2025, 3, 14))
+    text = letters.markdown(letters.compose(ledger, HSA, D(2025, 3, 14)))
+    assert "# Uppföljning av årsbokslut 2024" in text
+    assert "vidta rättelse senast 2025-04-13" in text
+    assert "upp till 50 000 kr per brist" in text
+    assert "**Senare bedömning:** Årsbokslutet för 2024: Krav inte uppfyllt: 48,0 %" in text
+    assert "## Åtgärdade krav" in text and "JHV-BEM-04" in text
+
+
+def test_html_is_printable_a4_and_escapes_text(ledger):
+    page = letters.html(letters.compose(ledger, HSA, D(2024, 3, 15)))
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="sv">' in page
+    assert "@page { size: A4;" in page
+    assert "<blockquote>Uppfylls kravet på mer än 50% distriktssköterskor" in page
+    assert "<script" not in page
+
+
+def test_a_letter_is_never_overwritten(ledger, tmp_path):
+    out = tmp_path / "brev"
+    letter = letters.compose(ledger, HSA, D(2024, 3, 15))
+    md1, html1 = letters.write(letter, out)
+    md1.write_text("handläggarens ändringar", encoding="utf-8")
+    md2, html2 = letters.write(letter, out)
+    assert md1.name == f"{HSA}-2023-2024-03-15.md" and html1.name == f"{HSA}-2023-2024-03-15.html"
+    assert md2.name == f"{HSA}-2023-2024-03-15-2.md"
+    assert md1.read_text(encoding="utf-8") == "handläggarens ändringar"
+    assert md2.read_text(encoding="utf-8") == letters.markdown(letter)
+
+
+def test_the_file_name_comes_from_the_hsa_id_only(ledger, tmp_path):
+    letter = letters.compose(ledger, HSA, D(2024, 3, 15))
+    letter.hsa_id = "../../etc/passwd"
+    with pytest.raises(letters.InputError, match="HSA-id"):
+        letters.write(letter, tmp_path)
+
+
+def test_the_letter_command_writes_both_files_under_the_folder(ledger, tmp_path):
+    out = tmp_path / "reports" / "brev"
+    proc = run_cli("demands", "letter", HSA, "--ledger", str(ledger.path), "--as-of", "2024-03-15",
+                   "--out", str(out))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "Brev per 2024-03-15" in proc.stdout.decode()
+    assert sorted(p.name for p in out.iterdir()) == [f"{HSA}-2023-2024-03-15.html",
+                                                     f"{HSA}-2023-2024-03-15.md"]
+    again = run_cli("demands", "letter", HSA, "--ledger", str(ledger.path), "--as-of", "2024-03-15",
+                    "--out", str(out))
+    assert again.returncode == 0 and len(list(out.iterdir())) == 4
