@@ -12,8 +12,11 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from . import click_sv
 from .errors import InputError
 from .report import formats
+
+click_sv.install()  # before the commands below are declared: their help options read it
 from .cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
 
 DEFAULT_RULEBOOKS = "rulebooks"

@@ -64,7 +64,12 @@ def default_as_of(submission: Submission) -> dt.date:
 
 
 def check(sub: LoadedSubmission, books: list[LoadedRulebook], as_of: dt.date | None = None) -> CheckResult:
-    book = select(books, sub.model, sub.path, sub.doc.locate)
+    """Check against the rulebook in force for the submission's region, form and period."""
+    return check_against(sub, select(books, sub.model, sub.path, sub.doc.locate), as_of)
+
+
+def check_against(sub: LoadedSubmission, book: LoadedRulebook, as_of: dt.date | None = None) -> CheckResult:
+    """Check against the given rulebook, whatever its validity period (`kravkoll diff`)."""
     facts = build_facts(book.model, sub.model)
     outcomes = engine_for(book).evaluate([rf.fact for rf in facts])
     findings = [_finding(rf, outcomes[rf.rule.id], book.model, sub) for rf in facts]
@@ -158,11 +163,3 @@ def _overdue_days(rf: RuleFact) -> int:
     except ValueError:
         return 0
     return abs(int(rf.fact.get("diff", 0)))
-
-
-def check_against(sub: LoadedSubmission, book: LoadedRulebook, as_of: dt.date | None = None) -> CheckResult:
-    """Check against the given rulebook, without selecting the one in force (`kravkoll diff`)."""
-    facts = build_facts(book.model, sub.model)
-    outcomes = engine_for(book).evaluate([rf.fact for rf in facts])
-    findings = [_finding(rf, outcomes[rf.rule.id], book.model, sub) for rf in facts]
-    return CheckResult(sub, book, as_of or default_as_of(sub.model), findings)

@@ -67,8 +67,10 @@ def _problem(doc: Document, model: type[BaseModel], err: dict) -> Problem:
 
 def _known_keys(model: Any, path: tuple) -> list[str]:
     for part in path:
+        if isinstance(part, int):
+            continue  # a list index: the item's model is already the one found for the list
         fields = getattr(model, "model_fields", None)
-        if not fields or not isinstance(part, str) or part not in fields:
+        if not fields or part not in fields:
             return []
         model = _inner_model(fields[part].annotation)
     fields = getattr(model, "model_fields", None)

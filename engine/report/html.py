@@ -52,6 +52,7 @@ table { border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; }
 th, td { text-align: left; vertical-align: top; padding: 1.2mm 1.5mm; border-bottom: 0.5px solid var(--line); }
 th { font-size: 8.5pt; color: var(--dim); font-weight: normal; border-bottom: 1px solid var(--ink); }
 td.num, th.num { text-align: right; white-space: nowrap; }
+td.outcome b { white-space: nowrap; }
 .figures { display: flex; gap: 3mm; margin: 3mm 0; }
 .figure { flex: 1; border: 1px solid var(--line); border-radius: 2mm; padding: 2.5mm 3mm; }
 .figure b { display: block; font-size: 17pt; }
@@ -208,7 +209,7 @@ def _rules(ov: RulebookOverview, several: bool) -> str:
             out.append(
                 f'<tr><td class="num">{s.index}</td><td class="id">{escape(s.rule.id)}</td>'
                 f"<td>{escape(s.rule.title)}</td>"
-                f"<td><b>{escape(s.sentence())}</b>"
+                f'<td class="outcome"><b>{escape(s.sentence())}</b>'
                 + (f'<br><span class="dim">{escape(details)}</span>' if details else "")
                 + f"</td><td>{_bar(s.counts)}</td></tr>\n")
         out.append("</tbody>\n</table>\n")
@@ -222,7 +223,7 @@ def _legend() -> str:
     return f'<p class="legend">{items}</p>\n'
 
 
-def _bar(c: dict[str, int], width: int = 150, height: int = 12) -> str:
+def _bar(c: dict[str, int], width: int = 110, height: int = 12) -> str:
     total = sum(c.values()) or 1
     x, parts = 0.0, []
     for o in BAR_ORDER:
