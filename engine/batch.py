@@ -43,7 +43,7 @@ DEFAULT_WORKERS = 2
 
 # --- what a batch produces ----------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Shortfall:
     """A krav the unit does not meet (fail, partial or missing): a handlingsplan is asked for."""
 
@@ -53,7 +53,7 @@ class Shortfall:
     expected: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitRow:
     """One checked submission, compact: enough for the länsöversikt, the matrix and the plots."""
 
@@ -73,7 +73,7 @@ class UnitRow:
     observations: int  # riktlinjer, målnivåer and lagkrav not met: points for the dialogue
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileError:
     path: str
     kind: str  # "input": the file cannot be read or validated; "internal": a defect in kravkoll
@@ -81,7 +81,7 @@ class FileError:
     problems: tuple[dict, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     path: str
     row: UnitRow | None = None

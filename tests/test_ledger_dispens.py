@@ -7,27 +7,16 @@ import pytest
 from engine import demands
 from engine.errors import InputError
 from engine.evaluation import check, load_submission
-from engine.ledger import Ledger
-from engine.library import load_library
 
-from .test_ledger_helpers import HSA, SUB_2024, scenario_rulebooks, submission_2023_without_plan
+from .test_ledger_helpers import (HSA, SUB_2024, ledger, register, scenario_books,  # noqa: F401
+                                  submission_2023_without_plan)
 
 D = dt.date
 
 
 @pytest.fixture(scope="module")
-def books(tmp_path_factory):
-    return load_library(scenario_rulebooks(tmp_path_factory.mktemp("rulebooks")))
-
-
-@pytest.fixture
-def ledger(tmp_path):
-    with Ledger(tmp_path / "l.sqlite") as led:
-        yield led
-
-
-def register(ledger, books, path, decided):
-    return demands.register(ledger, check(load_submission(str(path)), books), decided)
+def books(scenario_books):
+    return scenario_books
 
 
 def grant(ledger, until, start=D(2024, 1, 1), rule="JHV-BEM-03", dnr="RS/77/2024"):

@@ -11,6 +11,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
+from engine import demands
+from engine.evaluation import check, load_submission
+from engine.ledger import Ledger
+from engine.library import load_library
+
 from .support import DELETE, EXAMPLE, ROOT, RULEBOOKS, run_cli, with_changes, example_data, write_yaml
 
 DATA = ROOT / "tests" / "data"
@@ -65,3 +72,20 @@ def cli_json(*args: str, cwd: Path = ROOT) -> dict | list:
 
 __all__ = ["EXAMPLE", "HSA", "SUB_2024", "SUB_2025", "cli_json", "scenario_rulebooks",
            "submission_2023_without_plan", "derived_rulebook_text"]
+
+
+# Fixtures and a helper shared by the ledger tests (import them into the test module).
+@pytest.fixture(scope="module")
+def scenario_books(tmp_path_factory):
+    """The 2023 rulebook and its 2024 and 2025 copies, loaded once per test module."""
+    return load_library(scenario_rulebooks(tmp_path_factory.mktemp("rulebooks")))
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    with Ledger(tmp_path / "kravliggare.sqlite") as led:
+        yield led
+
+
+def register(ledger, books, path, decided):
+    return demands.register(ledger, check(load_submission(str(path)), books), decided)

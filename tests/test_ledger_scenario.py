@@ -12,28 +12,16 @@ import pytest
 
 from engine import demands, lifecycle
 from engine.evaluation import check, load_submission
-from engine.library import load_library
-from engine.ledger import Ledger
 
-from .test_ledger_helpers import (EXAMPLE, HSA, SUB_2024, SUB_2025, scenario_rulebooks,
-                                  submission_2023_without_plan)
+from .test_ledger_helpers import (EXAMPLE, HSA, SUB_2024, SUB_2025, ledger, register,  # noqa: F401
+                                  scenario_books, submission_2023_without_plan)
 
 D = dt.date
 
 
 @pytest.fixture(scope="module")
-def books(tmp_path_factory):
-    return load_library(scenario_rulebooks(tmp_path_factory.mktemp("rulebooks")))
-
-
-@pytest.fixture
-def ledger(tmp_path):
-    with Ledger(tmp_path / "kravliggare.sqlite") as led:
-        yield led
-
-
-def register(ledger, books, path, decided):
-    return demands.register(ledger, check(load_submission(str(path)), books), decided)
+def books(scenario_books):
+    return scenario_books
 
 
 def view(ledger, as_of):

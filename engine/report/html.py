@@ -53,6 +53,7 @@ th, td { text-align: left; vertical-align: top; padding: 1.2mm 1.5mm; border-bot
 th { font-size: 8.5pt; color: var(--dim); font-weight: normal; border-bottom: 1px solid var(--ink); }
 td.num, th.num { text-align: right; white-space: nowrap; }
 td.outcome b { white-space: nowrap; }
+td.bar { width: 30mm; padding-top: 2mm; }
 .figures { display: flex; gap: 3mm; margin: 3mm 0; }
 .figure { flex: 1; border: 1px solid var(--line); border-radius: 2mm; padding: 2.5mm 3mm; }
 .figure b { display: block; font-size: 17pt; }
@@ -211,7 +212,7 @@ def _rules(ov: RulebookOverview, several: bool) -> str:
                 f"<td>{escape(s.rule.title)}</td>"
                 f'<td class="outcome"><b>{escape(s.sentence())}</b>'
                 + (f'<br><span class="dim">{escape(details)}</span>' if details else "")
-                + f"</td><td>{_bar(s.counts)}</td></tr>\n")
+                + f'</td><td class="bar">{_bar(s.counts)}</td></tr>\n')
         out.append("</tbody>\n</table>\n")
     out.append("</section>\n")
     return "".join(out)
