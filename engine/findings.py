@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Outcome = Literal["pass", "fail", "partial", "missing", "not_applicable", "waived"]
@@ -49,7 +49,11 @@ class Finding:
         return self.kind == "krav" and self.outcome in SHORTFALLS
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """For JSON. Shallow (dataclasses.asdict deep-copies, which cost more than the check):
+        the nested dicts are built per finding and never shared."""
+        out = dict(self.__dict__)
+        out["location"] = {"path": self.location.path, "line": self.location.line}
+        return out
 
 
 def counts(findings: list[Finding]) -> dict[str, int]:
