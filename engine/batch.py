@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
+from .exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
 from .errors import InputError
 from .findings import OUTCOMES, SHORTFALLS
 from .library import LoadedRulebook

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sys
 
-SUPPORTED = ((3, 11), (3, 12))
+from .exitcodes import EXIT_INPUT, EXIT_OK
 
-EXIT_OK, EXIT_SHORTFALL, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+SUPPORTED = ((3, 11), (3, 12))
 
 
 def _python_supported() -> bool:

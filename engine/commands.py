@@ -17,7 +17,7 @@ from .errors import InputError
 from .report import formats
 
 click_sv.install()  # before the commands below are declared: their help options read it
-from .cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
+from .exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
 
 DEFAULT_RULEBOOKS = "rulebooks"
 

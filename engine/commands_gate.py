@@ -12,7 +12,7 @@ import sys
 import click
 from rich.console import Console
 
-from .cli import EXIT_OK, EXIT_SHORTFALL
+from .exitcodes import EXIT_OK, EXIT_SHORTFALL
 
 DEFAULT_PATH = "rulebooks"
 
