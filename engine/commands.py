@@ -14,21 +14,11 @@ from rich.console import Console
 
 from . import click_sv
 from .errors import InputError
+from .library import default_folder
 from .report import formats
 
 click_sv.install()  # before the commands below are declared: their help options read it
 from .exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
-
-DEFAULT_RULEBOOKS = "rulebooks"
-
-
-def _default_rulebooks() -> str:
-    """./rulebooks when run from a project checkout, else the rulebooks beside the engine."""
-    here = Path(DEFAULT_RULEBOOKS)
-    if here.is_dir():
-        return str(here)
-    return str(Path(__file__).resolve().parent.parent / DEFAULT_RULEBOOKS)
-
 
 def _date(value: str | None) -> dt.date | None:
     if value is None:
@@ -142,7 +132,7 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers):
     from .evaluation import check as run_check, load_submission
     from .library import load_library
 
-    books = load_library(rulebooks or _default_rulebooks())
+    books = load_library(rulebooks or default_folder())
     result = run_check(load_submission(paths[0]), books, _date(as_of))
     _emit(result, fmt, output, force, verbose)
     return EXIT_SHORTFALL if result.verdict == "fail" else EXIT_OK
@@ -193,7 +183,7 @@ def _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers) 
         raise InputError.single(output, "filen finns redan; ange --force för att skriva över den")
     reference = _date(as_of)
     files = batch.collect(paths)
-    folder = rulebooks or _default_rulebooks()
+    folder = rulebooks or default_folder()
     books = load_library(folder)
     summary = batch.Summary({b.sha256: b for b in books})
     console = (Console(file=io.StringIO(), width=100, no_color=True, force_terminal=False)
@@ -255,7 +245,7 @@ def explain(rule_id, rulebooks, period):
     from .explain import explain as words
     from .library import load_library
 
-    books = load_library(rulebooks or _default_rulebooks())
+    books = load_library(rulebooks or default_folder())
     having = [b for b in books if b.model.rule(rule_id.upper())]
     if period is not None:
         having = [b for b in having if b.model.valid_from.year <= period <= b.model.valid_to.year]

@@ -103,14 +103,14 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
     uppfyllt ett senare år → föreläggande om rättelse. --as-of är beslutsdagen. Samma
     årsbokslut två gånger ändrar ingenting.
     """
-    from .commands import _default_rulebooks
+    from .library import default_folder
     from .demands import register
     from .evaluation import check, load_submission
     from .library import load_library
     from .report.demands_table import changes_json
 
     decided = _as_of(as_of)
-    books = load_library(rulebooks or _default_rulebooks())
+    books = load_library(rulebooks or default_folder())
     files = _expand(submissions)
     results = [check(load_submission(f), books, decided) for f in files]
     results.sort(key=lambda r: (r.submission.model.period, r.submission.model.enhet.hsa_id,
@@ -324,12 +324,12 @@ def dispens_group() -> None:
 @ledger_option
 def grant_cmd(hsa_id, rule_id, reason, diarienummer, until, start, rulebooks, ledger_path):
     """Bevilja en dispens: brister i regeln blir 'dispens' (visas, krävs inte) medan den gäller."""
-    from .commands import _default_rulebooks
+    from .library import default_folder
     from .demands import grant_dispens
     from .library import load_library
 
     rule = _rules([rule_id])[0]
-    known = {r.id for b in load_library(rulebooks or _default_rulebooks()) for r in b.model.rules}
+    known = {r.id for b in load_library(rulebooks or default_folder()) for r in b.model.rules}
     if rule not in known:
         import difflib
 

@@ -27,6 +27,17 @@ class LoadedRulebook:
     doc: Document
 
 
+DEFAULT_FOLDER = "rulebooks"
+
+
+def default_folder() -> str:
+    """./rulebooks when run from a project checkout, else the rulebooks beside the engine."""
+    here = Path(DEFAULT_FOLDER)
+    if here.is_dir():
+        return str(here)
+    return str(Path(__file__).resolve().parent.parent / DEFAULT_FOLDER)
+
+
 def sha256_file(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
