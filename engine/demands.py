@@ -31,10 +31,6 @@ from .lifecycle import Event, Standing
 from .rulebook import Rulebook, Sanction
 
 # Names the ledger looks up in a rulebook (conventions of the rulebook format, not amounts).
-LATE_SANCTION = "forseningsvite"  # for a handlingsplan that comes in late
-RATTELSE_SANCTION = "vite_brist"  # vite after föreläggande, when the rule names none of its own
-RATTELSE_DAYS = "rattelse_dagar"  # the frist of a föreläggande om rättelse
-PLAN_FIELD_MARK = "handlingsplan"  # a required_when field naming the unit's own handlingsplan
 
 
 @dataclass(frozen=True)
@@ -94,16 +90,12 @@ def stated_plan(rulebook: Rulebook, finding: Finding, findings: dict[str, Findin
     """The handlingsplan the submission states for a krav, if the form asks for one.
 
     The form's question ("om enheten inte lever upp till kravet, ange … handlingsplan") is a
-    `required_when` rule with the same question number whose field names a handlingsplan; when
-    that rule passes, its observed value is the plan's text.
+    `required_when` rule whose consequence says `plan_for: <this krav>`; when that rule passes,
+    its observed value is the plan's text.
     """
-    rule = rulebook.rule(finding.rule_id)
-    if rule is None or rule.question is None:
-        return None
     for other in rulebook.rules:
         rw = other.check.required_when
-        if (other.id != rule.id and other.question == rule.question and rw is not None
-                and PLAN_FIELD_MARK in rw.field):
+        if other.consequence and other.consequence.plan_for == finding.rule_id and rw is not None:
             f = findings.get(other.id)
             if f is not None and f.outcome == "pass" and isinstance(f.observed, str) and f.observed.strip():
                 return f.observed.strip()
@@ -114,12 +106,8 @@ def _sanction(name: str, s: Sanction) -> dict:
     return {"id": name, "sanction": s.model_dump(mode="json", by_alias=True)}
 
 
-def _param_days(rulebook: Rulebook, name: str) -> int | None:
-    p = rulebook.parameters.get(name)
-    return int(p.value) if p is not None and isinstance(p.value, (int, float)) else None
-
-
 def demand_kind(finding: Finding, plan_text: str | None) -> str:
+    # A rule with plan_for asks for another krav's plan: followed up as a brist, no plan of its own.
     has_plan = bool(finding.consequence and finding.consequence.get("handlingsplan"))
     if not has_plan:
         return "brist"
@@ -133,9 +121,11 @@ def terms(rulebook: Rulebook, finding: Finding, kind: str, rulebook_sha256: str)
     c = finding.consequence or {}
     named = [(n, rulebook.sanctions[n]) for n in (rule.consequence.sanctions if rule.consequence else [])]
     rattelse = next(((n, s) for n, s in named if s.interval is None), None)
-    if rattelse is None and RATTELSE_SANCTION in rulebook.sanctions:
-        rattelse = (RATTELSE_SANCTION, rulebook.sanctions[RATTELSE_SANCTION])
-    late = rulebook.sanctions.get(LATE_SANCTION) if kind == "handlingsplan" else None
+    followup = rulebook.followup
+    if rattelse is None and followup is not None:
+        rattelse = (followup.rattelse_sanction, rulebook.sanctions[followup.rattelse_sanction])
+    late = (rulebook.sanctions[followup.late_plan_sanction]
+            if kind == "handlingsplan" and followup else None)
     persons = finding.observed if isinstance(finding.observed, int) and not isinstance(finding.observed, bool) else None
     hp = c.get("handlingsplan") or {}
     return {
@@ -144,9 +134,9 @@ def terms(rulebook: Rulebook, finding: Finding, kind: str, rulebook_sha256: str)
         "handlingsplan_days": hp.get("days"),
         "asks": hp.get("asks"),
         "sanctions": [_sanction(n, s) for n, s in named],
-        "late": _sanction(LATE_SANCTION, late) if late else None,
+        "late": _sanction(followup.late_plan_sanction, late) if late else None,
         "rattelse": _sanction(*rattelse) if rattelse else None,
-        "rattelse_days": _param_days(rulebook, RATTELSE_DAYS),
+        "rattelse_days": rulebook.days(followup.rattelse_days) if followup else None,
         "fixed": list(c.get("accrued") or []),  # amounts the check computed itself (late årsbokslut)
         "persons": persons,
         "note": (rule.consequence.note if rule.consequence else None),
@@ -228,7 +218,7 @@ def register(ledger: Ledger, result: CheckResult, decided: dt.date) -> Registrat
         current = _tick_all(ledger, open_demands, decided, changes, check_id)
         # 2. the findings on the unit's open demands
         by_rule = {d.rule_id: d for d in current.values() if not d.closed}
-        rattelse_days = _param_days(book.model, RATTELSE_DAYS)
+        rattelse_days = book.model.days(book.model.followup.rattelse_days) if book.model.followup else None
         moved = [(by_rule[f.rule_id], f) for f in findings if f.rule_id in by_rule]
         steps = lifecycle.step([(standing(d), Event("finding", decided, period=sub.model.period,
                                                     outcome=f.outcome, rattelse_days=rattelse_days))

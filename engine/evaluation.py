@@ -124,10 +124,7 @@ def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> 
         return None
     c = rule.consequence
     applies = rule.kind == "krav" and outcome in ("fail", "partial", "missing")
-    days = None
-    if c.handlingsplan_days is not None:
-        e = c.handlingsplan_days
-        days = int(rulebook.parameters[e.param].value if e.param else e.value)
+    days = rulebook.days(c.handlingsplan_days)
     named = [(n, rulebook.sanctions[n]) for n in c.sanctions]
     accrued = []
     overdue = _overdue_days(rf) if applies and outcome == "fail" else 0
@@ -139,6 +136,8 @@ def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> 
     parts = []
     if days is not None:
         parts.append(f"Handlingsplan inom {days} dagar från beslut.")
+    if c.plan_for:
+        parts.append(f"Ingen egen handlingsplan: planen är den som krävs för {c.plan_for}.")
     for name, s in named:
         parts.append(f"{s.title}: {sanctions.describe(s)}.")
     for a in accrued:
@@ -148,6 +147,7 @@ def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> 
         parts.append(c.note)
     return {"applies": applies,
             "handlingsplan": {"days": days, "asks": c.handlingsplan_asks} if days is not None else None,
+            "plan_for": c.plan_for,
             "sanctions": [sanctions.as_dict(n, s) for n, s in named],
             "accrued": accrued,
             "text": " ".join(parts)}

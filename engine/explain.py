@@ -98,6 +98,8 @@ def explain(rule: Rule, book: Rulebook) -> list[tuple[str, str]]:
             e = c.handlingsplan_days
             days = book.parameters[e.param].value if e.param else e.value
             out.append(("Följd", f"Handlingsplan inom {format_number(days)} dagar från beslut."))
+        if c.plan_for:
+            out.append(("Följd", f"Ingen egen handlingsplan: planen är den som krävs för {c.plan_for}."))
         if c.handlingsplan_asks:
             out.append(("Handlingsplanen ska svara på", c.handlingsplan_asks))
         for name in c.sanctions:

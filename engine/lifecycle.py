@@ -5,7 +5,7 @@ A demand has a status that only moves forward:
     krävd → inkommen → godkänd → åtgärdad
       └─ försenad (the handlingsplan's due date passed: förseningsvite accrues) → inkommen
     (krävd | försenad | inkommen | godkänd) + the krav fails again a later year
-                              → föreläggande om rättelse (frist: the rulebook's rattelse_dagar)
+                              → föreläggande om rättelse (frist: the rulebook's followup.rattelse_days)
     föreläggande + the frist passed without rättelse → vite (up to the rulebook's amount per brist)
     vite + the krav still fails at a later check → uppsägningsrisk
     any open status + the krav passes (or rättelse is recorded) → åtgärdad
@@ -255,7 +255,7 @@ def _step(t: Transition, s: Standing, e: Event) -> Step:
     frist = s.frist
     if t.then == "forelaggande":
         if e.rattelse_days is None:
-            raise InputError.single(None, "regelboken saknar parametern rattelse_dagar (tid för "
+            raise InputError.single(None, "regelboken saknar followup.rattelse_days (tid för "
                                     "rättelse efter föreläggande); föreläggande kan inte ges")
         frist = when + dt.timedelta(days=e.rattelse_days)
     words = {"date": e.date.isoformat(), "due": s.due.isoformat() if s.due else "–",

@@ -11,7 +11,7 @@ Checks on one rulebook:
 - svarsvarde: an answer rule only lists values the submission field can take; `pass: [yes]` on a
   ja/nej field can never pass. A compare rule reads numbers or dates, not answers or text.
 - citat: every source has a quote (not empty, not a placeholder).
-- foljd: every krav has a consequence with a handlingsplan or a sanction.
+- foljd: every krav has a consequence with a handlingsplan, a plan_for or a sanction.
 - oanvand: every parameter, measure, sanction and document is used (warning).
 
 Checks across the rulebooks of one region and vårdval:
@@ -166,9 +166,9 @@ def check_consequences(c: _Collector) -> None:
         cons = rule.consequence
         if cons is None:
             c.add(ERROR, "foljd", "ett krav måste ha en consequence", ("rules", i, "id"))
-        elif cons.handlingsplan_days is None and not cons.sanctions:
-            c.add(ERROR, "foljd", "kravets följd har varken handlingsplan (handlingsplan_days) "
-                  "eller sanktion", ("rules", i, "consequence"))
+        elif cons.handlingsplan_days is None and not cons.sanctions and cons.plan_for is None:
+            c.add(ERROR, "foljd", "kravets följd har varken handlingsplan (handlingsplan_days), "
+                  "plan_for eller sanktion", ("rules", i, "consequence"))
 
 
 def check_unused(c: _Collector) -> None:
@@ -176,6 +176,8 @@ def check_unused(c: _Collector) -> None:
     params = {e.param for e, _ in rule_exprs(m) if e.param}
     measures = {e.measure for e, _ in rule_exprs(m) if e.measure}
     sanctions = {s for r in m.rules if r.consequence for s in r.consequence.sanctions}
+    if m.followup:
+        sanctions |= {m.followup.late_plan_sanction, m.followup.rattelse_sanction}
     documents = {r.source.document for r in m.rules}
     documents |= {p.source.document for p in m.parameters.values() if p.source}
     documents |= {s.source.document for s in m.sanctions.values()}
@@ -185,7 +187,8 @@ def check_unused(c: _Collector) -> None:
                                      ("documents", m.documents, documents, "dokumentet")):
         for name in names:
             if name not in used:
-                c.add(WARNING, "oanvand", f"{label} '{name}' används inte av någon regel",
+                c.add(WARNING, "oanvand", f"{label} '{name}' används inte av någon regel "
+                      "eller av followup",
                       (kind, name), key=True)
 
 

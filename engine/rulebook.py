@@ -229,6 +229,9 @@ class Scope(Model):
 class Consequence(Model):
     handlingsplan_days: Expr | None = None  # a param: days from the decision date
     handlingsplan_asks: str | None = None  # what the handlingsplan must answer
+    # This rule checks that the submission states the handlingsplan of another krav: its
+    # shortfall is followed up with that krav's plan, not with a plan (and vite) of its own.
+    plan_for: RuleId | None = None
     sanctions: list[Name] = Field(default_factory=list)
     note: str | None = None
 
@@ -246,6 +249,14 @@ class Rule(Model):
     description: str | None = None
 
     @model_validator(mode="after")
+    def _plan_for_alone(self):
+        c = self.consequence
+        if c is not None and c.plan_for is not None and c.handlingsplan_days is not None:
+            raise PydanticCustomError("kravkoll_plan_for", "plan_for och handlingsplan_days kan inte "
+                                      "anges tillsammans: planen är den andra regelns")
+        return self
+
+    @model_validator(mode="after")
     def _krav_has_consequence(self):
         if self.kind == "krav" and self.consequence is None:
             raise PydanticCustomError("kravkoll_consequence", "ett krav måste ha en consequence")
@@ -254,6 +265,14 @@ class Rule(Model):
                                       "bara krav kan ha sanktioner (vite); detta är "
                                       f"{KIND_LABELS[self.kind].lower()}")
         return self
+
+
+class Followup(Model):
+    """How demands are followed up under this rulebook (the kravliggare reads these)."""
+
+    late_plan_sanction: Name  # the sanction for a handlingsplan that comes in late
+    rattelse_days: Expr  # the frist of a föreläggande om rättelse, in days (a parameter)
+    rattelse_sanction: Name  # vite after an unheeded föreläggande, when a rule names none itself
 
 
 class Rulebook(Model):
@@ -269,6 +288,7 @@ class Rulebook(Model):
     parameters: dict[Name, Parameter] = Field(default_factory=dict)
     sanctions: dict[Name, Sanction] = Field(default_factory=dict)
     measures: dict[Name, Measure] = Field(default_factory=dict)
+    followup: Followup | None = None
     rules: Annotated[list[Rule], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -276,6 +296,12 @@ class Rulebook(Model):
         if self.valid_to < self.valid_from:
             raise PydanticCustomError("kravkoll_period", "valid_to ligger före valid_from")
         return self
+
+    def days(self, expr: Expr | None) -> int | None:
+        """A number of days given as a literal or a parameter."""
+        if expr is None:
+            return None
+        return int(self.parameters[expr.param].value if expr.param else expr.value)
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)

@@ -44,6 +44,8 @@ def rule_exprs(rulebook: Rulebook) -> Iterator[tuple[Expr, tuple]]:
         if rule.consequence and rule.consequence.handlingsplan_days is not None:
             yield from walk_expr(rule.consequence.handlingsplan_days,
                                  ("rules", i, "consequence", "handlingsplan_days"))
+    if rulebook.followup is not None:
+        yield from walk_expr(rulebook.followup.rattelse_days, ("followup", "rattelse_days"))
 
 
 def rule_fields(rulebook: Rulebook) -> Iterator[tuple[str, tuple]]:
@@ -89,6 +91,9 @@ def check_references(rulebook: Rulebook, doc: Document) -> list[Problem]:
             add(f"regel-id {rule.id} finns redan (regel nr {seen[rule.id] + 1})", ("rules", i, "id"))
         seen.setdefault(rule.id, i)
         if rule.consequence:
+            target = rule.consequence.plan_for
+            if target is not None and (rulebook.rule(target) is None or target == rule.id):
+                add(f"plan_for: okänd regel '{target}'", ("rules", i, "consequence", "plan_for"))
             for j, s in enumerate(rule.consequence.sanctions):
                 if s not in rulebook.sanctions:
                     add(f"okänd sanktion '{s}'", ("rules", i, "consequence", "sanctions", j))
@@ -96,6 +101,15 @@ def check_references(rulebook: Rulebook, doc: Document) -> list[Problem]:
             if days is not None and days.param is None and days.value is None:
                 add("handlingsplan_days ska vara ett tal eller en parameter",
                     ("rules", i, "consequence", "handlingsplan_days"))
+
+    if rulebook.followup is not None:
+        for key in ("late_plan_sanction", "rattelse_sanction"):
+            name = getattr(rulebook.followup, key)
+            if name not in rulebook.sanctions:
+                add(f"okänd sanktion '{name}'", ("followup", key))
+        days = rulebook.followup.rattelse_days
+        if days.param is None and days.value is None:
+            add("rattelse_days ska vara ett tal eller en parameter", ("followup", "rattelse_days"))
 
     for source, path in _sources(rulebook):
         if source.document not in rulebook.documents:

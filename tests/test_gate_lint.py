@@ -119,6 +119,9 @@ def test_a_krav_without_consequence_is_an_error_with_its_line(tmp_path):
 
 def test_an_unused_parameter_is_a_warning_and_lint_still_passes(tmp_path):
     book = copy_book(tmp_path)
+    text = book.read_text(encoding="utf-8")
+    book.write_text(text.replace("  rattelse_days: {param: rattelse_dagar}", "  rattelse_days: 30"),
+                    encoding="utf-8")
     report = lint([str(book)])
     assert report.errors == []
     unused = [m for m in report.warnings if m.code == "oanvand"]

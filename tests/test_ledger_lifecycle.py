@@ -120,7 +120,7 @@ def test_an_event_that_makes_no_sense_is_invalid_with_a_swedish_reason():
 def test_a_foreleggande_needs_the_rulebooks_frist():
     from engine.errors import InputError
 
-    with pytest.raises(InputError, match="rattelse_dagar"):
+    with pytest.raises(InputError, match="rattelse_days"):
         lifecycle.step([(Standing("x", "godkand", 2023, None, None),
                          Event("finding", dt.date(2025, 3, 14), period=2024, outcome="fail"))])
 
