@@ -110,6 +110,9 @@ def row_of(result) -> UnitRow:
 
 
 def error_of(path: str, exc: BaseException) -> FileError:
+    from .yamlstrict import shown_name
+
+    path = shown_name(path)  # a name with control characters or non-UTF-8 bytes, escaped
     if isinstance(exc, InputError):
         problems = tuple({"message": p.message, "path": p.path, "line": p.line, "column": p.column}
                          for p in exc.problems)

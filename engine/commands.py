@@ -78,6 +78,13 @@ class KravkollGroup(click.Group):
             return exc.exit_code
         except BrokenPipeError:
             return EXIT_OK
+        except OSError as exc:  # a path the system refuses: a name too long, a loop of links
+            from .output import os_reason
+            from .yamlstrict import shown_name
+
+            where = f"{shown_name(exc.filename)}: " if exc.filename is not None else ""
+            _err(f"kravkoll: fel i indata\n{where}kan inte läsas eller skrivas ({os_reason(exc)})")
+            return EXIT_INPUT
         except Exception as exc:  # an engine defect: say so plainly, keep the detail short
             from .rete import EngineError
 

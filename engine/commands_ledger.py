@@ -52,6 +52,12 @@ def _rules(values) -> list[str]:
     return out
 
 
+def _known_unit(ledger, hsa: str) -> None:
+    """A unit the ledger has never seen is a typo, not a unit without demands."""
+    if not ledger.checks(hsa) and not ledger.dispenser(hsa):
+        raise InputError.single(None, f"kravliggaren ({ledger.path}) har ingen granskning av {hsa}")
+
+
 def _ledger(path: str | None, create: bool = False):
     from .ledger import DEFAULT_PATH, Ledger
 
@@ -181,6 +187,8 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
     hsa = _hsa(hsa_id) if hsa_id else None
     with _ledger(ledger_path) as ledger:
         with ledger.read():
+            if hsa:
+                _known_unit(ledger, hsa)
             rows = ledger.demands(hsa, region)
             vs = views(rows, ledger.events(hsa_id=hsa) if hsa else ledger.events(),
                        ledger.plans(), ledger.dispenser(hsa), day)
@@ -207,6 +215,7 @@ def history_cmd(hsa_id, rule_id, ledger_path, fmt):
     rule = _rules([rule_id])[0] if rule_id else None
     with _ledger(ledger_path) as ledger:
         with ledger.read():
+            _known_unit(ledger, hsa)
             demands = {d.id: d for d in ledger.demands(hsa, rule_id=rule)}
             events = [e for e in ledger.events(hsa_id=hsa) if e.demand_id in demands]
         path = str(ledger.path)

@@ -10,8 +10,10 @@
 - A demand already open for the unit and rule is moved by the lifecycle (lifecycle.py) instead
   of a second demand being made: that is how a demand is followed across years.
 
-Every change is written in one ledger transaction per command, so a run either records all of
-its changes or none; registering the same submission (same content hash) again changes nothing.
+Each registered submission (one unit's årsbokslut) is written in one ledger transaction, and
+every other command in one transaction: a unit is recorded wholly or not at all, and an
+interrupted batch is completed by the next run. Registering the same submission (same content
+hash) again changes nothing.
 """
 
 from __future__ import annotations

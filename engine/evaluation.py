@@ -11,7 +11,7 @@ from .errors import InputError
 from .facts import RuleFact, build_facts
 from .findings import Finding, Location, verdict
 from .numbers import format_number
-from .library import LoadedRulebook, select, sha256_file
+from .library import LoadedRulebook, select
 from .rete import RuleEngine
 from .rulebook import KIND_LABELS, Rule, Rulebook
 from .submission import Submission
@@ -54,7 +54,7 @@ def load_submission(path: str) -> LoadedSubmission:
         raise InputError.single(path, "förväntade ett årsbokslut (en mappning med enhet, period …) "
                                 "men filen innehåller något annat", line=1)
     model = validate(doc, Submission)
-    return LoadedSubmission(model, path, sha256_file(path), doc)
+    return LoadedSubmission(model, path, doc.sha256, doc)
 
 
 def default_as_of(submission: Submission) -> dt.date:

@@ -126,6 +126,24 @@ BEGIN SELECT RAISE(ABORT, 'a demand status only moves forward'); END;
 """
 
 
+# SQLite's own (English) reasons, by primary result code, in the words a handläggare reads.
+_SQLITE_REASONS = {3: "behörighet saknas", 5: "kravliggaren används av en annan körning",
+                   8: "filen är skrivskyddad", 10: "läs- eller skrivfel på disken",
+                   11: "databasfilen är skadad", 13: "disken är full",
+                   14: "filen kan inte öppnas", 23: "behörighet saknas",
+                   26: "filen är ingen SQLite-databas"}
+_DAMAGED = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def _sqlite_code(exc: BaseException) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _reason(exc: sqlite3.Error) -> str:
+    return _SQLITE_REASONS.get(_sqlite_code(exc), f"SQLite-fel: {exc}")
+
+
 def _date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
@@ -272,7 +290,11 @@ class Ledger:
             if not create:
                 raise InputError.single(str(self.path), "kravliggaren finns inte (den skapas av "
                                         "'kravkoll demands register')")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                raise InputError.single(str(self.path), "kravliggaren kan inte skapas här (en del "
+                                        "av sökvägen är en fil, eller behörighet saknas)") from None
         elif self.path.is_dir():
             raise InputError.single(str(self.path), "är en mapp, inte en kravliggare")
         self._in_tx = False
@@ -294,7 +316,8 @@ class Ledger:
                     raise InputError.single(str(self.path), f"kravliggaren har schemaversion {row[0]}, "
                                             f"som är nyare än den här versionen av kravkoll ({SCHEMA_VERSION})")
         except sqlite3.DatabaseError as exc:
-            raise InputError.single(str(self.path), f"filen är ingen kravliggare (SQLite): {exc}") from None
+            raise InputError.single(str(self.path), f"filen är ingen kravliggare som går att "
+                                    f"använda ({_reason(exc)})") from None
 
     def close(self) -> None:
         self._db.close()
@@ -302,8 +325,12 @@ class Ledger:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind, exc, tb):
         self.close()
+        if isinstance(exc, sqlite3.DatabaseError) and _sqlite_code(exc) in _DAMAGED:
+            # Damage deeper in the file shows only when a command reads that page.
+            raise InputError.single(str(self.path), f"kravliggaren är skadad och kan inte läsas "
+                                    f"({_reason(exc)}); använd en säkerhetskopia") from None
 
     @contextmanager
     def write(self):

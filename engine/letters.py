@@ -287,11 +287,15 @@ def write(letter: Letter, folder: str | Path = DEFAULT_FOLDER) -> tuple[Path, Pa
             continue
         try:
             write_atomic(md_path, md, overwrite=False)
-        except InputError:  # another run took the name meanwhile
-            continue
+        except InputError:
+            if md_path.exists():  # another run took the name meanwhile
+                continue
+            raise  # the folder cannot be written: say why, not "too many letters"
         try:
             write_atomic(html_path, page, overwrite=False)
         except InputError:
-            continue
+            if html_path.exists():
+                continue
+            raise
         return md_path, html_path
     raise InputError.single(str(folder), f"för många brev för {letter.hsa_id} samma dag")

@@ -7,7 +7,6 @@ under a `tests/` folder (rulebook test cases) and `kravkoll.yaml` (folder settin
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,17 +37,13 @@ def default_folder() -> str:
     return str(Path(__file__).resolve().parent.parent / DEFAULT_FOLDER)
 
 
-def sha256_file(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def load_rulebook(path: str | Path) -> LoadedRulebook:
     doc = load_file(path)
     model = validate(doc, Rulebook)
     problems = check_references(model, doc)
     if problems:
         raise InputError(doc.file, problems)
-    return LoadedRulebook(model, str(path), sha256_file(path), doc)
+    return LoadedRulebook(model, str(path), doc.sha256, doc)
 
 
 def rulebook_files(folder: str | Path) -> list[Path]:

@@ -33,7 +33,7 @@ from pathlib import Path
 from . import ENGINE_NAME, __version__
 from .casefiles import FolderSettings, Settings, load_settings, submission_fields, unwrap
 from .errors import InputError
-from .library import LoadedRulebook, rulebook_files, sha256_file
+from .library import LoadedRulebook, rulebook_files
 from .rulebook import Rulebook
 from .rulebook_refs import check_references, rule_exprs
 from .validation import validate
@@ -269,7 +269,7 @@ def _load(path: Path) -> tuple[LoadedRulebook | None, list[Message]]:
     except InputError as exc:
         return None, [Message(exc.file or name, p.line or 1, p.path, ERROR, "schema", p.message)
                       for p in exc.problems]
-    book = LoadedRulebook(model, name, sha256_file(path), doc)
+    book = LoadedRulebook(model, name, doc.sha256, doc)
     return book, [Message(name, p.line or 1, p.path, ERROR, "referens", p.message)
                   for p in check_references(model, doc)]
 

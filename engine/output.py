@@ -3,15 +3,42 @@ crash never leaves half a report; an existing file is kept unless overwriting is
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
 from .errors import InputError
 
+# The operating system's (English) reasons, in Swedish.
+_REASONS = {errno.EACCES: "behörighet saknas", errno.EPERM: "behörighet saknas",
+            errno.ENOTDIR: "en del av sökvägen är en fil, inte en mapp",
+            errno.EEXIST: "en del av sökvägen är en fil, inte en mapp",
+            errno.EISDIR: "det finns en mapp med det namnet",
+            errno.EROFS: "filsystemet är skrivskyddat", errno.ENOSPC: "disken är full",
+            errno.EDQUOT: "diskkvoten är slut", errno.ENAMETOOLONG: "namnet är för långt",
+            errno.ENOENT: "mappen finns inte och kan inte skapas",
+            errno.ELOOP: "symboliska länkar i en slinga", errno.EIO: "läsfel på disken"}
+
+
+def os_reason(exc: OSError) -> str:
+    return _REASONS.get(exc.errno, f"fel {errno.errorcode.get(exc.errno, exc.errno)}")
+
+
+def _cannot_write(target: Path, exc: OSError) -> InputError:
+    return InputError.single(str(target), f"kan inte skriva filen här ({os_reason(exc)})")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
 
 def write_atomic(path: str | Path, content: str | bytes, overwrite: bool = False) -> Path:
     target = Path(path)
+    if target.is_dir():
+        raise InputError.single(str(target), "är en mapp; ange ett filnamn")
     if target.exists() and not overwrite:
         raise InputError.single(str(target), "filen finns redan; ange --force för att skriva över den")
     data = content.encode("utf-8") if isinstance(content, str) else content
@@ -19,8 +46,10 @@ def write_atomic(path: str | Path, content: str | bytes, overwrite: bool = False
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise InputError.single(str(target), f"kan inte skriva filen här ({exc.strerror})") from None
+        raise _cannot_write(target, exc) from None
     try:
+        # mkstemp makes the file private (0600); a report is for colleagues: the umask decides.
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -35,8 +64,10 @@ def write_atomic(path: str | Path, content: str | bytes, overwrite: bool = False
                 raise InputError.single(str(target), "filen finns redan; ange --force för att "
                                         "skriva över den") from None
             os.unlink(tmp)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # e.g. the disk filled up: nothing half written is left
+            raise _cannot_write(target, exc) from None
         raise
     return target

@@ -132,7 +132,16 @@ def _message(err: dict) -> str:
         return f"förväntade ja eller nej, fick '{_show(got)}'"
     if kind == "frozen_instance":
         return "värdet kan inte ändras"
-    return err.get("msg", kind)
+    if kind == "too_short":
+        n = ctx.get("min_length", 1)
+        if n == 1:
+            return "får inte vara tom"
+        return f"behöver minst {n} poster (fick {ctx.get('actual_length')})"
+    if kind == "too_long":
+        return f"får ha högst {ctx.get('max_length')} poster (fick {ctx.get('actual_length')})"
+    if kind == "int_parsing_size":
+        return f"talet är för stort, fick '{_show(got)}'"
+    return f"ogiltigt värde '{_show(got)}' ({kind})"  # pydantic's own words are English
 
 
 def _show(value: Any) -> str:

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from .errors import InputError
@@ -31,6 +33,9 @@ _INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^[-+]?(0|[1-9][0-9]*)\.[0-9]+([eE][-+]?[0-9]+)?$")
 _NULL = {"", "~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "false": False, "False": False}
+# What the YAML reader refuses in the file itself, refused also when a quoted escape ("\0",
+# "\x01", "\e") writes it: no control character reaches a report, an XML file or a worksheet.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 
 
 class _StrictComposer(Composer):
@@ -84,6 +89,7 @@ class Document:
     positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
     text: str = ""
+    sha256: str = ""  # of the bytes read (set by load_file): the content a report names
 
     def locate(self, path: tuple) -> tuple[int | None, int | None]:
         """Line and column of the value at path, or of its nearest existing parent."""
@@ -122,22 +128,49 @@ def decode(raw: bytes, file: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def shown_name(path: str | Path) -> str:
+    """A path as text any report can hold: bytes that are not UTF-8 and control characters
+    (a newline too) written as escapes, e.g. 'h\\xe4lsa.yaml'."""
+    name = str(path)
+    try:
+        text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
     p = Path(path)
     name = str(path)
+    if shown_name(name) != name:  # the name would break every message and report it is in
+        raise InputError.single(shown_name(name), "sökvägen innehåller kontrolltecken eller byte "
+                                "som inte är UTF-8; byt namn på filen eller mappen")
     try:
         size = p.stat().st_size
         if size > max_bytes:
             raise InputError.single(name, f"filen är {size} byte; största tillåtna storlek är "
                                     f"{max_bytes} byte")
-        raw = p.read_bytes()
+        with p.open("rb") as fh:  # at most one byte too many: /dev/zero or a pipe never ends
+            raw = fh.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            raise InputError.single(name, f"filen är större än {max_bytes} byte, den största "
+                                    "tillåtna storleken")
     except FileNotFoundError:
         raise InputError.single(name, "filen finns inte") from None
     except IsADirectoryError:
         raise InputError.single(name, "är en mapp, inte en fil") from None
     except PermissionError:
         raise InputError.single(name, "filen kan inte läsas (behörighet saknas)") from None
-    return load_text(decode(raw, name), name)
+    except OSError as exc:  # a name too long, a loop of links, a read error
+        from .output import os_reason
+
+        raise InputError.single(name, f"filen kan inte läsas ({os_reason(exc)})") from None
+    doc = load_text(decode(raw, name), name)
+    doc.sha256 = hashlib.sha256(raw).hexdigest()  # the bytes read once: a pipe is not read twice
+    return doc
 
 
 def load_text(text: str, file: str) -> Document:
@@ -218,6 +251,7 @@ def _build(node, path: tuple, doc: Document) -> Any:
         raise InputError.single(doc.file, f"taggen {node.tag.replace('tag:yaml.org,2002:', '!!')} "
                                 "är inte tillåten", dotted(path), line, col)
     if isinstance(node, ScalarNode):
+        _refuse_control(node, path, doc)
         return _scalar(node)
     if isinstance(node, SequenceNode):
         return [_build(child, path + (i,), doc) for i, child in enumerate(node.value)]
@@ -226,6 +260,7 @@ def _build(node, path: tuple, doc: Document) -> Any:
         kpos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         if not isinstance(key_node, ScalarNode):
             raise InputError.single(doc.file, "en nyckel måste vara en enkel text", dotted(path), *kpos)
+        _refuse_control(key_node, path, doc)
         if key_node.value == "<<":
             raise InputError.single(doc.file, "sammanslagningsnyckeln '<<' är inte tillåten",
                                     dotted(path), *kpos)
@@ -237,6 +272,14 @@ def _build(node, path: tuple, doc: Document) -> Any:
         doc.key_positions[path + (key,)] = kpos
         out[key] = _build(value_node, path + (key,), doc)
     return out
+
+
+def _refuse_control(node: ScalarNode, path: tuple, doc: Document) -> None:
+    bad = _CONTROL.search(node.value)
+    if bad:
+        raise InputError.single(doc.file, f"otillåtet tecken {bad.group()!r} (kontrolltecken hör "
+                                "inte hemma i en textfil)", dotted(path),
+                                node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def _scalar(node: ScalarNode) -> Any:

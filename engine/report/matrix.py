@@ -37,9 +37,30 @@ def _rows(ov: RulebookOverview) -> list[list]:
     return out
 
 
+class _SafeCells:
+    """A csv writer whose cells Excel never reads as a formula: a text that begins with
+    = + - @ (a unit name such as "=HYPERLINK(…)") gets a leading apostrophe."""
+
+    def __init__(self, writer):
+        self._w = writer
+
+    @staticmethod
+    def _cell(value):
+        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+            return "'" + value
+        return value
+
+    def writerow(self, row):
+        self._w.writerow([self._cell(v) for v in row])
+
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
+
+
 def csv_text(summary: Summary) -> str:
     buffer = io.StringIO()
-    w = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    w = _SafeCells(csv.writer(buffer, delimiter=";", lineterminator="\r\n"))
     overviews = summary.overviews()
     for k, ov in enumerate(overviews):
         if k:
@@ -126,6 +147,12 @@ def xlsx_bytes(summary: Summary) -> bytes:
     for cell in errors[1]:
         cell.font = bold
 
+    # A text that begins with '=' (a unit's name, a file name) is text, never a live formula.
+    for sheet in wb.worksheets:
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     raw = io.BytesIO()
     wb.save(raw)
     return _reproducible(raw.getvalue())
