@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import ENGINE_NAME, __version__
 from ..evaluation import CheckResult
 from ..findings import counts
+from ..rulebook import SOURCE_STATUS_LABELS
 
 AREA_ORDER = ("Inlämning", "Verksamhet", "Struktur för kvalitet", "Kvalitet", "SÄBO",
               "Informationssäkerhet", "Listning")
@@ -28,6 +29,16 @@ def header(result: CheckResult) -> dict:
         "verdict": result.verdict,
         "counts": counts(result.findings),
     }
+
+
+def source_reference(src: dict) -> str:
+    """'Årsbokslut Hälsoval 2023 …, 2.3.3 (l.410–412) [förslag]': where a finding's rule is written."""
+    where = f"{src['document_title']}, {src['section']}"
+    if src.get("lines"):
+        where += f" ({src['lines']})"
+    if src.get("status") in SOURCE_STATUS_LABELS:
+        where += f" [{SOURCE_STATUS_LABELS[src['status']]}]"
+    return where
 
 
 def grouped(result: CheckResult) -> list[tuple[str, list]]:

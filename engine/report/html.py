@@ -23,8 +23,8 @@ from ..batch import Indicator, RulebookOverview, Summary, UnitRow
 from ..evaluation import CheckResult
 from ..findings import OUTCOME_LABELS, Finding, counts
 from ..numbers import format_number
-from ..rulebook import KIND_LABELS, OP_WORDS, SOURCE_STATUS_LABELS
-from .common import grouped
+from ..rulebook import KIND_LABELS, OP_WORDS
+from .common import grouped, source_reference
 from .overview import KIND_HEADINGS, KIND_ORDER
 
 COLORS = {"pass": "#2e7d32", "fail": "#c62828", "partial": "#ef8f00", "missing": "#7b1fa2",
@@ -479,14 +479,8 @@ def _finding(f: Finding) -> str:
         body.append(f'<div class="dim">I årsbokslutet: {where}'
                     f"<code>{escape(f.location.path)}</code></div>")
     if shortfall:
-        src = f.source
-        where = f"{src['document_title']}, {src['section']}"
-        if src.get("lines"):
-            where += f" ({src['lines']})"
-        if src.get("status") in SOURCE_STATUS_LABELS:
-            where += f" [{SOURCE_STATUS_LABELS[src['status']]}]"
-        body.append(f'<div class="dim">Källa: {escape(where)}</div>'
-                    f"<blockquote>»{escape(src['quote'])}«</blockquote>")
+        body.append(f'<div class="dim">Källa: {escape(source_reference(f.source))}</div>'
+                    f"<blockquote>»{escape(f.source['quote'])}«</blockquote>")
         if f.consequence and f.consequence.get("text"):
             body.append(f'<div class="consequence">Följd: {escape(f.consequence["text"])}</div>')
     return f'<tr class="{cls}">{head}<td>{"".join(body)}</td></tr>\n'

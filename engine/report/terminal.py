@@ -12,8 +12,8 @@ from rich.text import Text
 
 from ..evaluation import CheckResult
 from ..findings import OUTCOME_LABELS, Finding, counts
-from ..rulebook import KIND_LABELS, SOURCE_STATUS_LABELS
-from .common import grouped
+from ..rulebook import KIND_LABELS
+from .common import grouped, source_reference
 
 STYLE = {"pass": "green", "fail": "bold red", "partial": "yellow", "missing": "magenta",
          "not_applicable": "dim", "waived": "cyan"}
@@ -71,14 +71,8 @@ def _finding(f: Finding, result: CheckResult, verbose: bool):
         where = f"rad {f.location.line}, " if f.location.line else ""
         details.append(Text(f"I årsbokslutet: {where}{f.location.path}", style="dim"))
     if shortfall or verbose:
-        src = f.source
-        where = f"{src['document_title']}, {src['section']}"
-        if src.get("lines"):
-            where += f" ({src['lines']})"
-        if src.get("status") in SOURCE_STATUS_LABELS:
-            where += f" [{SOURCE_STATUS_LABELS[src['status']]}]"
-        details.append(Text(f"Källa: {where}", style="cyan"))
-        details.append(Text(f"  »{src['quote']}«", style="italic"))
+        details.append(Text(f"Källa: {source_reference(f.source)}", style="cyan"))
+        details.append(Text(f"  »{f.source['quote']}«", style="italic"))
     if shortfall and f.consequence and f.consequence.get("text"):
         details.append(Text(f"Följd: {f.consequence['text']}", style="bold" if f.kind == "krav" else ""))
     return Padding(Group(head, Padding(Group(*details), (0, 0, 0, 2))), (0, 0, 1, 1))
