@@ -146,30 +146,17 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers):
 
 
 def _emit(result, fmt: str, output: str | None, force: bool, verbose: bool) -> None:
-    from .output import write_atomic
+    from .output import emit, emit_rich
     from .report import terminal
 
     if fmt == "rich":
-        if output:
-            import io
-
-            buffer = io.StringIO()
-            terminal.render(result, Console(file=buffer, width=100, no_color=True,
-                                            force_terminal=False), verbose)
-            write_atomic(output, buffer.getvalue(), overwrite=force)
-        else:
-            terminal.render(result, Console(), verbose)
-        return
-    data = formats.WRITERS[fmt]([result])
-    if output:
-        write_atomic(output, data, overwrite=force)
-    elif fmt in formats.BINARY:
-        raise InputError.single(None, f"formatet {fmt} är binärt; ange en fil med --output")
+        emit_rich(lambda console: terminal.render(result, console, verbose), output, force)
     else:
-        sys.stdout.write(data)
+        emit(formats.WRITERS[fmt]([result]), output, force)
 
 
-def _same(result):
+def _keep_result(result):
+    """The render step for formats written from the whole list of results (sarif, junit)."""
     return result
 
 
@@ -201,7 +188,7 @@ def _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers) 
     elif fmt in formats.BATCH:
         render = formats.BATCH[fmt].unit
     else:  # a format written from the list of results (sarif, junit): checked in this process
-        render, workers = _same, 1
+        render, workers = _keep_result, 1
     # The bar goes to stderr; not while a report is streamed to the same terminal.
     streams_to_terminal = not output and (verbose if fmt == "rich" else sys.stdout.isatty())
     with overview.progress(len(files), enabled=not streams_to_terminal) as tick:

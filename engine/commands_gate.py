@@ -6,38 +6,16 @@ their exit code; bad input raises InputError, which the group turns into exit co
 
 from __future__ import annotations
 
-import io
-import sys
-
 import click
-from rich.console import Console
 
 from .exitcodes import EXIT_OK, EXIT_SHORTFALL
+from .output import emit, emit_rich
 
 DEFAULT_PATH = "rulebooks"
 
 output_option = click.option("--output", "-o", default=None, metavar="FIL",
                               help="Skriv resultatet till en fil.")
 force_option = click.option("--force", is_flag=True, help="Skriv över en befintlig utdatafil.")
-
-
-def _write(text: str, output: str | None, force: bool) -> None:
-    from .output import write_atomic
-
-    if output:
-        write_atomic(output, text, overwrite=force)
-    else:
-        sys.stdout.write(text)
-
-
-def _rich(draw, output: str | None, force: bool) -> None:
-    """Draw on the terminal, or as plain text (no colour codes) into a file."""
-    if output:
-        buffer = io.StringIO()
-        draw(Console(file=buffer, width=100, no_color=True, force_terminal=False))
-        _write(buffer.getvalue(), output, force)
-    else:
-        draw(Console())
 
 
 @click.command("test")
@@ -61,20 +39,20 @@ def test_command(paths, coverage, fmt, output, force, verbose):
 
     result = run(list(paths) or [DEFAULT_PATH], coverage=coverage)
     if fmt == "rich":
-        _rich(lambda console: render_rich(result, console, verbose), output, force)
+        emit_rich(lambda console: render_rich(result, console, verbose), output, force)
     elif fmt == "json":
         import json
 
-        _write(json.dumps(as_dict(result), ensure_ascii=False, sort_keys=True, indent=2) + "\n",
+        emit(json.dumps(as_dict(result), ensure_ascii=False, sort_keys=True, indent=2) + "\n",
                output, force)
     elif fmt == "sarif":
         from .report import sarif
 
-        _write(sarif.render_tests(result), output, force)
+        emit(sarif.render_tests(result), output, force)
     else:
         from .report import junit
 
-        _write(junit.render_tests(result), output, force)
+        emit(junit.render_tests(result), output, force)
     return EXIT_OK if result.ok else EXIT_SHORTFALL
 
 
@@ -94,7 +72,7 @@ def lint_command(paths, fmt, output, force):
     from .lint import lint, render_json, render_text
 
     report = lint(list(paths) or [DEFAULT_PATH])
-    _write(render_json(report) if fmt == "json" else render_text(report), output, force)
+    emit(render_json(report) if fmt == "json" else render_text(report), output, force)
     return EXIT_SHORTFALL if report.errors else EXIT_OK
 
 
@@ -124,9 +102,9 @@ def diff_command(args, base, fmt, fail_on_change, output, force):
     old, new, folder = load_pair(tuple(args), base)
     impact = diff(old, new, submission_files(folder))
     if fmt == "rich":
-        _rich(lambda console: render_rich(impact, console), output, force)
+        emit_rich(lambda console: render_rich(impact, console), output, force)
     else:
-        _write(render_json(impact) if fmt == "json" else render_markdown(impact), output, force)
+        emit(render_json(impact) if fmt == "json" else render_markdown(impact), output, force)
     return EXIT_SHORTFALL if fail_on_change and impact.changed else EXIT_OK
 
 

@@ -4,7 +4,9 @@ crash never leaves half a report; an existing file is kept unless overwriting is
 from __future__ import annotations
 
 import errno
+import io
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -71,3 +73,25 @@ def write_atomic(path: str | Path, content: str | bytes, overwrite: bool = False
             raise _cannot_write(target, exc) from None
         raise
     return target
+
+
+def emit(content: str | bytes, output: str | None, force: bool = False) -> None:
+    """A command's result: to the file --output names (safely), else to standard output."""
+    if output:
+        write_atomic(output, content, overwrite=force)
+    elif isinstance(content, bytes):
+        raise InputError.single(None, "formatet är binärt; ange en fil med --output")
+    else:
+        sys.stdout.write(content)
+
+
+def emit_rich(draw, output: str | None, force: bool = False) -> None:
+    """Draw on the terminal, or as plain text (no colour codes) into the file --output names."""
+    from rich.console import Console
+
+    if output:
+        buffer = io.StringIO()
+        draw(Console(file=buffer, width=100, no_color=True, force_terminal=False))
+        write_atomic(output, buffer.getvalue(), overwrite=force)
+    else:
+        draw(Console())

@@ -4,10 +4,10 @@ Its traps (reference/durable-rules-traps.md) are handled here:
 - No `Host`: each Host starts two timer threads that never stop, and its background dispatcher
   may run actions on another thread. We drive `Ruleset` objects directly and synchronously.
 - `Ruleset()` deletes `run` from the definition it is given: it gets a fresh dict every time.
-- An exception inside an action is stored in the state, not raised: our actions record their
-  own errors, and the state is checked after every run. Either way it becomes an EngineError.
-- A fact no rule matches raises MessageNotHandledException; the same fact twice in one state
-  raises MessageObservedException. Both become EngineError naming the rulebook; each run uses a
+- An exception inside an action is stored in the state, not raised: we run no Python actions at
+  all, and read the matches from the engine's action queue instead (see TransitionEngine).
+- A fact no rule matches, or the same fact twice in one state, is refused by the engine: both
+  become EngineError naming the rulebook; each run uses a
   fresh state id (sid) and deletes the state afterwards, except after a rejected assert, where
   delete_state corrupts the engine's memory (a segfault later on, reproduced here).
 - Every compiled rule of a rulebook rule must fire exactly once for its fact; anything else means
@@ -19,11 +19,15 @@ TransitionEngine holds these mechanics; RuleEngine (rulebooks) and lifecycle.py 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 
+import durable_rules_engine as _engine
 from durable import engine as _durable
 
 _names = itertools.count()
+# Result codes of durable_rules_engine.assert_facts (as durable/engine.py reads them).
+_NOT_HANDLED, _OBSERVED, _QUEUED = 1, 2, 3
 _lock = threading.Lock()
 
 
@@ -49,41 +53,31 @@ class RuleEngine:
 
 
 class TransitionEngine:
-    """A table of transition rules loaded into durable_rules: each fact must match exactly one.
+    """A table of rules loaded into durable_rules: each fact must match exactly one.
 
-    Used for the demand lifecycle (lifecycle.py): a fact describes one demand and one event
-    (status, kind of event, outcome, days past a deadline …, never null) and carries a unique
-    'key'; `evaluate` returns {key: name of the rule that matched}. The same discipline as
-    RuleEngine: no Host, one Ruleset driven synchronously, a fresh sid per call and its state
-    deleted afterwards, every error (no match, two matches, an exception in an action) raised
-    as EngineError and never a silent default.
+    A fact carries a unique 'key' and explicit, non-null fields; `evaluate` returns {key: name
+    of the rule that matched}. Used for rulebooks (RuleEngine, above) and for the demand
+    lifecycle (lifecycle.py).
 
-    As in RuleEngine, the state of a rejected assert (a fact no rule matches, or the same fact
-    twice) is never deleted: `delete_state` on it crashes the process (a segmentation fault,
-    reproduced here when the sid's first fact matched no rule at all). That state is left to
-    leak; sids are never reused.
+    Matching happens in durable_rules' C engine. The matches are read straight from its action
+    queue (start_action_for_state / complete_and_start_action), without durable's Python action
+    layer: that layer costs a Closure, a JSON dump of the state and a callback per match (half
+    the time of a check), and it is where exceptions used to be swallowed. With no Python
+    action to run, there is nothing to swallow.
+
+    The state of a rejected assert (a fact no rule matches, or the same fact twice) is never
+    deleted: `delete_state` on it crashes the process (a segmentation fault, reproduced here).
+    That state is left to leak; sids are never reused.
     """
 
     def __init__(self, label: str, compiled: dict[str, dict]):
         self.label = label
-        self._fired: list[tuple[str, str, str]] = []
-        self._errors: list[str] = []
-        definition = {}
-        for name, condition in compiled.items():
-            rule = dict(condition)
-            rule["run"] = self._action(name)
-            definition[name] = rule
+        # durable_rules deletes "run" from what it is given, and wants one: a fresh dict each.
+        definition = {name: dict(condition, run=_never_called) for name, condition in compiled.items()}
         with _lock:
             self._ruleset = _durable.Ruleset(f"kravkoll_{label}_{next(_names)}", None, definition)
+        self._handle = self._ruleset._handle
         self._sids = itertools.count()
-
-    def _action(self, name: str):
-        def record(c):
-            try:
-                self._fired.append((c.m._d["sid"], c.m._d["key"], name))
-            except Exception as exc:  # never lost: surfaced by evaluate()
-                self._errors.append(f"{name}: {exc!r}")
-        return record
 
     def evaluate(self, facts: list[dict]) -> dict[str, str]:
         """facts (each with a unique 'key') -> {key: name of the one rule that matched}."""
@@ -92,30 +86,26 @@ class TransitionEngine:
         keys = [f["key"] for f in facts]
         if len(set(keys)) != len(keys):
             raise EngineError(f"{self.label}: samma nyckel på två fakta")
+        fired: list[tuple[str, str]] = []
         with _lock:
             sid = f"t{next(self._sids)}"
-            batch = [dict(f, sid=sid) for f in facts]
-            self._fired.clear()
-            self._errors.clear()
-            errors: list = []
+            batch = json.dumps([dict(f, sid=sid) for f in facts], ensure_ascii=False)
+            code, state = _engine.assert_facts(self._handle, batch)
+            if code == _NOT_HANDLED:  # no delete_state: see the class docstring
+                raise EngineError(f"{self.label}: ingen regel matchade ett faktum")
+            if code == _OBSERVED:
+                raise EngineError(f"{self.label}: samma faktum två gånger")
+            if code == _QUEUED:  # as durable's own Python layer reads this code
+                state = 0
             try:
-                handle = self._ruleset.assert_facts(batch)
-            except _durable.MessageNotHandledException as exc:
-                # no delete_state: see the class docstring
-                raise EngineError(f"{self.label}: ingen regel matchade ett faktum: {exc.message}") from None
-            except _durable.MessageObservedException as exc:
-                raise EngineError(f"{self.label}: samma faktum två gånger: {exc.message}") from None
-            try:
-                self._ruleset.do_actions(handle, lambda e, _state: errors.append(e))
-                state = self._ruleset.get_state(sid)
+                queued = _engine.start_action_for_state(self._handle, state)
+                message = queued[1] if queued else None
+                while message:
+                    for name, bound in json.loads(message).items():
+                        fired.append((bound["m"]["key"], name))
+                    message = _engine.complete_and_start_action(self._handle, state)
             finally:
-                self._ruleset.delete_state(sid)
-            problems = [str(e) for e in errors if e] + self._errors
-            if isinstance(state, dict) and state.get("exception"):
-                problems.append(str(state["exception"]))
-            if problems:
-                raise EngineError(f"{self.label}: fel i regelmotorn: {'; '.join(problems)}")
-            fired = [(k, n) for s, k, n in self._fired if s == sid]
+                _engine.delete_state(self._handle, sid)
         matched: dict[str, str] = {}
         for key, name in fired:
             if key in matched:
@@ -126,3 +116,7 @@ class TransitionEngine:
         if absent:
             raise EngineError(f"{self.label}: ingen regel för {', '.join(absent)}")
         return matched
+
+
+def _never_called(c) -> None:  # pragma: no cover - matches are read from the queue instead
+    raise EngineError("durable_rules körde en åtgärd som inte ska köras")
