@@ -116,41 +116,56 @@ def _explain(rule: Rule, outcome: str, ev) -> str:
     return f"{KIND_LABELS[rule.kind]} {label}: {ev.observed_text}, krävs {ev.expected}."
 
 
+_DIALOG = {"applies": True, "handlingsplan": None, "sanctions": [], "accrued": [],
+           "text": "Tas upp i dialoguppföljningen (inte ett krav: ingen handlingsplan eller vite)."}
+
+
 def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> dict | None:
+    shortfall = outcome in ("fail", "partial", "missing")
     if rule.consequence is None:
-        if rule.kind != "krav" and outcome in ("fail", "partial", "missing"):
-            return {"applies": True, "handlingsplan": None, "sanctions": [], "accrued": [],
-                    "text": "Tas upp i dialoguppföljningen (inte ett krav: ingen handlingsplan eller vite)."}
-        return None
-    c = rule.consequence
-    applies = rule.kind == "krav" and outcome in ("fail", "partial", "missing")
-    days = rulebook.days(c.handlingsplan_days)
-    named = [(n, rulebook.sanctions[n]) for n in c.sanctions]
-    accrued = []
-    overdue = _overdue_days(rf) if applies and outcome == "fail" else 0
-    for name, s in named:
-        if s.interval == "vecka" and overdue > 0:
-            accrued.append({"sanction": name, "days_late": overdue,
-                            "weeks": sanctions.weeks(overdue, s.weeks),
-                            "amount_kr": sanctions.accrued_kr(s, overdue)})
-    parts = []
-    if days is not None:
-        parts.append(f"Handlingsplan inom {days} dagar från beslut.")
-    if c.plan_for:
-        parts.append(f"Ingen egen handlingsplan: planen är den som krävs för {c.plan_for}.")
-    for name, s in named:
-        parts.append(f"{s.title}: {sanctions.describe(s)}.")
-    for a in accrued:
-        parts.append(f"{a['days_late']} dagar för sent ({a['weeks']} veckor): "
-                     f"{format_number(a['amount_kr'])} kr.")
-    if c.note:
-        parts.append(c.note)
-    return {"applies": applies,
+        return dict(_DIALOG) if rule.kind != "krav" and shortfall else None
+    static = _static_consequence(rule, rulebook)
+    out = dict(static, applies=rule.kind == "krav" and shortfall, accrued=[])
+    overdue = _overdue_days(rf) if out["applies"] and outcome == "fail" else 0
+    if overdue > 0:
+        parts = [static["text"]] if static["text"] else []
+        for name in rule.consequence.sanctions:
+            s = rulebook.sanctions[name]
+            if s.interval == "vecka":
+                a = {"sanction": name, "days_late": overdue, "weeks": sanctions.weeks(overdue, s.weeks),
+                     "amount_kr": sanctions.accrued_kr(s, overdue)}
+                out["accrued"].append(a)
+                parts.append(f"{overdue} dagar för sent ({a['weeks']} veckor): "
+                             f"{format_number(a['amount_kr'])} kr.")
+        out["text"] = " ".join(parts)
+    return out
+
+
+_static: dict[tuple[int, str], dict] = {}
+
+
+def _static_consequence(rule: Rule, rulebook: Rulebook) -> dict:
+    """What a rule's consequence says whatever the outcome: built once per rule and rulebook
+    (the text and sanction terms are most of the cost of a finding otherwise)."""
+    key = (id(rulebook), rule.id)
+    if key not in _static:
+        c = rule.consequence
+        days = rulebook.days(c.handlingsplan_days)
+        named = [(n, rulebook.sanctions[n]) for n in c.sanctions]
+        parts = []
+        if days is not None:
+            parts.append(f"Handlingsplan inom {days} dagar från beslut.")
+        if c.plan_for:
+            parts.append(f"Ingen egen handlingsplan: planen är den som krävs för {c.plan_for}.")
+        parts += [f"{s.title}: {sanctions.describe(s)}." for _n, s in named]
+        if c.note:
+            parts.append(c.note)
+        _static[key] = {
             "handlingsplan": {"days": days, "asks": c.handlingsplan_asks} if days is not None else None,
             "plan_for": c.plan_for,
             "sanctions": [sanctions.as_dict(n, s) for n, s in named],
-            "accrued": accrued,
             "text": " ".join(parts)}
+    return _static[key]
 
 
 def _overdue_days(rf: RuleFact) -> int:
