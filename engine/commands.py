@@ -4,7 +4,6 @@ become one Swedish message on stderr and exit code 2, never a traceback."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from rich.console import Console
 from . import click_sv
 from .errors import InputError
 from .library import default_folder
+from .output import dumps_json
 from .report import formats
 
 click_sv.install()  # before the commands below are declared: their help options read it
@@ -271,7 +271,7 @@ def schema():
 
     data = Submission.model_json_schema()
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    sys.stdout.write(dumps_json(data))
     return EXIT_OK
 
 

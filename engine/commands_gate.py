@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .exitcodes import EXIT_OK, EXIT_SHORTFALL
-from .output import emit, emit_rich
+from .output import dumps_json, emit, emit_rich
 
 DEFAULT_PATH = "rulebooks"
 
@@ -41,9 +41,7 @@ def test_command(paths, coverage, fmt, output, force, verbose):
     if fmt == "rich":
         emit_rich(lambda console: render_rich(result, console, verbose), output, force)
     elif fmt == "json":
-        import json
-
-        emit(json.dumps(as_dict(result), ensure_ascii=False, sort_keys=True, indent=2) + "\n",
+        emit(dumps_json(as_dict(result)),
                output, force)
     elif fmt == "sarif":
         from .report import sarif

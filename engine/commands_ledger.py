@@ -16,9 +16,11 @@ import click
 from rich.console import Console
 
 from .errors import InputError
+from .rulebook import RULE_ID_PATTERN
+from .submission import HSA_ID_PATTERN
 
-HSA_ID = re.compile(r"^SE\d{10}-[A-Za-z0-9]{1,31}$")
-RULE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,9}(-[A-Z0-9]{1,10}){1,4}$")
+HSA_ID = re.compile(HSA_ID_PATTERN)
+RULE_ID = re.compile(RULE_ID_PATTERN)
 
 
 def _day(value: str | None, flag: str) -> dt.date | None:

@@ -141,14 +141,16 @@ def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> 
     return out
 
 
-_static: dict[tuple[int, str], dict] = {}
+# (id of rulebook, rule id) -> (the rulebook, terms). The rulebook is kept alive with its entry so
+# that its id cannot be reused by another rulebook while the entry exists.
+_static: dict[tuple[int, str], tuple[Rulebook, dict]] = {}
 
 
 def _static_consequence(rule: Rule, rulebook: Rulebook) -> dict:
     """What a rule's consequence says whatever the outcome: built once per rule and rulebook
     (the text and sanction terms are most of the cost of a finding otherwise)."""
     key = (id(rulebook), rule.id)
-    if key not in _static:
+    if key not in _static or _static[key][0] is not rulebook:
         c = rule.consequence
         days = rulebook.days(c.handlingsplan_days)
         named = [(n, rulebook.sanctions[n]) for n in c.sanctions]
@@ -160,12 +162,12 @@ def _static_consequence(rule: Rule, rulebook: Rulebook) -> dict:
         parts += [f"{s.title}: {sanctions.describe(s)}." for _n, s in named]
         if c.note:
             parts.append(c.note)
-        _static[key] = {
+        _static[key] = (rulebook, {
             "handlingsplan": {"days": days, "asks": c.handlingsplan_asks} if days is not None else None,
             "plan_for": c.plan_for,
             "sanctions": [sanctions.as_dict(n, s) for n, s in named],
-            "text": " ".join(parts)}
-    return _static[key]
+            "text": " ".join(parts)})
+    return _static[key][1]
 
 
 def _overdue_days(rf: RuleFact) -> int:

@@ -11,7 +11,6 @@ a git revision of the new one (`--base REV`, read with `git show REV:path`).
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import ENGINE_NAME, __version__
+from . import identity
+from .output import dumps_json
 from .errors import InputError
 from .evaluation import LoadedSubmission, check_against, load_submission
 from .findings import OUTCOME_LABELS
@@ -282,7 +282,7 @@ def as_dict(impact: Impact) -> dict:
         return {"id": b.model.id, "version": b.model.version, "path": b.path, "sha256": b.sha256}
 
     return {
-        "engine": {"name": ENGINE_NAME, "version": __version__},
+        "engine": identity(),
         "old": book(impact.old), "new": book(impact.new),
         "edits": impact.edits,
         "units": [{"path": u.path, "name": u.name, "hsa_id": u.hsa_id, "period": u.period,
@@ -303,7 +303,7 @@ def as_dict(impact: Impact) -> dict:
 
 
 def render_json(impact: Impact) -> str:
-    return json.dumps(as_dict(impact), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    return dumps_json(as_dict(impact))
 
 
 def load_pair(args: tuple[str, ...], base: str | None) -> tuple[LoadedRulebook, LoadedRulebook, str]:

@@ -30,8 +30,9 @@ from .lifecycle import AFTER_FORELAGGANDE, PLAN_PHASE, STATUS_LABELS, View, sanc
 from .numbers import format_number
 from .output import write_atomic
 from .rulebook import KIND_LABELS
+from .submission import HSA_ID_PATTERN
 
-HSA_ID = re.compile(r"^SE\d{10}-[A-Za-z0-9]{1,31}$")
+HSA_ID = re.compile(HSA_ID_PATTERN)
 DEFAULT_FOLDER = Path("reports") / "brev"
 
 

@@ -24,13 +24,13 @@ Checks across the rulebooks of one region and vårdval:
 from __future__ import annotations
 
 import datetime as dt
-import json
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ENGINE_NAME, __version__
+from . import identity
+from .output import dumps_json
 from .casefiles import FolderSettings, Settings, load_settings, submission_fields, unwrap
 from .errors import InputError
 from .library import LoadedRulebook, rulebook_files
@@ -326,7 +326,7 @@ def render_text(report: LintReport) -> str:
 
 
 def render_json(report: LintReport) -> str:
-    data = {"engine": {"name": ENGINE_NAME, "version": __version__}, "files": report.files,
+    data = {"engine": identity(), "files": report.files,
             "messages": [m.as_dict() for m in report.messages],
             "summary": {"errors": len(report.errors), "warnings": len(report.warnings)}}
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    return dumps_json(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import sys
 import tempfile
@@ -29,6 +30,12 @@ def os_reason(exc: OSError) -> str:
 
 def _cannot_write(target: Path, exc: OSError) -> InputError:
     return InputError.single(str(target), f"kan inte skriva filen här ({os_reason(exc)})")
+
+
+def dumps_json(data) -> str:
+    """The project's JSON: sorted keys, two-space indent, UTF-8 as is, a final newline; no
+    timestamps, so the same input gives the same bytes."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
 
 
 def _umask() -> int:

@@ -23,7 +23,8 @@ Op = Literal[">", ">=", "<", "<=", "==", "!="]
 OP_WORDS = {">": "mer än", ">=": "minst", "<": "mindre än", "<=": "högst", "==": "lika med",
             "!=": "skilt från"}
 
-RuleId = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{1,9}(-[A-Z0-9]{1,10}){1,4}$",
+RULE_ID_PATTERN = r"^[A-Z][A-Z0-9]{1,9}(-[A-Z0-9]{1,10}){1,4}$"
+RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN,
                               description="Stabilt id, t.ex. JHV-BEM-02")]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 FieldPath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")]

@@ -62,6 +62,7 @@ JaDelvisNej = Annotated[Literal["ja", "delvis", "nej"], BeforeValidator(_answer)
 HeltDelvisNej = Annotated[Literal["helt", "delvis", "nej"], BeforeValidator(_answer)]
 Text = Annotated[str, Field(max_length=20_000)]
 
+HSA_ID_PATTERN = r"^SE\d{10}-[A-Za-z0-9]{1,31}$"  # e.g. SE2321000207-E00000000042
 _TIME_RANGE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 
 
@@ -89,7 +90,7 @@ class Filial(Model):
 
 class Enhet(Model):
     namn: Annotated[str, Field(min_length=1, max_length=200)]
-    hsa_id: Annotated[str, Field(pattern=r"^SE\d{10}-[A-Za-z0-9]{1,31}$",
+    hsa_id: Annotated[str, Field(pattern=HSA_ID_PATTERN,
                                  description="HSA-id, t.ex. SE2321000207-E00000000042")]
     region: Annotated[str, Field(min_length=1, max_length=200)]
     regi: Literal["regiondriven", "extern"]

@@ -6,7 +6,6 @@ import pytest
 
 from engine import demands
 from engine.errors import InputError
-from engine.evaluation import check, load_submission
 
 from .test_ledger_helpers import (HSA, SUB_2024, ledger, register, scenario_books,  # noqa: F401
                                   submission_2023_without_plan)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import ENGINE_NAME, __version__
+from .. import identity
 from ..evaluation import CheckResult
 from ..findings import counts
 from ..rulebook import SOURCE_STATUS_LABELS
@@ -15,7 +15,7 @@ def header(result: CheckResult) -> dict:
     """The identity block shared by JSON, SARIF, JUnit and HTML outputs."""
     book, sub = result.rulebook, result.submission
     return {
-        "engine": {"name": ENGINE_NAME, "version": __version__},
+        "engine": identity(),
         "rulebook": {"id": book.model.id, "title": book.model.title, "version": book.model.version,
                      "region": book.model.region, "valid_from": book.model.valid_from.isoformat(),
                      "valid_to": book.model.valid_to.isoformat(), "path": book.path,

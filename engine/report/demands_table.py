@@ -4,14 +4,14 @@ ledger and date give the same bytes."""
 
 from __future__ import annotations
 
-import json
 
 from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .. import ENGINE_NAME, __version__
+from .. import identity
+from ..output import dumps_json
 from ..lifecycle import STATUS_LABELS, View
 from ..numbers import format_number
 
@@ -24,8 +24,7 @@ STATUS_STYLE = {"kravd": "", "forsenad": "bold yellow", "inkommen": "cyan", "god
                 "atgardad": "dim"}
 
 
-def dumps(data) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+dumps = dumps_json
 
 
 def _iso(day) -> str | None:
@@ -74,7 +73,7 @@ def view_dict(v: View) -> dict:
 def as_json(views: list[View], as_of, ledger_path: str) -> str:
     open_views = [v for v in views if v.open]
     return dumps({
-        "engine": {"name": ENGINE_NAME, "version": __version__},
+        "engine": identity(),
         "as_of": as_of.isoformat(),
         "ledger": ledger_path,
         "demands": [view_dict(v) for v in views],
@@ -132,7 +131,7 @@ def _table(views: list[View]) -> Table:
 
 
 def changes_json(entries: list[dict], as_of, ledger_path: str) -> str:
-    return dumps({"engine": {"name": ENGINE_NAME, "version": __version__},
+    return dumps({"engine": identity(),
                   "as_of": as_of.isoformat(), "ledger": ledger_path, "registrations": entries})
 
 
@@ -159,7 +158,7 @@ def render_changes(changes, console: Console) -> None:
 
 
 def history_json(rows: list[dict], ledger_path: str) -> str:
-    return dumps({"engine": {"name": ENGINE_NAME, "version": __version__}, "ledger": ledger_path,
+    return dumps({"engine": identity(), "ledger": ledger_path,
                   "events": rows})
 
 

@@ -110,10 +110,10 @@ def _error_item(error) -> dict:
 def write_json(entries: Iterable, summary) -> Iterator[str]:
     """The batch as one JSON object, exactly as json.dumps(sort_keys=True, indent=2) would write
     it, streamed: {"engine", "kind": "batch", "results": [one per file, by path], "summary"}."""
-    from .. import ENGINE_NAME, __version__
+    from .. import identity
     from ..batch import summary_dict
 
-    engine = _dumps({"name": ENGINE_NAME, "version": __version__}).replace("\n", "\n  ")
+    engine = _dumps(identity()).replace("\n", "\n  ")
     yield f'{{\n  "engine": {engine},\n  "kind": "batch",\n  "results": ['
     first = True
     for entry in entries:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 
 from ..evaluation import CheckResult
+from ..output import dumps_json
 from .common import header
 
 
@@ -18,5 +18,4 @@ def render(result: CheckResult) -> str:
     return dumps(as_dict(result))
 
 
-def dumps(data) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+dumps = dumps_json
