@@ -185,8 +185,13 @@ def load_text(text: str, file: str) -> Document:
                                 column=exc.mark.column + 1) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        what = _swedish_yaml_problem(exc.problem or exc.context or "")
-        raise InputError.single(file, f"ogiltig YAML: {what}",
+        problem = exc.problem or exc.context or ""
+        # libyaml >= 0.2.5 (PyYAML 6.0.3+) stops deep nesting in its own parser, before our
+        # composer sees it: the same refusal as ours, in the same words.
+        what = (f"för djup nästling (mer än {MAX_DEPTH} nivåer)"
+                if problem.startswith("exceeded maximum nesting depth")
+                else "ogiltig YAML: " + _swedish_yaml_problem(problem))
+        raise InputError.single(file, what,
                                 line=mark.line + 1 if mark else None,
                                 column=mark.column + 1 if mark else None) from None
     except yaml.reader.ReaderError:
