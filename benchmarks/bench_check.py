@@ -129,7 +129,7 @@ def best(fn, repeat: int):
 # --- the measurements ---------------------------------------------------------------------------
 
 def floor(files: list[str], repeat: int):
-    from engine.evaluation import load_submission
+    from engine.evaluate.evaluation import load_submission
 
     times, cpu, subs = [], [], None
     for _ in range(repeat):
@@ -141,8 +141,8 @@ def floor(files: list[str], repeat: int):
 
 
 def per_submission(subs, repeat: int):
-    from engine.evaluation import check
-    from engine.library import LoadedRulebook, load_library
+    from engine.evaluate.evaluation import check
+    from engine.model.library import LoadedRulebook, load_library
     from zen_peer import CORE_RULES, ZenPeer
 
     books = load_library(ROOT / "rulebooks")
@@ -166,8 +166,8 @@ def per_submission(subs, repeat: int):
             times.append((time.perf_counter() - t) / len(subs))
         return min(times)
 
-    from engine.evaluation import engine_for
-    from engine.facts import build_facts
+    from engine.evaluate.evaluation import engine_for
+    from engine.evaluate.facts import build_facts
 
     facts = {id(s): [f.fact for f in build_facts(core.model, s.model)] for s in subs}
     engine = engine_for(core)
@@ -185,10 +185,10 @@ def per_submission(subs, repeat: int):
 
 def stages(files: list[str]) -> dict[str, float]:
     """Seconds per file for each stage of a batch, in one process."""
-    from engine.evaluation import check, load_submission
-    from engine.library import load_library
+    from engine.evaluate.evaluation import check, load_submission
+    from engine.model.library import load_library
     from engine.report import json_report
-    from engine.yamlstrict import load_file
+    from engine.read.yamlstrict import load_file
 
     books = load_library(ROOT / "rulebooks")
     t0 = time.perf_counter()
@@ -210,8 +210,8 @@ def stages(files: list[str]) -> dict[str, float]:
 
 
 def profile(files: list[str]) -> str:
-    from engine.evaluation import check, load_submission
-    from engine.library import load_library
+    from engine.evaluate.evaluation import check, load_submission
+    from engine.model.library import load_library
     from engine.report import formats
 
     books = load_library(ROOT / "rulebooks")

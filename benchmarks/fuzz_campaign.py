@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from engine.cli import main  # noqa: E402
+from engine.cli.main import main  # noqa: E402
 from tests.test_properties import apply, edit  # noqa: E402
 
 RULEBOOKS = str(ROOT / "rulebooks")

@@ -578,9 +578,9 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     sys.path.insert(0, str(ROOT))
     from engine.output import write_atomic
-    from engine.submission import Submission
-    from engine.validation import validate
-    from engine.yamlstrict import load_text
+    from engine.model.submission import Submission
+    from engine.read.validation import validate
+    from engine.read.yamlstrict import load_text
 
     width = len(str(args.units))
     for u in units:

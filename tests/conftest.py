@@ -1,6 +1,6 @@
 import pytest
 
-from engine.library import load_library
+from engine.model.library import load_library
 
 from .support import RULEBOOKS
 

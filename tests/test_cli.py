@@ -180,7 +180,7 @@ def test_schema_is_json_schema_that_accepts_the_example():
 def test_unsupported_python_is_refused_with_a_clear_message(monkeypatch, capsys):
     import sys
 
-    from engine import cli
+    from engine.cli import main as cli
 
     monkeypatch.setattr(sys, "version_info", (3, 13, 0, "final", 0))
     assert cli.main(["check", EXAMPLE_ARG]) == 2

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from engine.evaluation import load_submission
+from engine.evaluate.evaluation import load_submission
 
 from .support import ROOT
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.evaluation import check, load_submission
+from engine.evaluate.evaluation import check, load_submission
 
 from .support import EXAMPLE
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.impact import diff, rulebook_from_text, submission_files
-from engine.library import load_rulebook
+from engine.gate.impact import diff, rulebook_from_text, submission_files
+from engine.model.library import load_rulebook
 
 from .support import DELETE, RULEBOOKS, example_data, with_changes, write_yaml, run_cli
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.lint import lint
+from engine.gate.lint import lint
 
 from .support import RULEBOOKS, run_cli
 

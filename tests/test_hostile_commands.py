@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.cli import main
+from engine.cli.main import main
 
 from .support import EXAMPLE, ROOT, RULEBOOKS, run_cli, variant
 from .test_hostile import SUBMISSIONS

@@ -116,7 +116,7 @@ def test_dispens_commands(setup, tmp_path):
       "--ledger", "{tmp}/l.sqlite"), "är inget regel-id"),
 ])
 def test_bad_input_gives_one_swedish_message_and_exit_2(tmp_path, args, message):
-    from engine.ledger import Ledger
+    from engine.followup.ledger import Ledger
 
     Ledger(tmp_path / "l.sqlite").close()  # an empty ledger
     proc = run_cli(*(a.replace("{tmp}", str(tmp_path)) for a in args))

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from engine import demands
+from engine.followup import demands
 from engine.errors import InputError
 
 from .test_ledger_helpers import (HSA, SUB_2024, ledger, register, scenario_books,  # noqa: F401

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import demands
-from engine.evaluation import check, load_submission
-from engine.ledger import Ledger
-from engine.library import load_library
+from engine.followup import demands
+from engine.evaluate.evaluation import check, load_submission
+from engine.followup.ledger import Ledger
+from engine.model.library import load_library
 
 from .support import DELETE, EXAMPLE, ROOT, RULEBOOKS, run_cli, with_changes, example_data, write_yaml
 

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from engine import demands, letters
-from engine.evaluation import check, load_submission
-from engine.ledger import Ledger
-from engine.library import load_library
+from engine.followup import demands, letters
+from engine.evaluate.evaluation import check, load_submission
+from engine.followup.ledger import Ledger
+from engine.model.library import load_library
 
 from .support import run_cli
 from .test_ledger_helpers import HSA, SUB_2024, scenario_rulebooks, submission_2023_without_plan

@@ -5,11 +5,10 @@ import itertools
 
 import pytest
 
-from engine import lifecycle
-from engine.findings import OUTCOMES
-from engine.lifecycle import (DECISIONS, EVENTS, INVALID, NONE, RANK, RELATIONS, STATUSES, STAY,
-                              TRANSITIONS, Event, Standing)
-from engine.rete import EngineError, TransitionEngine
+from engine.followup import lifecycle
+from engine.evaluate.findings import OUTCOMES
+from engine.followup.lifecycle import (DECISIONS, EVENTS, INVALID, NONE, RANK, RELATIONS, STATUSES, STAY, TRANSITIONS, Event, Standing)
+from engine.evaluate.rete import EngineError, TransitionEngine
 
 DAYS = (-3, 0, 5)  # before, on and after a deadline
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from engine import demands, lifecycle
+from engine.followup import demands, lifecycle
 
 from .test_ledger_helpers import (EXAMPLE, HSA, SUB_2024, SUB_2025, ledger, register,  # noqa: F401
                                   scenario_books, submission_2023_without_plan)

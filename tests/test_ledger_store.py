@@ -9,11 +9,11 @@ import textwrap
 
 import pytest
 
-from engine import demands
+from engine.followup import demands
 from engine.errors import InputError
-from engine.evaluation import check, load_submission
-from engine.ledger import Ledger
-from engine.library import load_library
+from engine.evaluate.evaluation import check, load_submission
+from engine.followup.ledger import Ledger
+from engine.model.library import load_library
 
 from .support import ROOT
 from .test_ledger_helpers import HSA, SUB_2024, scenario_rulebooks, submission_2023_without_plan
@@ -109,10 +109,10 @@ def test_a_process_killed_mid_transaction_leaves_the_ledger_consistent(tmp_path,
     script = textwrap.dedent(f"""
         import datetime as dt, os, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from engine import demands
-        from engine.evaluation import check, load_submission
-        from engine.ledger import Ledger
-        from engine.library import load_library
+        from engine.followup import demands
+        from engine.evaluate.evaluation import check, load_submission
+        from engine.followup.ledger import Ledger
+        from engine.model.library import load_library
         real = Ledger.add_demand
         n = []
         def die_after_second(self, **kw):

@@ -5,8 +5,8 @@ import shutil
 import pytest
 
 from engine.errors import InputError
-from engine.evaluation import check, load_submission
-from engine.library import load_library, load_rulebook
+from engine.evaluate.evaluation import check, load_submission
+from engine.model.library import load_library, load_rulebook
 
 from .support import RULEBOOKS, variant
 

@@ -3,10 +3,10 @@
 import pytest
 
 from engine.errors import InputError
-from engine.numbers import format_number, parse_number
-from engine.submission import Submission
-from engine.validation import validate
-from engine.yamlstrict import decode, load_text
+from engine.read.numbers import format_number, parse_number
+from engine.model.submission import Submission
+from engine.read.validation import validate
+from engine.read.yamlstrict import decode, load_text
 
 from .support import EXAMPLE
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.cli import main
-from engine.numbers import NotANumber, format_number, parse_number
+from engine.cli.main import main
+from engine.read.numbers import NotANumber, format_number, parse_number
 
 from .support import EXAMPLE, RULEBOOKS
 

@@ -5,10 +5,10 @@ import threading
 
 import pytest
 
-from engine.compile import compile_rulebook, outcome_conditions
-from engine.facts import build_facts
-from engine.evaluation import load_submission
-from engine.rete import EngineError, RuleEngine
+from engine.evaluate.compile import compile_rulebook, outcome_conditions
+from engine.evaluate.facts import build_facts
+from engine.evaluate.evaluation import load_submission
+from engine.evaluate.rete import EngineError, RuleEngine
 
 from .support import EXAMPLE
 

@@ -3,7 +3,7 @@ to the shared example, as a handläggare would check it by hand."""
 
 import pytest
 
-from engine.evaluation import check, load_submission
+from engine.evaluate.evaluation import check, load_submission
 
 from .support import DELETE, variant
 

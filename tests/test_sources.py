@@ -17,7 +17,7 @@ def normal(text: str) -> str:
 
 
 def quotes(books):
-    from engine.rulebook_refs import _sources
+    from engine.model.rulebook_refs import _sources
 
     for book in books:
         for source, path in _sources(book.model):

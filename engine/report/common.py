@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .. import identity
-from ..evaluation import CheckResult
-from ..findings import counts
-from ..rulebook import SOURCE_STATUS_LABELS
+from engine import identity
+from engine.evaluate.evaluation import CheckResult
+from engine.evaluate.findings import counts
+from engine.model.rulebook import SOURCE_STATUS_LABELS
 
 AREA_ORDER = ("Inlämning", "Verksamhet", "Struktur för kvalitet", "Kvalitet", "SÄBO",
               "Informationssäkerhet", "Listning")

@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .. import identity
-from ..output import dumps_json
-from ..lifecycle import STATUS_LABELS, View
-from ..numbers import format_number
+from engine import identity
+from engine.output import dumps_json
+from engine.followup.lifecycle import STATUS_LABELS, View
+from engine.read.numbers import format_number
 
 KIND_LABELS = {"handlingsplan": "handlingsplan", "uppfoljning": "uppföljning av plan",
                "brist": "rättelse"}

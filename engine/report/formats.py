@@ -29,7 +29,7 @@ def _json(results, **_):
 
 def _as_batch(results, fmt: str) -> bytes | str:
     """A batch report of results checked in this process (the single-file html, csv, xlsx)."""
-    from ..batch import Entry, Summary, row_of
+    from engine.evaluate.batch import Entry, Summary, row_of
 
     spec = BATCH[fmt]
     summary = Summary({r.rulebook.sha256: r.rulebook for r in results})
@@ -110,8 +110,8 @@ def _error_item(error) -> dict:
 def write_json(entries: Iterable, summary) -> Iterator[str]:
     """The batch as one JSON object, exactly as json.dumps(sort_keys=True, indent=2) would write
     it, streamed: {"engine", "kind": "batch", "results": [one per file, by path], "summary"}."""
-    from .. import identity
-    from ..batch import summary_dict
+    from engine import identity
+    from engine.evaluate.batch import summary_dict
 
     engine = _dumps(identity()).replace("\n", "\n  ")
     yield f'{{\n  "engine": {engine},\n  "kind": "batch",\n  "results": ['

@@ -18,12 +18,12 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from html import escape
 
-from .. import ENGINE_NAME, __version__
-from ..batch import Indicator, RulebookOverview, Summary, UnitRow
-from ..evaluation import CheckResult
-from ..findings import OUTCOME_LABELS, Finding, counts
-from ..numbers import format_number
-from ..rulebook import KIND_LABELS, OP_WORDS
+from engine import ENGINE_NAME, __version__
+from engine.evaluate.batch import Indicator, RulebookOverview, Summary, UnitRow
+from engine.evaluate.evaluation import CheckResult
+from engine.evaluate.findings import OUTCOME_LABELS, Finding, counts
+from engine.read.numbers import format_number
+from engine.model.rulebook import KIND_LABELS, OP_WORDS
 from .common import grouped, source_reference
 from .overview import KIND_HEADINGS, KIND_ORDER
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 
-from ..evaluation import CheckResult
-from ..output import dumps_json
+from engine.evaluate.evaluation import CheckResult
+from engine.output import dumps_json
 from .common import header
 
 

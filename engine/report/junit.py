@@ -16,10 +16,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 
-from .. import ENGINE_NAME, __version__
-from ..evaluation import CheckResult
-from ..findings import OUTCOME_LABELS, SHORTFALLS, Finding
-from ..rulebook import KIND_LABELS
+from engine import ENGINE_NAME, __version__
+from engine.evaluate.evaluation import CheckResult
+from engine.evaluate.findings import OUTCOME_LABELS, SHORTFALLS, Finding
+from engine.model.rulebook import KIND_LABELS
 
 
 def _token(text: str) -> str:
@@ -140,7 +140,7 @@ def batch_write(entries: Iterable, summary) -> Iterator[str]:
 
 def render_tests(run) -> str:
     """JUnit for `kravkoll test` (engine.rulebook_tests.TestRun)."""
-    from ..rulebook_tests import evidence_lines
+    from engine.gate.rulebook_tests import evidence_lines
 
     root = ET.Element("testsuites")
     index = 0

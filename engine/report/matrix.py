@@ -19,8 +19,8 @@ import io
 import re
 import zipfile
 
-from ..batch import RulebookOverview, Summary
-from ..findings import OUTCOME_LABELS
+from engine.evaluate.batch import RulebookOverview, Summary
+from engine.evaluate.findings import OUTCOME_LABELS
 
 VERDICT_LABELS = {"pass": "uppfyller alla krav", "fail": "krav uppfylls inte helt"}
 FIXED_TIME = dt.datetime(2000, 1, 1)  # in place of "now": same input, same bytes

@@ -19,10 +19,10 @@ from rich.rule import Rule as Line
 from rich.table import Table
 from rich.text import Text
 
-from ..batch import Indicator, RulebookOverview, Summary
-from ..findings import OUTCOME_LABELS
-from ..numbers import format_number
-from ..rulebook import OP_WORDS
+from engine.evaluate.batch import Indicator, RulebookOverview, Summary
+from engine.evaluate.findings import OUTCOME_LABELS
+from engine.read.numbers import format_number
+from engine.model.rulebook import OP_WORDS
 from .terminal import MARK, STYLE
 
 # Wider than this many units, the matrix is left to csv, xlsx and html.

@@ -20,11 +20,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-from .. import ENGINE_NAME, __version__
-from ..evaluation import CheckResult
-from ..findings import OUTCOME_LABELS, SHORTFALLS, Finding
-from ..library import LoadedRulebook
-from ..rulebook import KIND_LABELS, Rule, Rulebook
+from engine import ENGINE_NAME, __version__
+from engine.evaluate.evaluation import CheckResult
+from engine.evaluate.findings import OUTCOME_LABELS, SHORTFALLS, Finding
+from engine.model.library import LoadedRulebook
+from engine.model.rulebook import KIND_LABELS, Rule, Rulebook
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 KIND_LEVEL = {"krav": "error", "lag": "warning", "riktlinje": "warning", "malniva": "note"}

@@ -10,9 +10,9 @@ from rich.panel import Panel
 from rich.rule import Rule as Line
 from rich.text import Text
 
-from ..evaluation import CheckResult
-from ..findings import OUTCOME_LABELS, Finding, counts
-from ..rulebook import KIND_LABELS
+from engine.evaluate.evaluation import CheckResult
+from engine.evaluate.findings import OUTCOME_LABELS, Finding, counts
+from engine.model.rulebook import KIND_LABELS
 from .common import grouped, source_reference
 
 STYLE = {"pass": "green", "fail": "bold red", "partial": "yellow", "missing": "magenta",

@@ -38,12 +38,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .errors import InputError, Problem
-from .evaluation import LoadedSubmission
-from .rulebook import RuleId
-from .submission import Submission
-from .validation import validate
-from .yamlstrict import Document, dotted, load_file
+from engine.errors import InputError, Problem
+from engine.evaluate.evaluation import LoadedSubmission
+from engine.model.rulebook import RuleId
+from engine.model.submission import Submission
+from engine.read.validation import validate
+from engine.read.yamlstrict import Document, dotted, load_file
 
 SETTINGS_FILE = "kravkoll.yaml"
 TESTS_DIR = "tests"

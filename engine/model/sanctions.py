@@ -22,7 +22,7 @@ def accrued_kr(sanction: Sanction, days: int) -> int:
 
 def describe(sanction: Sanction) -> str:
     """'5 000 kr per vecka och handling, högst 50 000 kr per tillfälle och handling'."""
-    from .numbers import format_number
+    from engine.read.numbers import format_number
 
     text = f"{format_number(sanction.amount_kr)} kr per {sanction.per}"
     if sanction.interval is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from .exitcodes import EXIT_INPUT, EXIT_OK
+from engine.exitcodes import EXIT_INPUT, EXIT_OK
 
 SUPPORTED = ((3, 11), (3, 12))
 
@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"kravkoll: Python {v} stöds inte. kravkoll kräver Python 3.11 eller 3.12 "
                          "(regelmotorn durable_rules 2.0.28 fungerar inte på 3.13).\n")
         return EXIT_INPUT
-    from .commands import cli  # imports the engine only on a supported Python
+    from .commands import cli
 
     try:
         return cli.main(args=argv, prog_name="kravkoll", standalone_mode=False) or EXIT_OK

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
-from .exitcodes import EXIT_OK, EXIT_SHORTFALL
-from .output import dumps_json, emit, emit_rich
+from engine.exitcodes import EXIT_OK, EXIT_SHORTFALL
+from engine.output import dumps_json, emit, emit_rich
 
 DEFAULT_PATH = "rulebooks"
 
@@ -35,7 +35,7 @@ def test_command(paths, coverage, fmt, output, force, verbose):
     gränsen, med --coverage). 1: något fall misslyckades eller täckningen är för låg.
     2: fel i en fallfil, eller inga testfall hittades.
     """
-    from .rulebook_tests import as_dict, render_rich, run
+    from engine.gate.rulebook_tests import as_dict, render_rich, run
 
     result = run(list(paths) or [DEFAULT_PATH], coverage=coverage)
     if fmt == "rich":
@@ -44,11 +44,11 @@ def test_command(paths, coverage, fmt, output, force, verbose):
         emit(dumps_json(as_dict(result)),
                output, force)
     elif fmt == "sarif":
-        from .report import sarif
+        from engine.report import sarif
 
         emit(sarif.render_tests(result), output, force)
     else:
-        from .report import junit
+        from engine.report import junit
 
         emit(junit.render_tests(result), output, force)
     return EXIT_OK if result.ok else EXIT_SHORTFALL
@@ -67,7 +67,7 @@ def lint_command(paths, fmt, output, force):
     Utan sökväg: ./rulebooks. Varje meddelande: fil:rad: fält 'x': fel/varning: text [kod].
     Slutkod 0: inga fel (varningar får finnas). 1: minst ett fel. 2: fel i användningen.
     """
-    from .lint import lint, render_json, render_text
+    from engine.gate.lint import lint, render_json, render_text
 
     report = lint(list(paths) or [DEFAULT_PATH])
     emit(render_json(report) if fmt == "json" else render_text(report), output, force)
@@ -95,7 +95,7 @@ def diff_command(args, base, fmt, fail_on_change, output, force):
     Varje årsbokslut granskas mot båda regelböckerna (oavsett giltighetstid, om båda läser
     dess formulär). Slutkod 0, eller 1 med --fail-on-change när något utfall ändras.
     """
-    from .impact import diff, load_pair, render_json, render_markdown, render_rich, submission_files
+    from engine.gate.impact import (diff, load_pair, render_json, render_markdown, render_rich, submission_files)
 
     old, new, folder = load_pair(tuple(args), base)
     impact = diff(old, new, submission_files(folder))

@@ -10,12 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError, Problem
+from engine.errors import InputError, Problem
 from .rulebook import Rulebook
 from .rulebook_refs import check_references
 from .submission import Submission
-from .validation import validate
-from .yamlstrict import Document, load_file
+from engine.read.validation import validate
+from engine.read.yamlstrict import Document, load_file
 
 
 @dataclass(frozen=True)

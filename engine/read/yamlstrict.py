@@ -24,7 +24,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-from .errors import InputError
+from engine.errors import InputError
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
@@ -165,7 +165,7 @@ def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
     except PermissionError:
         raise InputError.single(name, "filen kan inte läsas (behörighet saknas)") from None
     except OSError as exc:  # a name too long, a loop of links, a read error
-        from .output import os_reason
+        from engine.output import os_reason
 
         raise InputError.single(name, f"filen kan inte läsas ({os_reason(exc)})") from None
     doc = load_text(decode(raw, name), name)

@@ -12,13 +12,13 @@ import click
 from rich.console import Console
 
 from . import click_sv
-from .errors import InputError
-from .library import default_folder
-from .output import dumps_json
-from .report import formats
+from engine.errors import InputError
+from engine.model.library import default_folder
+from engine.output import dumps_json
+from engine.report import formats
 
 click_sv.install()  # before the commands below are declared: their help options read it
-from .exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
+from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
 
 def _date(value: str | None) -> dt.date | None:
     if value is None:
@@ -79,14 +79,14 @@ class KravkollGroup(click.Group):
         except BrokenPipeError:
             return EXIT_OK
         except OSError as exc:  # a path the system refuses: a name too long, a loop of links
-            from .output import os_reason
-            from .yamlstrict import shown_name
+            from engine.output import os_reason
+            from engine.read.yamlstrict import shown_name
 
             where = f"{shown_name(exc.filename)}: " if exc.filename is not None else ""
             _err(f"kravkoll: fel i indata\n{where}kan inte läsas eller skrivas ({os_reason(exc)})")
             return EXIT_INPUT
         except Exception as exc:  # an engine defect: say so plainly, keep the detail short
-            from .rete import EngineError
+            from engine.evaluate.rete import EngineError
 
             kind = "regelmotorn" if isinstance(exc, EngineError) else type(exc).__name__
             _err(f"kravkoll: internt fel ({kind}): {exc}\nDetta är ett fel i kravkoll, inte i indata.")
@@ -136,8 +136,8 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers):
     paths = list(submission)
     if len(paths) != 1 or Path(paths[0]).is_dir():
         return _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers)
-    from .evaluation import check as run_check, load_submission
-    from .library import load_library
+    from engine.evaluate.evaluation import check as run_check, load_submission
+    from engine.model.library import load_library
 
     books = load_library(rulebooks or default_folder())
     result = run_check(load_submission(paths[0]), books, _date(as_of))
@@ -146,8 +146,8 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers):
 
 
 def _emit(result, fmt: str, output: str | None, force: bool, verbose: bool) -> None:
-    from .output import emit, emit_rich
-    from .report import terminal
+    from engine.output import emit, emit_rich
+    from engine.report import terminal
 
     if fmt == "rich":
         emit_rich(lambda console: terminal.render(result, console, verbose), output, force)
@@ -166,10 +166,10 @@ def _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers) 
     import functools
     import io
 
-    from . import batch
-    from .library import load_library
-    from .output import write_atomic
-    from .report import overview
+    from engine.evaluate import batch
+    from engine.model.library import load_library
+    from engine.output import write_atomic
+    from engine.report import overview
 
     if fmt in formats.BINARY and not output:
         raise InputError.single(None, f"formatet {fmt} är binärt; ange en fil med --output")
@@ -236,8 +236,8 @@ def explain(rule_id, rulebooks, period):
     from rich.table import Table
     from rich.text import Text
 
-    from .explain import explain as words
-    from .library import load_library
+    from engine.evaluate.explain import explain as words
+    from engine.model.library import load_library
 
     books = load_library(rulebooks or default_folder())
     having = [b for b in books if b.model.rule(rule_id.upper())]
@@ -267,7 +267,7 @@ def explain(rule_id, rulebooks, period):
 @cli.command()
 def schema():
     """Skriv ut JSON Schema för årsbokslutets format (för validering i en editor)."""
-    from .submission import Submission
+    from engine.model.submission import Submission
 
     data = Submission.model_json_schema()
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from engine.errors import InputError
 
 SCHEMA_VERSION = 1
 DEFAULT_PATH = Path("reports") / "kravliggare.sqlite"

@@ -28,11 +28,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
-from .errors import InputError
+from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
+from engine.errors import InputError
 from .findings import OUTCOMES, SHORTFALLS
-from .library import LoadedRulebook
-from .rulebook import Rule, Rulebook
+from engine.model.library import LoadedRulebook
+from engine.model.rulebook import Rule, Rulebook
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml")
 # Below this many files a pool costs more than it saves (a worker start is ~10 ms with fork,
@@ -110,7 +110,7 @@ def row_of(result) -> UnitRow:
 
 
 def error_of(path: str, exc: BaseException) -> FileError:
-    from .yamlstrict import shown_name
+    from engine.read.yamlstrict import shown_name
 
     path = shown_name(path)  # a name with control characters or non-UTF-8 bytes, escaped
     if isinstance(exc, InputError):
@@ -177,7 +177,7 @@ def _init_worker(config: _Config) -> None:
 
         evaluation._engines.clear()  # never a ruleset made in the parent before the fork
         if _books is None:  # spawn: nothing was inherited
-            from .library import load_library
+            from engine.model.library import load_library
 
             _books = load_library(config.rulebooks)
     except Exception as exc:

@@ -26,11 +26,11 @@ import datetime as dt
 import threading
 from dataclasses import dataclass, field
 
-from . import sanctions
-from .errors import InputError
-from .findings import OUTCOMES, SHORTFALLS
-from .rete import TransitionEngine
-from .rulebook import Sanction
+from engine.model import sanctions
+from engine.errors import InputError
+from engine.evaluate.findings import OUTCOMES, SHORTFALLS
+from engine.evaluate.rete import TransitionEngine
+from engine.model.rulebook import Sanction
 
 STATUSES: tuple[str, ...] = ("kravd", "forsenad", "inkommen", "godkand", "forelaggande", "vite",
                              "uppsagningsrisk", "atgardad")

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import lifecycle
-from .errors import InputError
-from .evaluation import CheckResult
-from .findings import SHORTFALLS, Finding, verdict
+from engine.errors import InputError
+from engine.evaluate.evaluation import CheckResult
+from engine.evaluate.findings import SHORTFALLS, Finding, verdict
 from .ledger import DemandRow, DispensRow, Ledger
 from .lifecycle import Event, Standing
-from .rulebook import Rulebook, Sanction
+from engine.model.rulebook import Rulebook, Sanction
 
 # Names the ledger looks up in a rulebook (conventions of the rulebook format, not amounts).
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .errors import InputError
-from .rulebook import RULE_ID_PATTERN
-from .submission import HSA_ID_PATTERN
+from engine.errors import InputError
+from engine.model.rulebook import RULE_ID_PATTERN
+from engine.model.submission import HSA_ID_PATTERN
 
 HSA_ID = re.compile(HSA_ID_PATTERN)
 RULE_ID = re.compile(RULE_ID_PATTERN)
@@ -61,7 +61,7 @@ def _known_unit(ledger, hsa: str) -> None:
 
 
 def _ledger(path: str | None, create: bool = False):
-    from .ledger import DEFAULT_PATH, Ledger
+    from engine.followup.ledger import DEFAULT_PATH, Ledger
 
     return Ledger(path or DEFAULT_PATH, create=create)
 
@@ -82,7 +82,7 @@ date_option = click.option("--date", "date", required=True, metavar="DATUM",
 
 
 def _print_changes(changes, header: str) -> None:
-    from .report.demands_table import render_changes
+    from engine.report.demands_table import render_changes
 
     console = _console()
     console.print(header)
@@ -111,11 +111,11 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
     uppfyllt ett senare år → föreläggande om rättelse. --as-of är beslutsdagen. Samma
     årsbokslut två gånger ändrar ingenting.
     """
-    from .library import default_folder
-    from .demands import register
-    from .evaluation import check, load_submission
-    from .library import load_library
-    from .report.demands_table import changes_json
+    from engine.model.library import default_folder
+    from engine.followup.demands import register
+    from engine.evaluate.evaluation import check, load_submission
+    from engine.model.library import load_library
+    from engine.report.demands_table import changes_json
 
     decided = _as_of(as_of)
     books = load_library(rulebooks or default_folder())
@@ -142,7 +142,7 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
         waived = [f for f in r.findings if f.outcome == "waived"]
         for f in waived:
             console.print(f"Dispens: {f.rule_id} {f.title}. {f.explanation}")
-        from .report.demands_table import render_changes
+        from engine.report.demands_table import render_changes
 
         render_changes(r.changes, console)
     return 0
@@ -182,8 +182,8 @@ def _registration_dict(r) -> dict:
 def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
     """Lista öppna krav för en enhet (HSA-id) eller hela regionen per ett datum: sista dag,
     dagar försenat och upplupet vite."""
-    from .lifecycle import views
-    from .report.demands_table import as_json, render
+    from engine.followup.lifecycle import views
+    from engine.report.demands_table import as_json, render
 
     day = _as_of(as_of)
     hsa = _hsa(hsa_id) if hsa_id else None
@@ -211,7 +211,7 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
 @format_option
 def history_cmd(hsa_id, rule_id, ledger_path, fmt):
     """Visa varje statusändring för en enhets krav (händelseloggen), med datum och skäl."""
-    from .report.demands_table import history_json, render_history
+    from engine.report.demands_table import history_json, render_history
 
     hsa = _hsa(hsa_id)
     rule = _rules([rule_id])[0] if rule_id else None
@@ -244,7 +244,7 @@ def history_cmd(hsa_id, rule_id, ledger_path, fmt):
 @ledger_option
 def plan_cmd(hsa_id, rule_ids, date, file, ledger_path):
     """Registrera att en handlingsplan har kommit in (en fil kan svara på flera krav)."""
-    from .demands import record_plan
+    from engine.followup.demands import record_plan
 
     day = _day(date, "--date")
     with _ledger(ledger_path) as ledger:
@@ -263,7 +263,7 @@ def _decision(decision: str):
     @click.option("--note", default=None, metavar="TEXT", help="Kommentar till beslutet.")
     @ledger_option
     def command(hsa_id, rule_ids, date, diarienummer, note, ledger_path):
-        from .demands import record_decision
+        from engine.followup.demands import record_decision
 
         day = _day(date, "--date")
         with _ledger(ledger_path) as ledger:
@@ -288,7 +288,7 @@ demands_group.command("reject", help="Registrera att en inkommen handlingsplan �
 @ledger_option
 def rattelse_cmd(hsa_id, rule_ids, date, diarienummer, ledger_path):
     """Registrera att rättelse har skett: kravet blir åtgärdat och vite upphör."""
-    from .demands import record_rattelse
+    from engine.followup.demands import record_rattelse
 
     day = _day(date, "--date")
     with _ledger(ledger_path) as ledger:
@@ -305,7 +305,7 @@ def rattelse_cmd(hsa_id, rule_ids, date, diarienummer, ledger_path):
 def letter_cmd(hsa_id, ledger_path, as_of, out):
     """Skriv brevet till en enhet (Markdown och utskrivbar HTML): varje brist med källa, vad
     handlingsplanen ska besvara, sista dag och sanktion. Ett tidigare brev skrivs aldrig över."""
-    from .letters import DEFAULT_FOLDER, compose, write
+    from engine.followup.letters import DEFAULT_FOLDER, compose, write
 
     day = _as_of(as_of)
     with _ledger(ledger_path) as ledger:
@@ -335,9 +335,9 @@ def dispens_group() -> None:
 @ledger_option
 def grant_cmd(hsa_id, rule_id, reason, diarienummer, until, start, rulebooks, ledger_path):
     """Bevilja en dispens: brister i regeln blir 'dispens' (visas, krävs inte) medan den gäller."""
-    from .library import default_folder
-    from .demands import grant_dispens
-    from .library import load_library
+    from engine.model.library import default_folder
+    from engine.followup.demands import grant_dispens
+    from engine.model.library import load_library
 
     rule = _rules([rule_id])[0]
     known = {r.id for b in load_library(rulebooks or default_folder()) for r in b.model.rules}
@@ -364,7 +364,7 @@ def grant_cmd(hsa_id, rule_id, reason, diarienummer, until, start, rulebooks, le
 @ledger_option
 def end_cmd(hsa_id, rule_id, diarienummer, date, ledger_path):
     """Avsluta en dispens: från --date bedöms regeln som vanligt igen."""
-    from .demands import end_dispens
+    from engine.followup.demands import end_dispens
 
     with _ledger(ledger_path) as ledger:
         d, new = end_dispens(ledger, _hsa(hsa_id), _rules([rule_id])[0], diarienummer,

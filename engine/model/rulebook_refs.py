@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .errors import Problem
+from engine.errors import Problem
 from .rulebook import Expr, Rulebook, Source
 from .submission import field_exists
-from .yamlstrict import Document, dotted
+from engine.read.yamlstrict import Document, dotted
 
 
 def walk_expr(expr: Expr, path: tuple) -> Iterator[tuple[Expr, tuple]]:

@@ -19,16 +19,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import identity
-from .output import dumps_json
-from .errors import InputError
-from .evaluation import LoadedSubmission, check_against, load_submission
-from .findings import OUTCOME_LABELS
-from .library import LoadedRulebook, load_rulebook
-from .rulebook import Rulebook
-from .rulebook_refs import check_references
-from .validation import validate
-from .yamlstrict import decode, load_text
+from engine import identity
+from engine.output import dumps_json
+from engine.errors import InputError
+from engine.evaluate.evaluation import LoadedSubmission, check_against, load_submission
+from engine.evaluate.findings import OUTCOME_LABELS
+from engine.model.library import LoadedRulebook, load_rulebook
+from engine.model.rulebook import Rulebook
+from engine.model.rulebook_refs import check_references
+from engine.read.validation import validate
+from engine.read.yamlstrict import decode, load_text
 
 ABSENT = "—"  # a rule the rulebook does not have
 

@@ -29,15 +29,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import identity
-from .output import dumps_json
+from engine import identity
+from engine.output import dumps_json
 from .casefiles import FolderSettings, Settings, load_settings, submission_fields, unwrap
-from .errors import InputError
-from .library import LoadedRulebook, rulebook_files
-from .rulebook import Rulebook
-from .rulebook_refs import check_references, rule_exprs
-from .validation import validate
-from .yamlstrict import dotted, load_file
+from engine.errors import InputError
+from engine.model.library import LoadedRulebook, rulebook_files
+from engine.model.rulebook import Rulebook
+from engine.model.rulebook_refs import check_references, rule_exprs
+from engine.read.validation import validate
+from engine.read.yamlstrict import dotted, load_file
 
 ERROR, WARNING = "fel", "varning"
 PLACEHOLDERS = {"todo", "tbd", "xxx", "...", "…", "-", "citat", "?"}

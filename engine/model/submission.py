@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .numbers import NotANumber, parse_integer, parse_number
+from engine.read.numbers import NotANumber, parse_integer, parse_number
 
 
 def _number(value: Any) -> Any:

@@ -13,15 +13,14 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.markup import escape
 
-from . import ENGINE_NAME, __version__
-from .casefiles import (CaseFolder, LoadedCaseFile, Settings, Variant, discover, load_case_file,
-                        load_settings)
-from .errors import InputError, Problem
-from .evaluation import CheckResult, check
-from .findings import OUTCOME_LABELS, Finding
-from .library import LoadedRulebook, load_library
-from .numbers import format_number
-from .rulebook import Rule
+from engine import ENGINE_NAME, __version__
+from .casefiles import (CaseFolder, LoadedCaseFile, Settings, Variant, discover, load_case_file, load_settings)
+from engine.errors import InputError, Problem
+from engine.evaluate.evaluation import CheckResult, check
+from engine.evaluate.findings import OUTCOME_LABELS, Finding
+from engine.model.library import LoadedRulebook, load_library
+from engine.read.numbers import format_number
+from engine.model.rulebook import Rule
 
 SHORT = ("fail", "missing")  # outcomes that make a rule "fail" for coverage
 

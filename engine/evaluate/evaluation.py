@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import sanctions
+from engine.model import sanctions
 from .compile import compile_rulebook
-from .errors import InputError
+from engine.errors import InputError
 from .facts import RuleFact, build_facts
 from .findings import Finding, Location, verdict
-from .numbers import format_number
-from .library import LoadedRulebook, select
+from engine.read.numbers import format_number
+from engine.model.library import LoadedRulebook, select
 from .rete import RuleEngine
-from .rulebook import KIND_LABELS, Rule, Rulebook
-from .submission import Submission
-from .validation import validate
-from .yamlstrict import Document, load_file
+from engine.model.rulebook import KIND_LABELS, Rule, Rulebook
+from engine.model.submission import Submission
+from engine.read.validation import validate
+from engine.read.yamlstrict import Document, load_file
 
 _engines: dict[str, RuleEngine] = {}
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .expressions import Evaluator, difference, show
-from .rulebook import OP_WORDS, Compare, Rule, Rulebook
-from .submission import Submission, read_path
+from engine.model.rulebook import OP_WORDS, Compare, Rule, Rulebook
+from engine.model.submission import Submission, read_path
 
 
 @dataclass

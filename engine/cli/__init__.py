@@ -1,0 +1,1 @@
+"""The click commands, Swedish click texts and the entry point."""

@@ -1,0 +1,1 @@
+"""Follow-up across years: the ledger, the demand lifecycle, demands and letters (the kravliggare)."""

@@ -1,0 +1,1 @@
+"""Reading what people write: strict YAML with positions, Swedish numbers, validation messages."""
