@@ -141,9 +141,10 @@ def floor(files: list[str], repeat: int):
 
 
 def per_submission(subs, repeat: int):
+    from zen_peer import CORE_RULES, ZenPeer
+
     from engine.evaluate.evaluation import check
     from engine.model.library import LoadedRulebook, load_library
-    from zen_peer import CORE_RULES, ZenPeer
 
     books = load_library(ROOT / "rulebooks")
     book = next(b for b in books if b.model.id == "jamtland-halsoval-2023")
@@ -187,8 +188,8 @@ def stages(files: list[str]) -> dict[str, float]:
     """Seconds per file for each stage of a batch, in one process."""
     from engine.evaluate.evaluation import check, load_submission
     from engine.model.library import load_library
-    from engine.report import json_report
     from engine.read.yamlstrict import load_file
+    from engine.report import json_report
 
     books = load_library(ROOT / "rulebooks")
     t0 = time.perf_counter()

@@ -12,7 +12,7 @@ import pytest
 from engine.gate.impact import diff, rulebook_from_text, submission_files
 from engine.model.library import load_rulebook
 
-from .support import DELETE, RULEBOOKS, example_data, with_changes, write_yaml, run_cli
+from .support import DELETE, RULEBOOKS, example_data, run_cli, with_changes, write_yaml
 
 BOOK_2023 = RULEBOOKS / "jamtland" / "halsoval-2023.yaml"
 BOOK_2021 = RULEBOOKS / "jamtland" / "halsoval-2021.yaml"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.gate.casefiles import discover, load_case_file
 from engine.errors import InputError
+from engine.gate.casefiles import discover, load_case_file
+from engine.gate.rulebook_tests import run, run_folder
 from engine.model.library import LoadedRulebook, load_library
 from engine.model.rulebook_refs import rule_exprs
-from engine.gate.rulebook_tests import run, run_folder
 
 from .support import RULEBOOKS, run_cli
 

@@ -7,7 +7,13 @@ import re
 import pytest
 
 from .support import run_cli
-from .test_ledger_helpers import HSA, SUB_2024, SUB_2025, scenario_rulebooks, submission_2023_without_plan
+from .test_ledger_helpers import (
+    HSA,
+    SUB_2024,
+    SUB_2025,
+    scenario_rulebooks,
+    submission_2023_without_plan,
+)
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,17 @@ import datetime as dt
 
 import pytest
 
-from engine.followup import demands
 from engine.errors import InputError
+from engine.followup import demands
 
-from .test_ledger_helpers import (HSA, SUB_2024, ledger, register, scenario_books,  # noqa: F401
-                                  submission_2023_without_plan)
+from .test_ledger_helpers import (  # noqa: F401
+    HSA,
+    SUB_2024,
+    ledger,
+    register,
+    scenario_books,
+    submission_2023_without_plan,
+)
 
 D = dt.date
 

@@ -13,12 +13,21 @@ from pathlib import Path
 
 import pytest
 
-from engine.followup import demands
 from engine.evaluate.evaluation import check, load_submission
+from engine.followup import demands
 from engine.followup.ledger import Ledger
 from engine.model.library import load_library
 
-from .support import DELETE, EXAMPLE, ROOT, RULEBOOKS, run_cli, with_changes, example_data, write_yaml
+from .support import (
+    DELETE,
+    EXAMPLE,
+    ROOT,
+    RULEBOOKS,
+    example_data,
+    run_cli,
+    with_changes,
+    write_yaml,
+)
 
 DATA = ROOT / "tests" / "data"
 HSA = "SE2321000207-E00000000042"

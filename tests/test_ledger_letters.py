@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from engine.followup import demands, letters
 from engine.evaluate.evaluation import check, load_submission
+from engine.followup import demands, letters
 from engine.followup.ledger import Ledger
 from engine.model.library import load_library
 

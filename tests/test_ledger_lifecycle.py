@@ -5,10 +5,22 @@ import itertools
 
 import pytest
 
-from engine.followup import lifecycle
 from engine.evaluate.findings import OUTCOMES
-from engine.followup.lifecycle import (DECISIONS, EVENTS, INVALID, NONE, RANK, RELATIONS, STATUSES, STAY, TRANSITIONS, Event, Standing)
 from engine.evaluate.rete import EngineError, TransitionEngine
+from engine.followup import lifecycle
+from engine.followup.lifecycle import (
+    DECISIONS,
+    EVENTS,
+    INVALID,
+    NONE,
+    RANK,
+    RELATIONS,
+    STATUSES,
+    STAY,
+    TRANSITIONS,
+    Event,
+    Standing,
+)
 
 DAYS = (-3, 0, 5)  # before, on and after a deadline
 

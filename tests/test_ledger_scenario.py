@@ -12,8 +12,16 @@ import pytest
 
 from engine.followup import demands, lifecycle
 
-from .test_ledger_helpers import (EXAMPLE, HSA, SUB_2024, SUB_2025, ledger, register,  # noqa: F401
-                                  scenario_books, submission_2023_without_plan)
+from .test_ledger_helpers import (  # noqa: F401
+    EXAMPLE,
+    HSA,
+    SUB_2024,
+    SUB_2025,
+    ledger,
+    register,
+    scenario_books,
+    submission_2023_without_plan,
+)
 
 D = dt.date
 

@@ -9,9 +9,9 @@ import textwrap
 
 import pytest
 
-from engine.followup import demands
 from engine.errors import InputError
 from engine.evaluate.evaluation import check, load_submission
+from engine.followup import demands
 from engine.followup.ledger import Ledger
 from engine.model.library import load_library
 

@@ -3,8 +3,8 @@
 import pytest
 
 from engine.errors import InputError
-from engine.read.numbers import format_number, parse_number
 from engine.model.submission import Submission
+from engine.read.numbers import format_number, parse_number
 from engine.read.validation import validate
 from engine.read.yamlstrict import decode, load_text
 

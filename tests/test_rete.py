@@ -6,8 +6,8 @@ import threading
 import pytest
 
 from engine.evaluate.compile import compile_rulebook, outcome_conditions
-from engine.evaluate.facts import build_facts
 from engine.evaluate.evaluation import load_submission
+from engine.evaluate.facts import build_facts
 from engine.evaluate.rete import EngineError, RuleEngine
 
 from .support import EXAMPLE

@@ -11,14 +11,16 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from . import click_sv
 from engine.errors import InputError
 from engine.model.library import default_folder
 from engine.output import dumps_json
 from engine.report import formats
 
+from . import click_sv
+
 click_sv.install()  # before the commands below are declared: their help options read it
 from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
+
 
 def _date(value: str | None) -> dt.date | None:
     if value is None:
@@ -136,7 +138,8 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers):
     paths = list(submission)
     if len(paths) != 1 or Path(paths[0]).is_dir():
         return _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers)
-    from engine.evaluate.evaluation import check as run_check, load_submission
+    from engine.evaluate.evaluation import check as run_check
+    from engine.evaluate.evaluation import load_submission
     from engine.model.library import load_library
 
     books = load_library(rulebooks or default_folder())
@@ -155,76 +158,15 @@ def _emit(result, fmt: str, output: str | None, force: bool, verbose: bool) -> N
         emit(formats.WRITERS[fmt]([result]), output, force)
 
 
-def _keep_result(result):
-    """The render step for formats written from the whole list of results (sarif, junit)."""
-    return result
-
-
 def _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers) -> int:
-    """A folder or several files: every unit checked (in parallel for large batches), then the
-    länsöversikt or the chosen format. Exit code: see engine/batch.py."""
-    import functools
-    import io
+    """A folder or several files: collect, run every unit, render the chosen format.
+    Exit code: see engine/evaluate/batch.py."""
+    from . import batch_check
 
-    from engine.evaluate import batch
-    from engine.model.library import load_library
-    from engine.output import write_atomic
-    from engine.report import overview
-
-    if fmt in formats.BINARY and not output:
-        raise InputError.single(None, f"formatet {fmt} är binärt; ange en fil med --output")
-    if output and Path(output).exists() and not force:
-        raise InputError.single(output, "filen finns redan; ange --force för att skriva över den")
-    reference = _date(as_of)
-    files = batch.collect(paths)
-    folder = rulebooks or default_folder()
-    books = load_library(folder)
-    summary = batch.Summary({b.sha256: b for b in books})
-    console = (Console(file=io.StringIO(), width=100, no_color=True, force_terminal=False)
-               if output else Console())
-    if fmt == "rich":
-        render = (functools.partial(overview.unit_text, width=console.width,
-                                    color_system=console.color_system) if verbose else None)
-    elif fmt in formats.BATCH:
-        render = formats.BATCH[fmt].unit
-    else:  # a format written from the list of results (sarif, junit): checked in this process
-        render, workers = _keep_result, 1
-    # The bar goes to stderr; not while a report is streamed to the same terminal.
-    streams_to_terminal = not output and (verbose if fmt == "rich" else sys.stdout.isatty())
-    with overview.progress(len(files), enabled=not streams_to_terminal) as tick:
-        def entries():
-            for entry in batch.run(files, books, folder, reference, workers, render):
-                summary.add(entry)
-                tick()
-                yield entry
-
-        if fmt == "rich":
-            for entry in entries():
-                if entry.rendered:
-                    console.file.write(entry.rendered)
-            pieces = None
-        elif fmt not in formats.BATCH:
-            results = [e.rendered for e in entries() if e.row is not None]
-            for error in summary.errors:
-                _err(error.message)
-            pieces = [formats.WRITERS[fmt](results)]
-            if not output:
-                sys.stdout.write(pieces[0])
-        else:
-            pieces = formats.BATCH[fmt].write(entries(), summary)
-            if not output:
-                for piece in pieces:
-                    sys.stdout.write(piece)
-            else:
-                pieces = list(pieces)
-    if fmt == "rich":
-        overview.render(summary, console, " ".join(paths))
-        if output:
-            write_atomic(output, console.file.getvalue(), overwrite=force)
-    elif output:
-        data = b"".join(pieces) if fmt in formats.BINARY else "".join(pieces)
-        write_atomic(output, data, overwrite=force)
-    return summary.exit_code
+    run = batch_check.collect(paths, rulebooks or default_folder(), fmt, output, force,
+                              _date(as_of))
+    batch_check.render(run, fmt, output, force, verbose, workers, " ".join(paths))
+    return run.summary.exit_code
 
 
 @cli.command()
@@ -276,5 +218,8 @@ def schema():
 
 
 # Command groups kept in their own modules register themselves here, one line each.
-from .commands_gate import register as _register_gate; _register_gate(cli)  # noqa: E402
-from .commands_ledger import register as _register_ledger; _register_ledger(cli)  # noqa: E402
+from .commands_gate import register as _register_gate  # noqa: E402
+from .commands_ledger import register as _register_ledger  # noqa: E402
+
+_register_gate(cli)
+_register_ledger(cli)

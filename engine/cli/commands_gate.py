@@ -95,7 +95,14 @@ def diff_command(args, base, fmt, fail_on_change, output, force):
     Varje årsbokslut granskas mot båda regelböckerna (oavsett giltighetstid, om båda läser
     dess formulär). Slutkod 0, eller 1 med --fail-on-change när något utfall ändras.
     """
-    from engine.gate.impact import (diff, load_pair, render_json, render_markdown, render_rich, submission_files)
+    from engine.gate.impact import (
+        diff,
+        load_pair,
+        render_json,
+        render_markdown,
+        render_rich,
+        submission_files,
+    )
 
     old, new, folder = load_pair(tuple(args), base)
     impact = diff(old, new, submission_files(folder))

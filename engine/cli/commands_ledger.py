@@ -111,10 +111,9 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
     uppfyllt ett senare år → föreläggande om rättelse. --as-of är beslutsdagen. Samma
     årsbokslut två gånger ändrar ingenting.
     """
-    from engine.model.library import default_folder
-    from engine.followup.demands import register
     from engine.evaluate.evaluation import check, load_submission
-    from engine.model.library import load_library
+    from engine.followup.demands import register
+    from engine.model.library import default_folder, load_library
     from engine.report.demands_table import changes_json
 
     decided = _as_of(as_of)
@@ -335,9 +334,8 @@ def dispens_group() -> None:
 @ledger_option
 def grant_cmd(hsa_id, rule_id, reason, diarienummer, until, start, rulebooks, ledger_path):
     """Bevilja en dispens: brister i regeln blir 'dispens' (visas, krävs inte) medan den gäller."""
-    from engine.model.library import default_folder
     from engine.followup.demands import grant_dispens
-    from engine.model.library import load_library
+    from engine.model.library import default_folder, load_library
 
     rule = _rules([rule_id])[0]
     known = {r.id for b in load_library(rulebooks or default_folder()) for r in b.model.rules}

@@ -27,6 +27,3 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # pragma: no cover - click's own exits
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -28,11 +28,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
 from engine.errors import InputError
-from .findings import OUTCOMES, SHORTFALLS
+from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
 from engine.model.library import LoadedRulebook
 from engine.model.rulebook import Rule, Rulebook
+
+from .findings import OUTCOMES, SHORTFALLS
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml")
 # Below this many files a pool costs more than it saves (a worker start is ~10 ms with fork,

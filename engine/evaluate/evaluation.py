@@ -5,18 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from engine.model import sanctions
-from .compile import compile_rulebook
 from engine.errors import InputError
-from .facts import RuleFact, build_facts
-from .findings import Finding, Location, verdict
-from engine.read.numbers import format_number
+from engine.model import sanctions
 from engine.model.library import LoadedRulebook, select
-from .rete import RuleEngine
 from engine.model.rulebook import KIND_LABELS, Rule, Rulebook
 from engine.model.submission import Submission
+from engine.read.numbers import format_number
 from engine.read.validation import validate
 from engine.read.yamlstrict import Document, load_file
+
+from .compile import compile_rulebook
+from .facts import RuleFact, build_facts
+from .findings import Finding, Location, verdict
+from .rete import RuleEngine
 
 _engines: dict[str, RuleEngine] = {}
 

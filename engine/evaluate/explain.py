@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from engine.read.numbers import format_number
-from engine.model.rulebook import (KIND_LABELS, OP_WORDS, SOURCE_STATUS_LABELS, Compare, Expr, Rule, Rulebook)
+from engine.model.rulebook import (
+    KIND_LABELS,
+    OP_WORDS,
+    SOURCE_STATUS_LABELS,
+    Compare,
+    Expr,
+    Rule,
+    Rulebook,
+)
 from engine.model.sanctions import describe
+from engine.read.numbers import format_number
 
 _OP_NAMES = {"add": "+", "sub": "−", "mul": "×", "div": "/"}
 

@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation, localcontext
 
-from engine.read.numbers import format_number
 from engine.model.rulebook import Expr, Rulebook
 from engine.model.submission import Submission, read_path
+from engine.read.numbers import format_number
 
 _SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "/"}
 _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2}

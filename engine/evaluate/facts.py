@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .expressions import Evaluator, difference, show
 from engine.model.rulebook import OP_WORDS, Compare, Rule, Rulebook
 from engine.model.submission import Submission, read_path
+
+from .expressions import Evaluator, difference, show
 
 
 @dataclass

@@ -24,13 +24,14 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lifecycle
 from engine.errors import InputError
 from engine.evaluate.evaluation import CheckResult
 from engine.evaluate.findings import SHORTFALLS, Finding, verdict
+from engine.model.rulebook import Rulebook, Sanction
+
+from . import lifecycle
 from .ledger import DemandRow, DispensRow, Ledger
 from .lifecycle import Event, Standing
-from engine.model.rulebook import Rulebook, Sanction
 
 # Names the ledger looks up in a rulebook (conventions of the rulebook format, not amounts).
 

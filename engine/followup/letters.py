@@ -23,15 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine import ENGINE_NAME, __version__
-from engine.model import sanctions
 from engine.errors import InputError
 from engine.evaluate.findings import OUTCOME_LABELS
-from .ledger import Ledger
-from .lifecycle import AFTER_FORELAGGANDE, PLAN_PHASE, STATUS_LABELS, View, sanction_of, views
-from engine.read.numbers import format_number
-from engine.output import write_atomic
+from engine.model import sanctions
 from engine.model.rulebook import KIND_LABELS
 from engine.model.submission import HSA_ID_PATTERN
+from engine.output import write_atomic
+from engine.read.numbers import format_number
+
+from .ledger import Ledger
+from .lifecycle import AFTER_FORELAGGANDE, PLAN_PHASE, STATUS_LABELS, View, sanction_of, views
 
 HSA_ID = re.compile(HSA_ID_PATTERN)
 DEFAULT_FOLDER = Path("reports") / "brev"

@@ -26,10 +26,10 @@ import datetime as dt
 import threading
 from dataclasses import dataclass, field
 
-from engine.model import sanctions
 from engine.errors import InputError
 from engine.evaluate.findings import OUTCOMES, SHORTFALLS
 from engine.evaluate.rete import TransitionEngine
+from engine.model import sanctions
 from engine.model.rulebook import Sanction
 
 STATUSES: tuple[str, ...] = ("kravd", "forsenad", "inkommen", "godkand", "forelaggande", "vite",

@@ -20,13 +20,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from engine import identity
-from engine.output import dumps_json
 from engine.errors import InputError
 from engine.evaluate.evaluation import LoadedSubmission, check_against, load_submission
 from engine.evaluate.findings import OUTCOME_LABELS
 from engine.model.library import LoadedRulebook, load_rulebook
 from engine.model.rulebook import Rulebook
 from engine.model.rulebook_refs import check_references
+from engine.output import dumps_json
 from engine.read.validation import validate
 from engine.read.yamlstrict import decode, load_text
 

@@ -5,9 +5,9 @@ yields messages with file, line and field. Errors make `kravkoll lint` exit 1; w
 do not.
 
 Checks on one rulebook:
-- schema: the rulebook validates against its format (engine/rulebook.py).
+- schema: the rulebook validates against its format (engine/model/rulebook.py).
 - referens: every field, parameter, measure, sanction and document a rule names exists; rule ids
-  are unique (engine/rulebook_refs.py).
+  are unique (engine/model/rulebook_refs.py).
 - svarsvarde: an answer rule only lists values the submission field can take; `pass: [yes]` on a
   ja/nej field can never pass. A compare rule reads numbers or dates, not answers or text.
 - citat: every source has a quote (not empty, not a placeholder).
@@ -30,14 +30,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine import identity
-from engine.output import dumps_json
-from .casefiles import FolderSettings, Settings, load_settings, submission_fields, unwrap
 from engine.errors import InputError
 from engine.model.library import LoadedRulebook, rulebook_files
 from engine.model.rulebook import Rulebook
 from engine.model.rulebook_refs import check_references, rule_exprs
+from engine.output import dumps_json
 from engine.read.validation import validate
 from engine.read.yamlstrict import dotted, load_file
+
+from .casefiles import FolderSettings, Settings, load_settings, submission_fields, unwrap
 
 ERROR, WARNING = "fel", "varning"
 PLACEHOLDERS = {"todo", "tbd", "xxx", "...", "…", "-", "citat", "?"}

@@ -3,7 +3,7 @@
 Each case's submission goes through the rulebook in force for it, exactly as `kravkoll check`
 would choose and evaluate it; the outcome of every rule the case names is compared with the
 outcome it expects. A rule is covered when some case makes it pass and some case makes it fail
-(or miss data), each as expected. Case files are in engine/casefiles.py.
+(or miss data), each as expected. Case files are in engine/gate/casefiles.py.
 """
 
 from __future__ import annotations
@@ -14,13 +14,22 @@ from rich.console import Console
 from rich.markup import escape
 
 from engine import ENGINE_NAME, __version__
-from .casefiles import (CaseFolder, LoadedCaseFile, Settings, Variant, discover, load_case_file, load_settings)
 from engine.errors import InputError, Problem
 from engine.evaluate.evaluation import CheckResult, check
 from engine.evaluate.findings import OUTCOME_LABELS, Finding
 from engine.model.library import LoadedRulebook, load_library
-from engine.read.numbers import format_number
 from engine.model.rulebook import Rule
+from engine.read.numbers import format_number
+
+from .casefiles import (
+    CaseFolder,
+    LoadedCaseFile,
+    Settings,
+    Variant,
+    discover,
+    load_case_file,
+    load_settings,
+)
 
 SHORT = ("fail", "missing")  # outcomes that make a rule "fail" for coverage
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import InputError, Problem
+from engine.read.validation import validate
+from engine.read.yamlstrict import Document, load_file
+
 from .rulebook import Rulebook
 from .rulebook_refs import check_references
 from .submission import Submission
-from engine.read.validation import validate
-from engine.read.yamlstrict import Document, load_file
 
 
 @dataclass(frozen=True)

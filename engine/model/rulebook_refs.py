@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from engine.errors import Problem
+from engine.read.yamlstrict import Document, dotted
+
 from .rulebook import Expr, Rulebook, Source
 from .submission import field_exists
-from engine.read.yamlstrict import Document, dotted
 
 
 def walk_expr(expr: Expr, path: tuple) -> Iterator[tuple[Expr, tuple]]:

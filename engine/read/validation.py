@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import InputError, Problem
+
 from .numbers import format_number
 from .yamlstrict import Document, dotted
 

@@ -4,15 +4,14 @@ ledger and date give the same bytes."""
 
 from __future__ import annotations
 
-
 from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from engine import identity
-from engine.output import dumps_json
 from engine.followup.lifecycle import STATUS_LABELS, View
+from engine.output import dumps_json
 from engine.read.numbers import format_number
 
 KIND_LABELS = {"handlingsplan": "handlingsplan", "uppfoljning": "uppföljning av plan",

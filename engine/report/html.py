@@ -22,8 +22,9 @@ from engine import ENGINE_NAME, __version__
 from engine.evaluate.batch import Indicator, RulebookOverview, Summary, UnitRow
 from engine.evaluate.evaluation import CheckResult
 from engine.evaluate.findings import OUTCOME_LABELS, Finding, counts
-from engine.read.numbers import format_number
 from engine.model.rulebook import KIND_LABELS, OP_WORDS
+from engine.read.numbers import format_number
+
 from .common import grouped, source_reference
 from .overview import KIND_HEADINGS, KIND_ORDER
 

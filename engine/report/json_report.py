@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-
 from engine.evaluate.evaluation import CheckResult
 from engine.output import dumps_json
+
 from .common import header
 
 

@@ -21,8 +21,9 @@ from rich.text import Text
 
 from engine.evaluate.batch import Indicator, RulebookOverview, Summary
 from engine.evaluate.findings import OUTCOME_LABELS
-from engine.read.numbers import format_number
 from engine.model.rulebook import OP_WORDS
+from engine.read.numbers import format_number
+
 from .terminal import MARK, STYLE
 
 # Wider than this many units, the matrix is left to csv, xlsx and html.
@@ -247,8 +248,13 @@ def progress(total: int, console: Console | None = None, enabled: bool = True):
     if not enabled or not console.is_terminal or total < 2:
         yield lambda: None
         return
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     bar = Progress(TextColumn("Granskar årsbokslut"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("kvar"), TimeRemainingColumn(), console=console, transient=True,

@@ -13,6 +13,7 @@ from rich.text import Text
 from engine.evaluate.evaluation import CheckResult
 from engine.evaluate.findings import OUTCOME_LABELS, Finding, counts
 from engine.model.rulebook import KIND_LABELS
+
 from .common import grouped, source_reference
 
 STYLE = {"pass": "green", "fail": "bold red", "partial": "yellow", "missing": "magenta",

@@ -1,0 +1,84 @@
+"""The package's shape: engine/ is the flow a check takes, and imports run one way along it.
+
+read → model → evaluate → (gate | followup) → report → cli; the few top-level modules (errors,
+exit codes, safe output) sit below every stage. gate and followup stand side by side and never
+import each other. Only engine/evaluate/rete.py imports durable_rules.
+"""
+
+import ast
+from pathlib import Path
+
+from .support import ROOT
+
+ENGINE = ROOT / "engine"
+RANK = {"": 0, "read": 1, "model": 2, "evaluate": 3, "gate": 4, "followup": 4, "report": 5,
+        "cli": 6}
+
+
+def _stage(module: str) -> str:
+    """'engine.model.rulebook' -> 'model'; 'engine.errors' -> ''."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in RANK) else ""
+
+
+def _module_of(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """(line, imported module) for every import of the file, those inside functions too."""
+    module = _module_of(path)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            out.append((node.lineno, target))
+            out += [(node.lineno, f"{target}.{a.name}") for a in node.names
+                    if _is_module(f"{target}.{a.name}")]
+    return out
+
+
+def _is_module(dotted: str) -> bool:
+    """`from engine.model import sanctions` imports a module; `from engine import identity` not."""
+    path = ROOT.joinpath(*dotted.split("."))
+    return path.is_dir() or path.with_suffix(".py").exists()
+
+
+def _sources() -> list[Path]:
+    return sorted(ENGINE.rglob("*.py"))
+
+
+def test_engine_top_level_is_the_stages_and_a_handful_of_modules():
+    stages = sorted(p.name for p in ENGINE.iterdir() if p.is_dir() and (p / "__init__.py").exists())
+    assert stages == sorted(s for s in RANK if s)
+    modules = sorted(p.name for p in ENGINE.glob("*.py"))
+    assert len(modules) <= 5, modules
+
+
+def test_imports_run_one_way_along_the_flow():
+    wrong = []
+    for path in _sources():
+        own = _stage(_module_of(path))
+        for line, target in _imports(path):
+            if not target.startswith("engine"):
+                continue
+            other = _stage(target)
+            sideways = {own, other} == {"gate", "followup"}
+            if RANK[other] > RANK[own] or sideways:
+                wrong.append(f"{path.relative_to(ROOT)}:{line}: {own or 'engine'} imports {target}")
+    assert wrong == []
+
+
+def test_only_rete_imports_durable_rules():
+    importers = {str(p.relative_to(ROOT)) for p in _sources()
+                 for _line, target in _imports(p) if target.split(".")[0] in ("durable", "rules")}
+    assert importers == {"engine/evaluate/rete.py"}
