@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from engine.errors import InputError
+from engine.errors import InputError, UsageError
 from engine.model.library import default_folder
 from engine.output import dumps_json
 from engine.report import formats
@@ -64,6 +64,9 @@ class KravkollGroup(click.Group):
     def main(self, *args, **kwargs):  # noqa: D102
         try:
             return super().main(*args, **kwargs)
+        except UsageError as exc:
+            _err(f"kravkoll: fel i användning\n{exc}")
+            return EXIT_INPUT
         except InputError as exc:
             _err(f"kravkoll: fel i indata\n{exc}")
             return EXIT_INPUT
