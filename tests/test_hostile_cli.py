@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -143,3 +144,63 @@ def test_force_through_a_symlink_replaces_the_file_it_names_and_keeps_the_link(t
     assert check_to(str(link), "--force") == 1
     assert link.is_symlink() and real.read_bytes() == report_json
     assert sorted(os.listdir(real.parent)) == [real.name]  # the temporary file was renamed
+
+
+# --- 2. diff --base: the value is a revision, never an option to git ----------------------------
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    """A git repository holding the 2023 rulebook, committed once."""
+    if shutil.which("git") is None:
+        pytest.skip("git saknas")
+    repo = tmp_path_factory.mktemp("repo")
+    (repo / "jamtland").mkdir()
+    shutil.copy(RULEBOOKS / "jamtland" / "halsoval-2023.yaml", repo / "jamtland")
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "regelbok"]):
+        subprocess.run(["git", "-c", "user.email=ci@example.invalid", "-c", "user.name=ci", *args],
+                       cwd=repo, check=True, capture_output=True)
+    return repo
+
+
+def files_under(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if ".git" not in p.parts}
+
+
+HOSTILE_BASES = {
+    # git show --output=X:./name writes a file (here into the folder "X:." made for it)
+    "an option that writes a file": "--output={trap}",
+    "a short option": "-o{trap}",
+    "an option git's rev-parse knows": "--git-dir={trap}",
+    "the end of options": "--end-of-options",
+    "empty": "",
+    "a revision that does not exist": "finns-inte",
+    "a path inside a revision": "HEAD:jamtland",
+    "a tree, not a commit": "HEAD^{{tree}}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_BASES))
+def test_diff_base_is_checked_as_a_revision_before_git_runs_it(repo, tmp_path, name):
+    trap = tmp_path / "fälla"
+    Path(f"{trap}:.").mkdir()
+    before = files_under(repo) | files_under(tmp_path)
+    value = HOSTILE_BASES[name].format(trap=trap)
+    run = run_cli("diff", f"--base={value}", str(repo / "jamtland" / "halsoval-2023.yaml"),
+                  "submissions/jamtland/2023")
+    err = run.stderr.decode()
+    assert files_under(repo) | files_under(tmp_path) == before  # nothing written anywhere
+    no_crash(run.stdout.decode() + err)
+    assert run.returncode == 2, err
+    assert err.startswith("kravkoll: fel i användning\n--base: "), err
+    assert "git:" not in err and "fatal" not in err  # said in Swedish, not passed on from git
+
+
+def test_diff_base_accepts_a_revision_by_name_and_by_hash(repo):
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, check=True,
+                          text=True).stdout.strip()
+    book = str(repo / "jamtland" / "halsoval-2023.yaml")
+    for rev in ("HEAD", head[:12], "HEAD~0"):
+        run = run_cli("diff", "--base", rev, book, "submissions/jamtland/2023", "--format", "json")
+        assert run.returncode == 0, (rev, run.stderr.decode())
+        data = json.loads(run.stdout)
+        assert data["old"]["path"] == f"{rev}:{book}" and data["edits"] == []  # unchanged book
