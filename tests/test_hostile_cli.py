@@ -8,7 +8,9 @@ option; a wrong command line is answered in Swedish under "fel i användning", e
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import os
 import shutil
 import stat
@@ -204,3 +206,176 @@ def test_diff_base_accepts_a_revision_by_name_and_by_hash(repo):
         assert run.returncode == 0, (rev, run.stderr.decode())
         data = json.loads(run.stdout)
         assert data["old"]["path"] == f"{rev}:{book}" and data["edits"] == []  # unchanged book
+
+
+# --- 3. A wrong command line: Swedish, under "fel i användning", for every command --------------
+
+def click_msgids() -> set[str]:
+    """Every text the installed click looks up through gettext, read from its source."""
+    import click
+
+    found = set()
+    for source in Path(click.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("_", "ngettext")):
+                found |= {a.value for a in node.args
+                          if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    return found
+
+
+# Texts click shows only to a programmer (a badly declared command) or from features kravkoll
+# does not use (shell completion, an editor, colours, Windows consoles).
+NEVER_SHOWN = {
+    "Name '{name}' defined twice",
+    "Could not determine name for option with declarations {decls!r}",
+    "No options defined but a name was passed ({name}). Did you mean to declare an argument "
+    "instead? Did you mean to pass '--{name}'?",
+    "Arguments take exactly one parameter declaration, got {length}: {decls}.",
+    "Boolean option {decl!r} cannot use the same flag for true/false.",
+    "Invalid start character for option ({option})",
+    "Unknown standard stream '{name}'",
+    "Unknown color {colour!r}",
+    "Choice({choices})",
+    "Windows error: {error}",
+    "{editor}: Editing failed",
+    "{editor}: Editing failed: {e}",
+    "Couldn't detect Bash version, shell completion is not supported.",
+    "Shell completion is not supported for Bash versions older than 4.4.",
+    "d",
+}
+
+
+def click_english_words() -> set[str]:
+    """The English words of click's texts (and its type names), less those Swedish shares."""
+    words = set()
+    for msgid in click_msgids() - NEVER_SHOWN:
+        text = re.sub(r"\{[^}]*\}|%\(\w+\)s", " ", msgid)
+        words |= {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
+    return (words | {"integer", "float"}) - {"argument", "extra", "standard", "version", "start"}
+
+
+def test_every_text_click_can_show_a_user_has_a_swedish_translation():
+    from engine.cli.click_sv import SWEDISH
+
+    assert sorted(click_msgids() - NEVER_SHOWN - set(SWEDISH)) == []
+
+
+HSA = "SE2321000207-E00000000042"
+EX = str(EXAMPLE)
+BOOK = str(RULEBOOKS / "jamtland" / "halsoval-2023.yaml")
+
+# (command line, a fragment the message must hold: what was wrong). {tmp}: a fresh folder
+# holding finns.json (an existing file).
+BAD_COMMAND_LINES = [
+    (["nope"], "'nope'"),
+    (["chek", EX], "'check'"),  # a suggestion
+    (["--nope"], "'--nope'"),
+    (["--version=1"], "'--version'"),
+    (["check"], "SUBMISSION"),
+    (["check", EX, "--nope"], "'--nope'"),
+    (["check", EX, "-Z"], "'-Z'"),
+    (["check", EX, "--formt", "json"], "'--format'"),
+    (["check", EX, "--format", "pdf"], "'pdf'"),
+    (["check", EX, "--format"], "'--format'"),
+    (["check", EX, "--workers", "0"], "'--workers'"),
+    (["check", EX, "--workers", "många"], "'många'"),
+    (["check", EX, "--workers", "1,5"], "'1,5'"),
+    (["check", EX, "--as-of", "31/3/2024"], "'31/3/2024'"),
+    (["check", EX, "--as-of", "2024-02-30"], "'2024-02-30'"),
+    (["check", EX, "--verbose=ja"], "'--verbose'"),
+    (["check", EX, "--force=ja"], "'--force'"),
+    (["check", EX, "-o"], "'-o'"),
+    (["check", EX, "--format", "json", "-o", "{tmp}/finns.json"], "filen finns redan"),
+    (["check", EX, "-o", "{tmp}/finns.json"], "filen finns redan"),
+    (["check", str(EXAMPLE.parent), "-o", "{tmp}/finns.json"], "filen finns redan"),
+    (["check", EX, "--format", "json", "-o", "{tmp}", "--force"], "är en mapp"),
+    (["check", EX, "--format", "xlsx"], "binärt"),
+    (["check", str(EXAMPLE.parent), "--format", "xlsx"], "binärt"),
+    (["explain"], "RULE_ID"),
+    (["explain", "JHV-BEM-03", "extra"], "extra"),
+    (["explain", "JHV-BEM-03", "--period", "tjugo"], "'tjugo'"),
+    (["explain", "JHV-BEM-03", "--period"], "'--period'"),
+    (["explain", "JHV-BEM-03", "--nope"], "'--nope'"),
+    (["schema", "extra"], "extra"),
+    (["schema", "--format", "json"], "'--format'"),
+    (["test", "--format", "xml"], "'xml'"),
+    (["test", "--coverage=ja"], "'--coverage'"),
+    (["test", "-o"], "'-o'"),
+    (["test", "--nope"], "'--nope'"),
+    (["lint", "--format", "sarif"], "'sarif'"),
+    (["lint", "--output"], "'--output'"),
+    (["lint", "-x"], "'-x'"),
+    (["lint", "-o", "{tmp}/finns.json"], "filen finns redan"),
+    (["diff"], "GAMMAL_REGELBOK"),
+    (["diff", BOOK], "GAMMAL_REGELBOK"),
+    (["diff", "--base", "HEAD", BOOK], "--base"),
+    (["diff", "--format", "html", BOOK, BOOK, EX], "'html'"),
+    (["diff", BOOK, "--base"], "'--base'"),
+    (["diff", "--fail-on-change=ja"], "'--fail-on-change'"),
+    (["diff", "--base=-x", BOOK, EX], "--base"),
+    (["diff", BOOK, BOOK, EX, "-o", "{tmp}/finns.json"], "filen finns redan"),
+    (["demands", "nope"], "'nope'"),
+    (["demands", "registr"], "'register'"),
+    (["demands", "register"], "SUBMISSIONS"),
+    (["demands", "register", EX, "--as-of", "igår"], "'igår'"),
+    (["demands", "register", EX, "--format", "csv"], "'csv'"),
+    (["demands", "list", "--as-of", "1 april"], "'1 april'"),
+    (["demands", "list", "x"], "'x'"),
+    (["demands", "list", "--all=ja"], "'--all'"),
+    (["demands", "list", HSA, "extra"], "extra"),
+    (["demands", "history"], "HSA_ID"),
+    (["demands", "history", HSA, "JHV-BEM-03", "extra"], "extra"),
+    (["demands", "history", HSA, "inte ett id"], "'inte ett id'"),
+    (["demands", "plan", HSA, "JHV-BEM-03", "--date", "2024-05-01"], "'--file'"),
+    (["demands", "plan", HSA, "--date", "2024-05-01", "--file", "x"], "RULE_IDS"),
+    (["demands", "plan", HSA, "JHV-BEM-03", "--date", "maj", "--file", "x"], "'maj'"),
+    (["demands", "approve", HSA, "JHV-BEM-03"], "'--date'"),
+    (["demands", "reject", HSA], "RULE_IDS"),
+    (["demands", "rattelse", HSA, "JHV-BEM-03", "--date"], "'--date'"),
+    (["demands", "letter"], "HSA_ID"),
+    (["demands", "letter", HSA, "--as-of", "x"], "'x'"),
+    (["dispens", "lista"], "'list'"),
+    (["dispens", "grant", HSA], "RULE_ID"),
+    (["dispens", "grant", HSA, "JHV-INF-03", "--reason", "r", "--diarienummer", "d"],
+     "'--until'"),
+    (["dispens", "grant", HSA, "JHV-INF-03", "--reason", "r", "--diarienummer", "d", "--until",
+      "2025-13-01", "--ledger", "{tmp}/kravliggare.sqlite"], "'2025-13-01'"),
+    (["dispens", "end", HSA, "JHV-INF-03", "--date", "2025-01-01"], "'--diarienummer'"),
+    (["dispens", "list", "--as-of", "imorgon"], "'imorgon'"),
+    (["dispens", "list", HSA, "extra"], "extra"),
+]
+
+
+def english_in(message: str, words: set[str]) -> list[str]:
+    """English words left once the user's own text (quoted values, flags, paths) is taken out."""
+    own = re.sub(r"'[^']*'|\"[^\"]*\"|--?[\w-]+|\S*/\S*", " ", message)
+    return sorted({w for w in re.findall(r"\w+", own) if w.lower() in words})
+
+
+@pytest.fixture(scope="module")
+def english_words() -> set[str]:
+    return click_english_words()
+
+
+@pytest.mark.parametrize("argv, fragment", BAD_COMMAND_LINES,
+                         ids=[" ".join(a).replace(str(ROOT), ".") for a, _ in BAD_COMMAND_LINES])
+def test_a_wrong_command_line_is_a_swedish_usage_error(tmp_path, capsys, english_words, argv,
+                                                        fragment):
+    (tmp_path / "finns.json").write_text("tidigare\n")
+    code = main([a.format(tmp=tmp_path) for a in argv])
+    out, err = capsys.readouterr()
+    no_crash(out + err)
+    assert code == 2, err
+    assert err.startswith("kravkoll: fel i användning\n"), err
+    assert fragment in err, err
+    assert english_in(err, english_words) == [], err
+    assert out == ""  # nothing but the message
+    assert (tmp_path / "finns.json").read_text() == "tidigare\n"
+
+
+def test_input_errors_keep_their_heading(tmp_path, capsys):
+    broken = tmp_path / "trasig.yaml"
+    broken.write_text("period: [\n")
+    assert main(["check", str(broken)]) == 2
+    assert capsys.readouterr().err.startswith("kravkoll: fel i indata\n")

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from engine.errors import InputError
+from engine.errors import InputError, UsageError
 from engine.model.rulebook import RULE_ID_PATTERN
 from engine.model.submission import HSA_ID_PATTERN
 
@@ -29,7 +29,7 @@ def _day(value: str | None, flag: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InputError.single(None, f"{flag}: '{value}' är inget datum; skriv som 2024-03-31") from None
+        raise UsageError.single(None, f"{flag}: '{value}' är inget datum; skriv som 2024-03-31") from None
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -39,7 +39,7 @@ def _as_of(value: str | None) -> dt.date:
 
 def _hsa(value: str) -> str:
     if not HSA_ID.match(value):
-        raise InputError.single(None, f"'{value}' är inget HSA-id (t.ex. SE2321000207-E00000000042)")
+        raise UsageError.single(None, f"'{value}' är inget HSA-id (t.ex. SE2321000207-E00000000042)")
     return value
 
 
@@ -48,7 +48,7 @@ def _rules(values) -> list[str]:
     for v in values:
         rule = v.upper()
         if not RULE_ID.match(rule):
-            raise InputError.single(None, f"'{v}' är inget regel-id (t.ex. JHV-BEM-03)")
+            raise UsageError.single(None, f"'{v}' är inget regel-id (t.ex. JHV-BEM-03)")
         if rule not in out:
             out.append(rule)
     return out

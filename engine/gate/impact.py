@@ -339,12 +339,12 @@ def load_pair(args: tuple[str, ...], base: str | None) -> tuple[LoadedRulebook, 
     """(old, new, submissions folder) from the command line's arguments."""
     if base is not None:
         if len(args) != 2:
-            raise InputError.single(None, "med --base anges NY_REGELBOK och MAPP_MED_ÅRSBOKSLUT "
+            raise UsageError.single(None, "med --base anges NY_REGELBOK och MAPP_MED_ÅRSBOKSLUT "
                                     f"(fick {len(args)} argument)")
         new_path, folder = args
         return rulebook_at_revision(base, new_path), load_rulebook(new_path), folder
     if len(args) != 3:
-        raise InputError.single(None, "ange GAMMAL_REGELBOK NY_REGELBOK MAPP_MED_ÅRSBOKSLUT, eller "
+        raise UsageError.single(None, "ange GAMMAL_REGELBOK NY_REGELBOK MAPP_MED_ÅRSBOKSLUT, eller "
                                 f"--base REV NY_REGELBOK MAPP_MED_ÅRSBOKSLUT (fick {len(args)} argument)")
     old_path, new_path, folder = args
     return load_rulebook(old_path), load_rulebook(new_path), folder
