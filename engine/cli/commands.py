@@ -12,7 +12,7 @@ from rich.console import Console
 
 from engine.errors import InputError, UsageError
 from engine.model.library import default_folder
-from engine.output import dumps_json
+from engine.output import check_target, dumps_json
 from engine.report import formats
 
 from . import click_sv
@@ -141,6 +141,8 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers):
     eller saknar uppgift. 2: fel i indata eller användning; för en mapp: minst en fil kunde
     inte läsas (de andra granskas och redovisas ändå). 3: internt fel i kravkoll.
     """
+    if output:  # a file that would be refused is refused before the work, not after it
+        check_target(output, force)
     paths = list(submission)
     if len(paths) != 1 or Path(paths[0]).is_dir():
         return _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers)
