@@ -1,7 +1,7 @@
 """The kravliggare commands: `kravkoll demands …` and `kravkoll dispens …`.
 
 Every command reads or writes the ledger (SQLite, default reports/kravliggare.sqlite, another
-with --ledger); the commands that only read open it read-only and never wait for a writer.
+with --ledger); the commands that only read write nothing and never wait for a writer.
 Dates are explicit: --as-of (default: today, always printed) for what is judged as of a date,
 --date for when something happened; each lies in read.dates' window (1900–2199). Bad input is
 an InputError (exit 2). Text from units and people (names, paths, reasons) is printed as text,

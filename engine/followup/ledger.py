@@ -4,8 +4,7 @@ Storage only; what the rows mean is decided in demands.py and lifecycle.py.
 
 - WAL mode and `BEGIN IMMEDIATE` for every write: two runs at once queue up (busy timeout)
   instead of interleaving, and a run that crashes leaves nothing half written. Commands that
-  only read open the file read-only and take no write lock: in WAL a reader never waits for a
-  writer.
+  only read never ask for a write lock (query_only): in WAL a reader never waits for a writer.
 - A file is looked at read-only before it is used: another application's SQLite file, a
   damaged ledger or one of an unknown schema version is refused untouched (not converted to
   WAL, no tables added). Only an empty file (or none) becomes a new ledger, marked with
@@ -319,14 +318,12 @@ def _connect(target: str, uri: bool) -> sqlite3.Connection:
     return db
 
 
-def _read_only(path: Path, look: bool = False) -> sqlite3.Connection:
-    """A connection that cannot change the file: no WAL switch, no tables, no write lock.
-
-    `look`: only to see what the file is. With no -wal beside it, no connection has it open
-    in WAL mode and the file is all there is: read it as immutable, which leaves no -wal or
-    -shm behind next to a file that is then refused."""
+def _look(path: Path) -> sqlite3.Connection:
+    """A connection only to see what a file is, which cannot change it: read-only, and with no
+    -wal beside it (then no connection has it open in WAL mode and the file is all there is)
+    immutable, which leaves no -wal or -shm next to a file that is then refused."""
     uri = path.resolve().as_uri() + "?mode=ro"
-    if look and not Path(f"{path}-wal").exists():
+    if not Path(f"{path}-wal").exists():
         uri += "&immutable=1"
     return _connect(uri, uri=True)
 
@@ -394,8 +391,8 @@ def sqlite_input_error(path: Path, exc: sqlite3.Error, opening: bool = False) ->
 class Ledger:
     """One connection to the kravliggare. Reads any time; writes only inside `write()`.
 
-    `readonly`: for commands that only read; the file is opened read-only and they never wait
-    for a writer. `create`: an empty file, or none, becomes a new kravliggare."""
+    `readonly`: for commands that only read; they write nothing and never wait for a writer.
+    `create`: an empty file, or none, becomes a new kravliggare."""
 
     def __init__(self, path: str | Path = DEFAULT_PATH, create: bool = True, readonly: bool = False):
         self.path = Path(path)
@@ -420,7 +417,11 @@ class Ledger:
                 raise InputError.single(str(self.path), "kravliggaren är tom (den skapas av "
                                         "'kravkoll demands register')")
             if readonly:
-                self._db = _read_only(self.path)
+                # No write lock is ever asked for, so in WAL a reader never waits for a
+                # writer; query_only makes sure. (Not SQLite's mode=ro: that connection could
+                # not tidy the -wal and -shm files away when it is the last one to close.)
+                self._db = _connect(str(self.path), uri=False)
+                self._db.execute("PRAGMA query_only = ON")
                 return
             self._db = _connect(str(self.path), uri=False)
             self._db.execute("PRAGMA foreign_keys = ON")
@@ -439,7 +440,7 @@ class Ledger:
 
     def _inspect(self) -> str:
         """Look at an existing file without changing it: "new" (empty) or "ledger"."""
-        db = _read_only(self.path, look=True)
+        db = _look(self.path)
         try:
             state, why = _classify(db)
         finally:
