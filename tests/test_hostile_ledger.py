@@ -65,7 +65,7 @@ def dump(path: Path) -> list[str]:
 
 # --- 1. Square brackets are text --------------------------------------------------------------
 
-NAME = "Hälsocentralen [nord] [/x] [bold]fet[/bold]"
+NAME = "Hälsocentralen [nord] [/x] [bold]fet[/bold] :fire:"  # and no emoji code
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,8 @@ def _ledger(path: str | None, create: bool = False, readonly: bool = False):
 
 
 def _console() -> Console:
-    return Console(highlight=False)
+    # No emoji codes either: a unit called "Vårdcentralen :fire:" keeps its name.
+    return Console(highlight=False, emoji=False)
 
 
 ledger_option = click.option("--ledger", "ledger_path", default=None, metavar="FIL",

@@ -26,7 +26,7 @@ MARK = {"pass": "✓", "fail": "✗", "partial": "◐", "missing": "?", "not_app
 def render(result: CheckResult, console: Console, verbose: bool = False) -> None:
     console.print(_header(result))
     for area, findings in grouped(result):
-        console.print(Line(f"[bold]{escape(area)}[/]", align="left", style="dim"))
+        console.print(Line(Text(area, style="bold"), align="left", style="dim"))
         for f in findings:
             console.print(_finding(f, result, verbose))
     console.print(_verdict(result))
@@ -42,7 +42,9 @@ def _header(result: CheckResult) -> Panel:
         f"[dim]Årsbokslut {escape(result.submission.path)} sha256 {result.submission.sha256[:12]}, "
         f"regelbok sha256 {result.rulebook.sha256[:12]}[/]",
     ]
-    return Panel("\n".join(lines), title="kravkoll · granskning av årsbokslut", title_align="left")
+    # emoji=False: ":fire:" in a unit's name is text too, not an emoji
+    return Panel(Text.from_markup("\n".join(lines), emoji=False),
+                 title="kravkoll · granskning av årsbokslut", title_align="left")
 
 
 def _finding(f: Finding, result: CheckResult, verbose: bool):
