@@ -161,18 +161,18 @@ def _check_size(label: str, compiled: dict[str, dict]) -> None:
     far. A composite test ($or, nested $and) is counted as all of its leaves under the node it
     hangs from, which overestimates, never underestimates, the tests under that node.
     """
-    children: dict[tuple, dict[str, int]] = {}
-    ending: dict[tuple, int] = {}
+    nodes: dict[tuple[int, str], int] = {}  # (parent node, test) -> node; 0 is the root
+    children: dict[int, dict[str, int]] = {}  # node -> {test: its leaves}
+    ending: dict[int, int] = {}  # node -> rules whose chain ends there
     for condition in compiled.values():
         for pattern in condition.get("all", []) + condition.get("any", []):
             for test in pattern.values():
-                chain = test["$and"] if set(test) == {"$and"} else [test]
-                prefix: tuple = ()
-                for step in chain:
-                    key = json.dumps(step, sort_keys=True)
-                    children.setdefault(prefix, {})[key] = _leaves(step)
-                    prefix += (key,)
-                ending[prefix] = ending.get(prefix, 0) + 1
+                node = 0
+                for step in test["$and"] if set(test) == {"$and"} else [test]:
+                    key = repr(step)  # the same test written alike; another order only overcounts
+                    children.setdefault(node, {})[key] = _leaves(step)
+                    node = nodes.setdefault((node, key), len(nodes) + 1)
+                ending[node] = ending.get(node, 0) + 1
     widest = max((sum(c.values()) for c in children.values()), default=0)
     shared = max(ending.values(), default=0)
     if len(compiled) >= _MAX_ACTIONS or widest > _NODE_SLOTS or shared > _BETA_SLOTS:
