@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,92 @@ def test_a_table_durable_rules_would_hang_on_is_refused(shape):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "för stor regeltabell" in proc.stdout
+
+
+# --- 3. Names that look alike -------------------------------------------------------------------
+
+REGION = "Region Jämtland Härjedalen"
+LOOK_ALIKES = {
+    "nfd": unicodedata.normalize("NFD", REGION),  # a + combining diaeresis
+    "no-break space": REGION.replace(" ", "\u00a0"),
+    "narrow no-break space": REGION.replace(" ", "\u202f"),
+    "zero-width space": REGION.replace("Jämtland", "Jäm\u200btland"),
+    "trailing zero-width space": REGION + "\u200b",
+    "byte order mark": "\ufeff" + REGION,
+    "two spaces": REGION.replace(" ", "  "),
+    "upper case": REGION.upper(),
+}
+
+
+def example_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path = tmp_path / "arsbokslut.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference_outcomes() -> dict[str, str]:
+    return outcomes(JAMTLAND)
+
+
+def outcomes_of(submission: Path, folder: Path = JAMTLAND) -> dict[str, str]:
+    proc = run_cli("check", str(submission), "--rulebooks", str(folder), "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr.decode()  # before the fix: 2, ingen regelbok
+    return {f["rule_id"]: f["outcome"] for f in json.loads(proc.stdout)["findings"]}
+
+
+@pytest.mark.parametrize("variant", list(LOOK_ALIKES), ids=list(LOOK_ALIKES))
+def test_a_region_name_that_looks_the_same_finds_its_rulebook(tmp_path, variant,
+                                                               reference_outcomes):
+    sub = example_with(tmp_path, f"region: {REGION}", f'region: "{LOOK_ALIKES[variant]}"')
+    assert outcomes_of(sub) == reference_outcomes
+
+
+@pytest.mark.parametrize("variant", ["arsbokslut-2023\u200b", "ARSBOKSLUT-2023",
+                                     "arsbokslut\u2060-2023"])
+def test_a_form_id_that_looks_the_same_is_read(tmp_path, variant, reference_outcomes):
+    sub = example_with(tmp_path, "formular: arsbokslut-2023", f'formular: "{variant}"')
+    assert outcomes_of(sub) == reference_outcomes
+
+
+def test_a_rulebook_whose_region_is_written_decomposed_is_found(tmp_path, reference_outcomes):
+    folder = copy_folder(tmp_path)
+    for book in folder.glob("halsoval-*.yaml"):
+        text = book.read_text(encoding="utf-8")
+        book.write_text(text.replace(f"region: {REGION}",
+                                     f"region: {unicodedata.normalize('NFD', REGION)}"),
+                        encoding="utf-8")
+    assert outcomes_of(EXAMPLE, folder) == reference_outcomes
+
+
+def test_two_rulebooks_whose_regions_only_look_different_may_not_overlap(tmp_path):
+    """Else both would be in force and the choice between them would be arbitrary."""
+    folder = copy_folder(tmp_path)
+    text = (folder / BOOK_2023).read_text(encoding="utf-8")
+    twin = text.replace(f"region: {REGION}", f'region: "{LOOK_ALIKES["no-break space"]}"')
+    twin = twin.replace("id: jamtland-halsoval-2023", "id: jamtland-halsoval-2023b")
+    (folder / "halsoval-2023b.yaml").write_text(twin, encoding="utf-8")
+    proc = run_cli("check", str(EXAMPLE), "--rulebooks", str(folder))
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert "överlappar" in err and "halsoval-2023b.yaml" in err
+    lint = run_cli("lint", str(folder))
+    assert lint.returncode == 1 and "[overlapp]" in lint.stdout.decode()
+
+
+def test_diff_reads_a_unit_whose_region_and_form_look_the_same(tmp_path):
+    """`kravkoll diff` skipped such a unit as 'annan region'."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sub = example_with(tmp_path, f"region: {REGION}", f'region: "{LOOK_ALIKES["nfd"]}"')
+    text = sub.read_text(encoding="utf-8").replace("formular: arsbokslut-2023",
+                                                   'formular: "ARSBOKSLUT-2023\u200b"')
+    (corpus / "enhet.yaml").write_text(text, encoding="utf-8")
+    book = JAMTLAND / BOOK_2023
+    proc = run_cli("diff", str(book), str(book), str(corpus), "--format", "json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = json.loads(proc.stdout)
+    assert [Path(u["path"]).name for u in data["units"]] == ["enhet.yaml"]
+    assert data["skipped"] == []

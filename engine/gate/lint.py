@@ -31,7 +31,7 @@ from pathlib import Path
 
 from engine import identity
 from engine.errors import InputError
-from engine.model.library import LoadedRulebook, rulebook_files
+from engine.model.library import LoadedRulebook, region_of, rulebook_files
 from engine.model.rulebook import Rulebook
 from engine.model.rulebook_refs import check_references, rule_exprs
 from engine.output import dumps_json
@@ -255,7 +255,7 @@ def check_ids(books: list[LoadedRulebook]) -> Iterator[Message]:
 def _regions(books: list[LoadedRulebook]) -> list[list[LoadedRulebook]]:
     groups: dict[tuple[str, str], list[LoadedRulebook]] = {}
     for b in books:
-        groups.setdefault((b.model.region, b.model.vardval), []).append(b)
+        groups.setdefault(region_of(b), []).append(b)
     return [sorted(g, key=lambda b: (b.model.valid_from, b.path)) for _, g in sorted(groups.items())]
 
 
