@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from engine.gate.lint import lint
+
 from .support import EXAMPLE, ROOT, RULEBOOKS, run_cli
 
 JAMTLAND = RULEBOOKS / "jamtland"
@@ -112,6 +114,164 @@ def test_a_table_durable_rules_would_hang_on_is_refused(shape):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "för stor regeltabell" in proc.stdout
+
+
+# --- 2. Ill-typed rulebooks -------------------------------------------------------------------
+
+# name -> (text the edit comes after, old text, new text, what the message says). Each is one
+# edit of the project's own 2023 rulebook; the message must stand at the edited line and name
+# the rule the line is in (for a parameter: a rule that uses it).
+ILL_TYPED = {
+    # answer, all_answers and answer_in read answer fields, with values the field can take
+    "answer on a number field": ("id: JHV-KVA-04", "answer: {field: kvalitet.medrave,",
+                                 "answer: {field: kvalitet.di03l1_procent,", "inget svarsfält"),
+    "answer on a list field": ("id: JHV-KVA-04", "answer: {field: kvalitet.medrave,",
+                               "answer: {field: bemanning.saknade_funktioner,", "inget svarsfält"),
+    "answer on a text field": ("id: JHV-KVA-04", "answer: {field: kvalitet.medrave,",
+                               "answer: {field: ovrigt.miljoarbete,", "inget svarsfält"),
+    "answer on a group": ("id: JHV-KVA-04", "answer: {field: kvalitet.medrave,",
+                          "answer: {field: kvalitet.rehabkoordinator,", "inget svarsfält"),
+    "answer on a date": ("id: JHV-KVA-04", "answer: {field: kvalitet.medrave,",
+                         "answer: {field: inlamnad,", "inget svarsfält"),
+    "answer the field cannot take": ("id: JHV-VER-01", "pass: [ja]}", "pass: [yes]}",
+                                     "inget möjligt svar"),
+    "answer both pass and partial": ("id: JHV-KVA-02", "partial: [delvis]",
+                                     "partial: [delvis, helt]", "både i pass och i partial"),
+    "answer twice in pass": ("id: JHV-VER-01", "pass: [ja]}", "pass: [ja, ja]}", "två gånger"),
+    "all_answers on a number field": ("id: JHV-KVA-03", "- kvalitet.patientsakerhet.ivo_anmalan",
+                                      "- kvalitet.di03l1_procent", "inget svarsfält"),
+    "all_answers on a list field": ("id: JHV-KVA-03", "- kvalitet.patientsakerhet.ivo_anmalan",
+                                    "- bemanning.saknade_funktioner", "inget svarsfält"),
+    "all_answers field twice": ("id: JHV-KVA-03", "- kvalitet.patientsakerhet.ivo_anmalan",
+                                "- kvalitet.patientsakerhet.avvikelserapportering", "två gånger"),
+    "answer_in on a number field": ("id: JHV-BEM-06", "answer_in: {field: bemanning.basala_funktioner,",
+                                    "answer_in: {field: bemanning.tackningsgrad_procent,",
+                                    "inget svarsfält"),
+    "answer_in value the field cannot take": ("id: JHV-BEM-06", "in: [nej]", "in: [no]",
+                                              "inget möjligt svar"),
+    "required_when on a group": ("id: JHV-BEM-06",
+                                 "field: bemanning.handlingsplaner.basala_funktioner",
+                                 "field: bemanning.handlingsplaner", "grupp av fält"),
+    # compare: numbers with numbers, dates with dates
+    "date compared with a number parameter": ("id: JHV-INL-01", "right: {param: sista_inlamningsdag}",
+                                              "right: {param: di03l1_malniva}",
+                                              "jämför ett datum (left) med ett tal (right)"),
+    "date compared with a literal": ("id: JHV-INL-01", "right: {param: sista_inlamningsdag}",
+                                     "right: 60", "jämför ett datum (left) med ett tal (right)"),
+    "number compared with a date parameter": ("id: JHV-MAL-01", "right: {param: di03l1_malniva}",
+                                              "right: {param: sista_inlamningsdag}",
+                                              "jämför ett tal (left) med ett datum (right)"),
+    "answer field compared as a number": ("id: JHV-MAL-01", "left: {field: kvalitet.di03l1_procent}",
+                                          "left: {field: kvalitet.fast_lakarkontakt}",
+                                          "inget tal eller datum"),
+    "text field compared": ("id: JHV-MAL-01", "left: {field: kvalitet.di03l1_procent}",
+                            "left: {field: ovrigt.miljoarbete}", "inget tal eller datum"),
+    "required_when compares a number with a date": (
+        "id: JHV-BEM-02", "right: {param: andel_specialister_min}",
+        "right: {param: sista_inlamningsdag}", "jämför ett tal (left) med ett datum (right)"),
+    "partial_right a date": ("partial_op", "partial_right: {param: ingen}",
+                             "partial_right: {param: sista_inlamningsdag}",
+                             "jämför ett tal (left) med ett datum (partial_right)"),
+    "partial_op the opposite way": ("id: JHV-INF-04", 'partial_op: ">"', 'partial_op: "<"',
+                                    "motsatt håll"),
+    "partial band that cannot occur": ("id: JHV-INF-04", "partial_right: {param: ingen}",
+                                       "partial_right: {param: samtliga}", "aldrig inträffa"),
+    # arithmetic in measures: dates only as date minus date, no division by a constant 0
+    "a date divided": ("measures:", "- field: bemanning.sjukskoterskor_arsarbetare.totalt",
+                       "- field: inlamnad", "ett datum kan inte divideras"),
+    "division by zero": ("measures:", "- field: bemanning.sjukskoterskor_arsarbetare.totalt",
+                         "- 0", "division med noll"),
+    # days: a whole number of days, literal or a dagar parameter
+    "handlingsplan_days a date parameter": ("id: JHV-VER-01",
+                                            "handlingsplan_days: {param: handlingsplan_dagar}",
+                                            "handlingsplan_days: {param: sista_inlamningsdag}",
+                                            "som är ett datum"),
+    "handlingsplan_days a percent parameter": ("id: JHV-VER-01",
+                                               "handlingsplan_days: {param: handlingsplan_dagar}",
+                                               "handlingsplan_days: {param: samtliga}",
+                                               "i procent"),
+    "handlingsplan_days negative": ("id: JHV-VER-01", "handlingsplan_days: {param: handlingsplan_dagar}",
+                                    "handlingsplan_days: -30", "helt antal dagar"),
+    "handlingsplan_days a fraction": ("id: JHV-VER-01",
+                                      "handlingsplan_days: {param: handlingsplan_dagar}",
+                                      "handlingsplan_days: 2.5", "helt antal dagar"),
+    "handlingsplan_days a million": ("id: JHV-VER-01",
+                                     "handlingsplan_days: {param: handlingsplan_dagar}",
+                                     "handlingsplan_days: 1000000", "helt antal dagar"),
+    "rattelse_days a date parameter": ("followup:", "rattelse_days: {param: rattelse_dagar}",
+                                       "rattelse_days: {param: sista_inlamningsdag}",
+                                       "som är ett datum"),
+    "handlingsplan_dagar negative": ("handlingsplan_dagar:", "value: 60", "value: -60",
+                                     "ett heltal"),
+    "handlingsplan_dagar a fraction": ("handlingsplan_dagar:", "value: 60", "value: 60.5",
+                                       "ett heltal"),
+    # parameter values: finite, of moderate size, fitting their unit
+    "parameter .nan": ("di03l1_malniva:", "value: 65", "value: .nan", "inget ändligt tal"),
+    "parameter nan": ("di03l1_malniva:", "value: 65", "value: nan", "inget ändligt tal"),
+    "parameter .inf": ("di03l1_malniva:", "value: 65", "value: .inf", "inget ändligt tal"),
+    "parameter -inf": ("di03l1_malniva:", "value: 65", "value: -inf", "inget ändligt tal"),
+    "parameter 1e308": ("di03l1_malniva:", "value: 65", "value: 1e308", "förväntade ett tal"),
+    "parameter 1.0e+308": ("di03l1_malniva:", "value: 65", "value: 1.0e+308", "för stort"),
+    "parameter quoted": ("di03l1_malniva:", "value: 65", 'value: "65"', "fick texten '65'"),
+    "parameter yes": ("di03l1_malniva:", "value: 65", "value: true", "ja/nej"),
+    "percent over 100": ("di03l1_malniva:", "value: 65", "value: 650", "0–100"),
+    "percent negative": ("di03l1_malniva:", "value: 65", "value: -5", "0–100"),
+    "date parameter given a number": ("sista_inlamningsdag:", "value: 2024-02-29", "value: 45",
+                                      "enheten datum men värdet är ett tal"),
+    "number parameter given a date": ("di03l1_malniva:", "value: 65", "value: 2024-02-29",
+                                      "enheten procent men värdet är ett datum"),
+    "date that does not exist": ("sista_inlamningsdag:", "value: 2024-02-29", "value: 2023-02-29",
+                                 "finns inte"),
+    # literal values in rules
+    "rule threshold .nan": ("id: JHV-MAL-01", "right: {param: di03l1_malniva}", "right: .nan",
+                            "inget ändligt tal"),
+    "rule threshold value: inf": ("id: JHV-MAL-01", "right: {param: di03l1_malniva}",
+                                  "right: {value: inf}", "inget ändligt tal"),
+    "rule threshold 1.0e+308": ("id: JHV-MAL-01", "right: {param: di03l1_malniva}",
+                                "right: 1.0e+308", "för stort"),
+    "rule threshold as text": ("id: JHV-MAL-01", "right: {param: di03l1_malniva}",
+                               'right: "65"', "fick texten '65'"),
+    # sanctions: whole, positive, moderate amounts
+    "amount negative": ("forseningsvite:", "amount_kr: 5000", "amount_kr: -5000", "negativt"),
+    "amount .nan": ("forseningsvite:", "amount_kr: 5000", "amount_kr: .nan", "inget ändligt tal"),
+    "amount .inf": ("forseningsvite:", "amount_kr: 5000", "amount_kr: .inf", "inget ändligt tal"),
+    "amount 1.0e+308": ("forseningsvite:", "amount_kr: 5000", "amount_kr: 1.0e+308", "för stort"),
+    "amount yes": ("forseningsvite:", "amount_kr: 5000", "amount_kr: true", "ja/nej"),
+    "cap negative": ("forseningsvite:", "cap_kr: 50000", "cap_kr: -1", "negativt"),
+}
+
+
+def mutate(folder: Path, after: str, old: str, new: str) -> tuple[Path, int, str | None]:
+    """Edit the 2023 rulebook once; (its path, the edited line, id of the rule edited in)."""
+    book = folder / BOOK_2023
+    text = book.read_text(encoding="utf-8")
+    i = text.index(old, text.index(after))
+    book.write_text(text[:i] + new + text[i + len(old):], encoding="utf-8")
+    rules = text.index("\nrules:\n")
+    rule_id = re.findall(r"\n  - id: (\S+)", text[rules:i])[-1:] if i > rules else []
+    return book, text.count("\n", 0, i) + 1, (rule_id[0] if rule_id else None)
+
+
+@pytest.mark.parametrize("case", list(ILL_TYPED), ids=list(ILL_TYPED))
+def test_an_ill_typed_rulebook_is_refused_where_it_is_wrong(tmp_path, case):
+    after, old, new, says = ILL_TYPED[case]
+    folder = copy_folder(tmp_path)
+    book, line, rule_id = mutate(folder, after, old, new)
+    proc = run_cli("check", str(EXAMPLE), "--rulebooks", str(folder))
+    err = proc.stderr.decode()
+    no_crash = "Traceback" not in err and "internt fel" not in err
+    assert proc.returncode == 2 and no_crash, err  # before: 3, or 0/1 with a wrong report
+    (message,) = [m for m in err.splitlines() if m.startswith(f"{book}:{line}:")]
+    assert says in message and "fält '" in message
+    if rule_id:
+        assert f"regel {rule_id}" in message
+    if after.endswith("dagar:"):  # a parameter: the message names a rule that uses it
+        assert "används av regel JHV-" in message
+
+    # `kravkoll lint` (its exit code 1 for errors is tested in test_gate_lint.py)
+    report = lint([str(folder)])
+    assert any(m.line == line and m.file == str(book) and says in m.text
+               for m in report.errors), report.messages
 
 
 # --- 3. Names that look alike -------------------------------------------------------------------

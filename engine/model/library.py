@@ -17,6 +17,7 @@ from engine.read.yamlstrict import Document, load_file
 
 from .rulebook import Rulebook
 from .rulebook_refs import check_references
+from .rulebook_types import check_types, rule_problems
 from .submission import Submission
 
 
@@ -40,11 +41,16 @@ def default_folder() -> str:
 
 
 def load_rulebook(path: str | Path) -> LoadedRulebook:
+    """A rulebook that validates, whose names all exist and whose values fit where they are
+    used; else InputError with each problem at its line, naming the rule it is in."""
     doc = load_file(path)
-    model = validate(doc, Rulebook)
-    problems = check_references(model, doc)
+    try:
+        model = validate(doc, Rulebook)
+    except InputError as exc:
+        raise InputError(exc.file, rule_problems(exc.problems, doc.data)) from None
+    problems = check_references(model, doc) + [p for _code, p in check_types(model, doc)]
     if problems:
-        raise InputError(doc.file, problems)
+        raise InputError(doc.file, rule_problems(problems, doc.data))
     return LoadedRulebook(model, str(path), doc.sha256, doc)
 
 
