@@ -238,6 +238,18 @@ ILL_TYPED = {
     "amount 1.0e+308": ("forseningsvite:", "amount_kr: 5000", "amount_kr: 1.0e+308", "för stort"),
     "amount yes": ("forseningsvite:", "amount_kr: 5000", "amount_kr: true", "ja/nej"),
     "cap negative": ("forseningsvite:", "cap_kr: 50000", "cap_kr: -1", "negativt"),
+    "plan_for a målnivå": ("id: JHV-BEM-02", "plan_for: JHV-BEM-01", "plan_for: JHV-MAL-01",
+                           "inte är ett krav med handlingsplan"),
+    "plan_for a rule with plan_for": ("id: JHV-BEM-02", "plan_for: JHV-BEM-01",
+                                      "plan_for: JHV-BEM-04", "inte är ett krav med handlingsplan"),
+    "scope with no regi": ("id: JHV-INF-04", "scope: {regi: [extern]}", "scope: {regi: []}",
+                           "får inte vara tom"),
+    "empty form id": ("valid_to:", "forms: [arsbokslut-2023]", 'forms: [""]', "får inte vara tom"),
+    # followup: a late plan accrues per week; the vite after a föreläggande is one amount
+    "late plan sanction not weekly": ("followup:", "late_plan_sanction: forseningsvite",
+                                      "late_plan_sanction: vite_brist", "inget vite per vecka"),
+    "rattelse sanction weekly": ("followup:", "rattelse_sanction: vite_brist",
+                                 "rattelse_sanction: listningsvite", "belopp per brist"),
 }
 
 

@@ -267,7 +267,7 @@ class Check(Model):
 
 
 class Scope(Model):
-    regi: list[Literal["regiondriven", "extern"]] | None = None
+    regi: Annotated[list[Literal["regiondriven", "extern"]], Field(min_length=1)] | None = None
     tillaggsuppdrag: Tillaggsuppdrag | None = None  # the rule applies only to units with it
 
 
@@ -328,7 +328,8 @@ class Rulebook(Model):
     version: Annotated[str, Field(min_length=1, max_length=40)]
     valid_from: dt.date
     valid_to: dt.date
-    forms: Annotated[list[str], Field(min_length=1)]  # submission `formular` values it reads
+    # submission `formular` values it reads
+    forms: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(min_length=1)]
     documents: dict[Name, Document]
     parameters: dict[Name, Parameter] = Field(default_factory=dict)
     sanctions: dict[Name, Sanction] = Field(default_factory=dict)

@@ -276,7 +276,18 @@ def check_types(rulebook: Rulebook, doc: Document) -> list[tuple[str, Problem]]:
         _rule(c, rule, ("rules", i))
     c._rule = None
     if rulebook.followup is not None:
-        c.days(rulebook.followup.rattelse_days, ("followup", "rattelse_days"), "rattelse_days")
+        f = rulebook.followup
+        c.days(f.rattelse_days, ("followup", "rattelse_days"), "rattelse_days")
+        late, rattelse = rulebook.sanctions.get(f.late_plan_sanction), rulebook.sanctions.get(
+            f.rattelse_sanction)
+        if late is not None and late.interval != "vecka":
+            c.add(f"late_plan_sanction '{f.late_plan_sanction}' är inget vite per vecka; en sen "
+                  "handlingsplan räknas i veckor (ange en sanktion med interval: vecka)",
+                  ("followup", "late_plan_sanction"))
+        if rattelse is not None and rattelse.interval is not None:
+            c.add(f"rattelse_sanction '{f.rattelse_sanction}' är ett vite per {rattelse.interval}; "
+                  "vitet efter ett föreläggande är ett belopp per brist (utan interval)",
+                  ("followup", "rattelse_sanction"))
     return c.out
 
 
@@ -327,6 +338,13 @@ def _rule(c: _Checker, rule, base: tuple) -> None:
     if cons is not None and cons.handlingsplan_days is not None:
         c.days(cons.handlingsplan_days, base + ("consequence", "handlingsplan_days"),
                "handlingsplan_days")
+    target = c.book.rule(cons.plan_for) if cons is not None and cons.plan_for else None
+    if target is not None and target.id != rule.id and (
+            target.kind != "krav" or target.consequence is None
+            or target.consequence.handlingsplan_days is None):
+        c.add(f"plan_for pekar på {target.id}, som inte är ett krav med handlingsplan "
+              "(handlingsplan_days); planen som efterfrågas finns inte", base + ("consequence",
+                                                                                "plan_for"))
 
 
 def name_rule(message: str, path: str, data: Any) -> str:
