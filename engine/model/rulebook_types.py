@@ -99,12 +99,12 @@ class _Checker:
         self.doc = doc
         self.out: list[tuple[str, Problem]] = []
         self._measures: dict[str, str | None] = {}
-        self._rule: str | None = None  # id of the rule being checked, named in every message
+        self.rule: str | None = None  # id of the rule being checked, named in every message
 
     def add(self, message: str, path: tuple, code: str = TYPE_CODE) -> None:
         line, col = self.doc.locate(path)
-        if self._rule:
-            message = f"regel {self._rule}: {message}"
+        if self.rule:
+            message = f"regel {self.rule}: {message}"
         self.out.append((code, Problem(message, dotted(path), line, col)))
 
     # Expressions
@@ -120,7 +120,7 @@ class _Checker:
             p = self.book.parameters.get(expr.param)
             return None if p is None else DATE if isinstance(p.value, dt.date) else NUMBER
         if expr.measure:
-            return self._measure(expr.measure)
+            return self.measure(expr.measure)
         name, (a, b) = expr.operator
         ta, tb = self.type_of(a, path + (name, 0)), self.type_of(b, path + (name, 1))
         if name == "div" and self._constant(b) == 0:
@@ -152,15 +152,15 @@ class _Checker:
                  path, ANSWER_CODE)
         return None
 
-    def _measure(self, name: str) -> str | None:
+    def measure(self, name: str) -> str | None:
         if name not in self.book.measures:
             return None
         if name not in self._measures:
             self._measures[name] = None  # a cycle (reported by check_references) stays unknown
-            rule, self._rule = self._rule, None
+            rule, self.rule = self.rule, None
             self._measures[name] = self.type_of(self.book.measures[name].formula,
                                                 ("measures", name, "formula"))
-            self._rule = rule
+            self.rule = rule
         return self._measures[name]
 
     def _constant(self, expr: Expr):
@@ -238,12 +238,14 @@ class _Checker:
 
 
 def _empty_band(op: str, main, partial_op: str, weak) -> bool:
-    """True when no value fails `op main` and meets `partial_op weak` (same direction)."""
-    if op in _GROWING:  # partial: below main, at or above weak
-        return weak > main or (weak == main and not (op == ">" and partial_op == ">="))
-    if op in _FALLING:
-        return weak < main or (weak == main and not (op == "<" and partial_op == "<="))
-    return False
+    """True when no value fails `op main` and meets `partial_op weak` (op <, <=, > or >=)."""
+    if partial_op == "!=" or op not in _GROWING | _FALLING:
+        return False
+    inclusive = partial_op in (">=", "<=", "==")  # the partial bound itself can be met
+    strict = op in (">", "<")  # failing the main bound includes the bound itself
+    if weak == main:
+        return not (strict and inclusive)
+    return weak > main if op in _GROWING else weak < main
 
 
 def _whole(value, low: float, high: float | None) -> bool:
@@ -268,13 +270,13 @@ def check_types(rulebook: Rulebook, doc: Document) -> list[tuple[str, Problem]]:
             shown = users[name][:4] + (["…"] if len(users[name]) > 4 else [])
             problem.message += f"; parametern används av regel {', '.join(shown)}"
     for name in rulebook.measures:
-        if c._measure(name) == DATE:
+        if c.measure(name) == DATE:
             c.add(f"måttet '{name}' blir ett datum; ett mått ska vara ett tal "
                   f"({rulebook.measures[name].unit})", ("measures", name, "formula"))
     for i, rule in enumerate(rulebook.rules):
-        c._rule = rule.id
+        c.rule = rule.id
         _rule(c, rule, ("rules", i))
-    c._rule = None
+    c.rule = None
     if rulebook.followup is not None:
         f = rulebook.followup
         c.days(f.rattelse_days, ("followup", "rattelse_days"), "rattelse_days")
