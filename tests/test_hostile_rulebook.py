@@ -222,6 +222,10 @@ ILL_TYPED = {
                                       "enheten procent men värdet är ett datum"),
     "date that does not exist": ("sista_inlamningsdag:", "value: 2024-02-29", "value: 2023-02-29",
                                  "finns inte"),
+    "date in year 9999": ("sista_inlamningsdag:", "value: 2024-02-29", "value: 9999-12-31",
+                          "utanför de datum"),
+    "valid_to in year 9999": ("valid_from:", "valid_to: 2023-12-31", "valid_to: 9999-12-31",
+                              "utanför de datum"),
     # literal values in rules
     "rule threshold .nan": ("id: JHV-MAL-01", "right: {param: di03l1_malniva}", "right: .nan",
                             "inget ändligt tal"),

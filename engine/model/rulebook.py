@@ -12,8 +12,10 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
+
+from engine.read.dates import outside_window
 
 from .submission import Tillaggsuppdrag
 
@@ -80,7 +82,18 @@ def _not_a_number(text: str, dates: bool) -> str:
 
 
 Number = Annotated[float | int, BeforeValidator(_number)]
-NumberOrDate = Annotated[float | int | dt.date, BeforeValidator(lambda v: _number(v, dates=True))]
+def _in_window(value: Any) -> Any:
+    """A rulebook date lies where the engine's dates lie (read/dates.py): 9999-12-31 is a typo."""
+    if isinstance(value, dt.date):
+        why = outside_window(value)
+        if why:
+            raise PydanticCustomError("kravkoll_date", why)
+    return value
+
+
+NumberOrDate = Annotated[float | int | dt.date, BeforeValidator(lambda v: _number(v, dates=True)),
+                         AfterValidator(_in_window)]
+Day = Annotated[dt.date, AfterValidator(_in_window)]
 Kronor = Annotated[int, BeforeValidator(_number), Field(gt=0)]
 
 
@@ -326,8 +339,8 @@ class Rulebook(Model):
     region: Text
     vardval: Text
     version: Annotated[str, Field(min_length=1, max_length=40)]
-    valid_from: dt.date
-    valid_to: dt.date
+    valid_from: Day
+    valid_to: Day
     # submission `formular` values it reads
     forms: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(min_length=1)]
     documents: dict[Name, Document]
