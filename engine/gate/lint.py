@@ -126,7 +126,8 @@ def check_unused(c: _Collector) -> None:
     measures = {e.measure for e, _ in rule_exprs(m) if e.measure}
     sanctions = {s for r in m.rules if r.consequence for s in r.consequence.sanctions}
     if m.followup:
-        sanctions |= {m.followup.late_plan_sanction, m.followup.rattelse_sanction}
+        sanctions |= {m.followup.late_plan_sanction, m.followup.rattelse_sanction,
+                      m.followup.innehallande_sanction}
     documents = {r.source.document for r in m.rules}
     documents |= {p.source.document for p in m.parameters.values() if p.source}
     documents |= {s.source.document for s in m.sanctions.values()}
