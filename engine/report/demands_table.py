@@ -145,9 +145,10 @@ def _table(views: list[View]) -> Table:
         d = v.demand
         style = STATUS_STYLE[v.status]
         label = "underkänd plan" if v.status_label == "handlingsplan underkänd" else STATUS_SHORT[v.status]
+        label += "*" if v.pending else ""
         if v.proposals:
             label += "\nföreslås: " + v.proposals[0]["kind"].replace("forelaggande", "föreläggande")
-        status = escape(label + ("*" if v.pending else ""))
+        status = escape(label)
         status = f"[{style}]{status}[/]" if style else status
         if v.dispens:
             status += f"\n[cyan]dispens till\n{v.dispens.last_day}[/]"
