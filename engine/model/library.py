@@ -15,6 +15,7 @@ from engine.read.validation import validate
 from engine.read.yamlstrict import Document, load_file
 
 from .rulebook import Rulebook
+from .rulebook_policy import policy_problems
 from .rulebook_refs import check_references
 from .submission import Submission
 
@@ -42,6 +43,8 @@ def load_rulebook(path: str | Path) -> LoadedRulebook:
     doc = load_file(path)
     model = validate(doc, Rulebook)
     problems = check_references(model, doc)
+    if not problems:  # the policy reads names the references have shown to exist
+        problems = policy_problems(model, doc)
     if problems:
         raise InputError(doc.file, problems)
     return LoadedRulebook(model, str(path), doc.sha256, doc)
