@@ -192,6 +192,7 @@ def check_unused(c: _Collector) -> None:
     if m.followup:
         sanctions |= {m.followup.late_plan_sanction, m.followup.rattelse_sanction}
     documents = {r.source.document for r in m.rules}
+    documents |= {r.decided.document for r in m.rules if r.decided is not None}
     documents |= {p.source.document for p in m.parameters.values() if p.source}
     documents |= {s.source.document for s in m.sanctions.values()}
     for kind, names, used, label in (("parameters", m.parameters, params, "parametern"),
