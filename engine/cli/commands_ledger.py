@@ -72,6 +72,15 @@ def _rules(values) -> list[str]:
     return out
 
 
+def _unit_form(ctx, param, value: str | None) -> str | None:
+    """Checked before the ledger is opened: a word with digits and no space is meant as an
+    HSA-id and must be one (ASCII; a look-alike with full-width or Arabic-Indic digits is
+    refused); anything else is a unit's name, looked up in the ledger."""
+    if value is not None and any(ch.isdigit() for ch in value) and not any(ch.isspace() for ch in value):
+        _hsa(value)
+    return value
+
+
 def _unit(ledger, value: str) -> str:
     """A unit named by its HSA-id or by its name (compared as names are, read.names): one
     match, or a message listing the candidates."""
@@ -228,7 +237,7 @@ def _registration_dict(r) -> dict:
 
 
 @demands_group.command("list")
-@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]")
+@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", callback=_unit_form)
 @click.option("--region", default=None, metavar="NAMN", help="Bara enheter i denna region.")
 @click.option("--all", "show_all", is_flag=True, help="Visa även åtgärdade krav.")
 @ledger_option
@@ -262,8 +271,8 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
 
 
 @demands_group.command("history")
-@click.argument("hsa_id", metavar="HSA-ID|NAMN")
-@click.argument("rule_id", required=False)
+@click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
+@click.argument("rule_id", required=False, callback=lambda c, p, v: _rules([v])[0] if v else None)
 @ledger_option
 @format_option
 def history_cmd(hsa_id, rule_id, ledger_path, fmt):
@@ -289,7 +298,7 @@ def history_cmd(hsa_id, rule_id, ledger_path, fmt):
     return 0
 
 
-unit_argument = click.argument("hsa_id", metavar="HSA-ID|NAMN")
+unit_argument = click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
 note_option = click.option("--note", default=None, metavar="TEXT",
                            help="Anteckning (visas i historiken och i brevet).")
 
@@ -533,7 +542,7 @@ def dispens_group() -> None:
 
 
 @dispens_group.command("grant")
-@click.argument("hsa_id")
+@click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
 @click.argument("rule_id")
 @click.option("--reason", required=True, metavar="TEXT", help="Motivering.")
 @click.option("--diarienummer", required=True, help="Beslutets diarienummer.")
@@ -566,7 +575,7 @@ def grant_cmd(hsa_id, rule_id, reason, diarienummer, until, start, rulebooks, le
 
 
 @dispens_group.command("end")
-@click.argument("hsa_id")
+@click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
 @click.argument("rule_id")
 @click.option("--diarienummer", required=True, help="Dispensens diarienummer.")
 @date_option
@@ -585,7 +594,7 @@ def end_cmd(hsa_id, rule_id, diarienummer, date, ledger_path):
 
 
 @dispens_group.command("list")
-@click.argument("hsa_id", required=False)
+@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", callback=_unit_form)
 @ledger_option
 @as_of_option
 def dispens_list_cmd(hsa_id, ledger_path, as_of):

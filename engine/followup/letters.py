@@ -165,7 +165,7 @@ def _item(letter: Letter, n: int, v: View) -> None:
                                  "(4.7 Kravuppfyllnad)."))
     for p in v.proposals:
         rows.append(("Föreslås (beslutas av beställarenheten)",
-                     p["text"][len("föreslås: "):].capitalize() + f" (sedan {p['since']}). "
+                     _upper_first(p["text"][len("föreslås: "):]) + f" (sedan {p['since']}). "
                      "Förslaget är inget beslut."))
     if v.termination:
         rows.append(("Uppsägning" if v.termination["arisen"] else "Om rättelse inte sker",
@@ -178,7 +178,7 @@ def _item(letter: Letter, n: int, v: View) -> None:
         rows.append(("Not", n))
     for e in v.events:
         r = v.register.get(e.id)
-        note = (r.detail if r else (e.detail or {})).get("note") if (e.detail or r) else None
+        note = (r.detail if r else (e.detail or {})).get("note")
         if note and not (r and r.withdrawn):
             rows.append((f"Anteckning {e.date}", note))
     if v.dispens:
@@ -220,6 +220,10 @@ def _forelaggande_rows(v: View) -> list[tuple[str, str]]:
         rows.append(("Föreläggande och vite (beslutat)" if det else "Föreläggande om rättelse",
                      text.replace("  ", " ")))
     return rows
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _accrual_words(a) -> str:
