@@ -325,7 +325,7 @@ BAD_COMMAND_LINES = [
     (["demands", "register", EX, "--as-of", "igår"], "'igår'"),
     (["demands", "register", EX, "--format", "csv"], "'csv'"),
     (["demands", "list", "--as-of", "1 april"], "'1 april'"),
-    (["demands", "list", "x"], "'x'"),
+    (["demands", "list", "x1"], "'x1'"),  # a word with digits is meant as an HSA-id (a name is looked up)
     (["demands", "list", "--all=ja"], "'--all'"),
     (["demands", "list", HSA, "extra"], "extra"),
     (["demands", "history"], "HSA-ID|NAMN"),
