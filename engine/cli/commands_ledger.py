@@ -97,7 +97,7 @@ def _unit(ledger, value: str) -> str:
         raise InputError.single(None, f"namnet '{value}' passar flera enheter: {shown}; ange HSA-id")
     near = sorted({name for _, name in units if name_key(value) in name_key(name)})
     hint = f" (menade du {', '.join(near[:3])}?)" if near else ""
-    raise InputError.single(None, f"'{value}' är inget HSA-id (t.ex. SE2321000207-E00000000042) "
+    raise UsageError.single(None, f"'{value}' är inget HSA-id (t.ex. SE2321000207-E00000000042) "
                             f"och inget namn på en enhet i kravliggaren{hint}")
 
 
