@@ -33,6 +33,7 @@ from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
 from engine.model.library import LoadedRulebook
 from engine.model.rulebook import Rule, Rulebook
 
+from .crosscheck import Disagreement
 from .findings import OUTCOMES, SHORTFALLS
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml")
@@ -194,6 +195,8 @@ def _check_one(path: str) -> Entry:
         result = check(load_submission(path), _books, _config.as_of)
         rendered = _config.render(result) if _config.render else None
         return Entry(path, row_of(result), None, rendered)
+    except Disagreement:  # the rule engine cannot be trusted for any file: stop (exit 3)
+        raise
     except Exception as exc:  # one file never stops the batch
         return Entry(path, None, error_of(path, exc))
 

@@ -27,6 +27,7 @@ import threading
 from dataclasses import dataclass, field
 
 from engine.errors import InputError
+from engine.evaluate.crosscheck import TransitionCheck
 from engine.evaluate.findings import OUTCOMES, SHORTFALLS
 from engine.evaluate.rete import TransitionEngine
 from engine.model import sanctions
@@ -162,15 +163,24 @@ def compile_lifecycle(transitions: tuple[Transition, ...] = TRANSITIONS) -> dict
 
 
 _engine = None
+_check = None
 _engine_lock = threading.Lock()
 
 
-def _rules():
-    global _engine
+def _rules() -> TransitionEngine:
+    """The lifecycle in durable_rules (built with the interpreter that checks it, _crosscheck)."""
+    global _engine, _check
     with _engine_lock:
         if _engine is None:
-            _engine = TransitionEngine("livscykel", compile_lifecycle())
+            compiled = compile_lifecycle()
+            _check = TransitionCheck(compiled)
+            _engine = TransitionEngine("livscykel", compiled)
         return _engine
+
+
+def _crosscheck() -> TransitionCheck:
+    _rules()
+    return _check
 
 
 # --- applying events ---------------------------------------------------------------------------
@@ -241,6 +251,7 @@ def step(items: list[tuple[Standing, Event]]) -> list[Step]:
         if f["outcome"] not in OUTCOMES + (NONE,) or f["decision"] not in DECISIONS + (NONE,):
             raise ValueError(f"bad event value in {f}")
     matched = _rules().evaluate(facts)
+    _crosscheck().verify(facts, matched, "livscykeln")  # a disagreement stops the run (exit 3)
     by_name = {t.name: t for t in TRANSITIONS}
     return [_step(by_name[matched[s.key]], s, e) for s, e in items]
 
