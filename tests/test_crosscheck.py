@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine.cli.main import main
-from engine.evaluate import crosscheck
+from engine.evaluate import crosscheck, evaluation
 from engine.evaluate.compile import compile_rulebook
 from engine.evaluate.crosscheck import Disagreement, Interpreter, RulebookCheck
 from engine.evaluate.facts import build_facts
@@ -507,9 +507,16 @@ def test_a_wrong_durable_rules_answer_stops_check_with_exit_3_naming_both(capsys
     assert "Traceback" not in err
 
 
-def test_a_wrong_interpreter_stops_check_with_exit_3(capsys, monkeypatch):
-    # "$gt" read as "<": the interpreter now sees two outcomes where durable_rules sees one
+def _wrong_interpreter(monkeypatch) -> None:
+    """"$gt" read as "<" by every interpreter built from now on (engines are built afresh)."""
     monkeypatch.setitem(crosscheck.ORDERING, "$gt", operator.lt)
+    monkeypatch.setattr(evaluation, "_engines", {})
+    monkeypatch.setattr(evaluation, "_checks", {})
+
+
+def test_a_wrong_interpreter_stops_check_with_exit_3(capsys, monkeypatch):
+    # the interpreter now sees two outcomes where durable_rules sees one
+    _wrong_interpreter(monkeypatch)
     code, out, err = _run(capsys, "check", str(EXAMPLE), "--rulebooks", str(RULEBOOKS))
     assert code == 3 and out == ""
     assert "regelmotorn och kontrolltolken är oeniga om regel JHV-" in err
@@ -522,7 +529,7 @@ def test_a_disagreement_in_a_worker_process_stops_the_whole_folder(capsys, monke
     for i in range(3):
         (folder / f"enhet{i}.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     out_file = tmp_path / "rapport.json"
-    monkeypatch.setitem(crosscheck.ORDERING, "$gt", operator.lt)  # inherited by forked workers
+    _wrong_interpreter(monkeypatch)  # inherited by the forked workers
     code, _out, err = _run(capsys, "check", str(folder), "--rulebooks", str(RULEBOOKS),
                            "--format", "json", "--workers", "2", "-o", str(out_file))
     assert code == 3

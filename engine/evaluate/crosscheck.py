@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import operator
+from collections.abc import Callable
 
 ORDERING = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
 COMPARISONS = (*ORDERING, "$neq")
@@ -50,63 +51,78 @@ class Disagreement(RuntimeError):
 
 # --- the interpreter ----------------------------------------------------------------------------
 
+_KINDS = {bool: "bool", int: "number", float: "number", str: "text"}  # by exact type
+
+
 def _kind(value) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    raise ValueError(f"ett värde som kontrolltolken inte kan jämföra: {value!r}")
+    kind = _KINDS.get(type(value))
+    if kind is None:
+        raise ValueError(f"ett värde som kontrolltolken inte kan jämföra: {value!r}")
+    return kind
 
 
-def _field_test(op: str, fact: dict, name: str, value) -> bool:
-    if name not in fact:
-        return False
-    left = fact[name]
-    same_kind = _kind(left) == _kind(value)
-    if op == "==":
-        return same_kind and left == value
-    if op == "$neq":
-        return not (same_kind and left == value)
-    return same_kind and _kind(left) != "bool" and ORDERING[op](left, value)
-
-
-def holds(test: dict, fact: dict) -> bool:
-    """Whether one test of the grammar above holds for the fact."""
-    (key, arg), = test.items()
-    if key == "$and":
-        return all(holds(t, fact) for t in arg)
-    if key == "$or":
-        return any(holds(t, fact) for t in arg)
-    if key in COMPARISONS:
-        (name, value), = arg.items()
-        return _field_test(key, fact, name, value)
-    return _field_test("==", fact, key, arg)
-
-
-def _checked(test, where: str) -> dict:
-    """The test itself, after making sure every part of it is in the grammar."""
+def predicate(test, where: str = "villkor") -> Callable[[dict], bool]:
+    """The test (grammar above) as a function of a fact; anything outside the grammar is
+    refused here, once, with ValueError."""
     if not isinstance(test, dict) or len(test) != 1:
         raise ValueError(f"{where}: ett villkor ska vara en mappning med en nyckel: {test!r}")
     (key, arg), = test.items()
     if key in ("$and", "$or"):
         if not isinstance(arg, list) or not arg:
             raise ValueError(f"{where}: {key} ska ha en lista med villkor")
-        for t in arg:
-            _checked(t, where)
-    elif key in COMPARISONS:
+        parts = [predicate(t, where) for t in arg]
+        return _every(parts) if key == "$and" else _some(parts)
+    if key in COMPARISONS:
         if not isinstance(arg, dict) or len(arg) != 1:
             raise ValueError(f"{where}: {key} ska ha ett fält och ett värde")
         (name, value), = arg.items()
-        _kind(value)
-        if name.startswith("$"):
-            raise ValueError(f"{where}: okänt fält {name}")
     elif key.startswith("$"):
         raise ValueError(f"{where}: operatorn {key} förstår kontrolltolken inte")
     else:
-        _kind(arg)
+        name, value = key, arg
+    if name.startswith("$"):
+        raise ValueError(f"{where}: okänt fält {name}")
+    return _field_test(key if key in COMPARISONS else "==", name, value)
+
+
+def _every(parts: list) -> Callable[[dict], bool]:
+    def test(fact: dict) -> bool:
+        for part in parts:
+            if not part(fact):
+                return False
+        return True
     return test
+
+
+def _some(parts: list) -> Callable[[dict], bool]:
+    def test(fact: dict) -> bool:
+        for part in parts:
+            if part(fact):
+                return True
+        return False
+    return test
+
+
+def _field_test(op: str, name: str, value) -> Callable[[dict], bool]:
+    kind = _kind(value)
+
+    def equal(fact: dict) -> bool:  # present, of the same kind, and equal
+        return name in fact and _kind(fact[name]) == kind and fact[name] == value
+
+    if op == "==":
+        return equal
+    if op == "$neq":
+        return lambda fact: name in fact and not equal(fact)
+    order = ORDERING[op]
+    if kind != "number":
+        return lambda fact: False  # only numbers are ordered
+    return lambda fact: (name in fact and _kind(fact[name]) == "number"
+                         and order(fact[name], value))
+
+
+def holds(test: dict, fact: dict) -> bool:
+    """Whether the test holds for the fact (one call of `predicate`, for tests and diagnosis)."""
+    return predicate(test)(fact)
 
 
 def _test_of(name: str, rule) -> dict:
@@ -114,11 +130,11 @@ def _test_of(name: str, rule) -> dict:
     if (not isinstance(rule, dict) or list(rule) != ["all"] or len(rule["all"]) != 1
             or list(rule["all"][0]) != ["m"]):
         raise ValueError(f"{name}: kontrolltolken förstår bara {{'all': [{{'m': villkor}}]}}")
-    return _checked(rule["all"][0]["m"], name)
+    return rule["all"][0]["m"]
 
 
 class Interpreter:
-    """Which compiled rules hold for a fact, decided by `holds` alone.
+    """Which compiled rules hold for a fact, decided by their `predicate` alone.
 
     `index_on` names a field (e.g. "rule") that most rules test for equality at the top of
     their condition; such a rule is only tried for facts with that value. This only skips rules
@@ -128,6 +144,7 @@ class Interpreter:
     def __init__(self, rules: dict[str, dict], index_on: str):
         self.index_on = index_on
         self.tests = {name: _test_of(name, rule) for name, rule in rules.items()}
+        self._holds = {name: predicate(test, name) for name, test in self.tests.items()}
         self._position = {name: i for i, name in enumerate(self.tests)}
         self._by_value: dict[object, list[str]] = {}
         self._everywhere: list[str] = []
@@ -144,7 +161,7 @@ class Interpreter:
         if self.index_on in fact:
             value = fact[self.index_on]
             names += self._by_value.get((_kind(value), value), [])
-        return sorted((n for n in names if holds(self.tests[n], fact)), key=self._position.get)
+        return sorted((n for n in names if self._holds[n](fact)), key=self._position.get)
 
 
 _NOTHING = object()
