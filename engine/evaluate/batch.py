@@ -3,7 +3,9 @@
 Every file gives one entry, in the order of its path: the unit's compact row (outcome per rule,
 the numbers the indicators need, the krav that fall short), optionally a rendered piece of the
 report (the unit's JSON or HTML section, made where the check ran), or the Swedish message of why
-the file could not be read. A file that cannot be read or validated never stops the batch.
+the file could not be read. A file that cannot be read or validated never stops the batch; a
+disagreement between durable_rules and its cross-check (crosscheck.py) does, with exit 3, since
+then no answer of the engine can be trusted.
 
 Large batches run in a pool of worker processes (2 by default: the machines have 2 cores). Each
 worker evaluates with its own durable_rules engine (evaluation.engine_for compiles one per

@@ -17,11 +17,16 @@ compile.py and lifecycle.py write, and refuses anything else when it is built:
 
 What a field test means:
 - a fact without the field: the test does not hold (whatever the operator);
-- numbers (int, float) compare with numbers as numbers, so -0.0 == 0;
-- texts compare with texts: equal or not equal, and ordered by code point;
-- a number never equals a text, a bool never equals anything but a bool, and no other pairing
-  is ordered. (Facts hold no bools or nulls; a pairing like that is a defect, and durable_rules,
-  which turns the number into text first, answers differently: the check then stops the run.)
+- numbers (int, float) compare with numbers as numbers, so -0.0 == 0; only numbers are ordered;
+- texts compare with texts, equal or not; a bool equals only the same bool;
+- a number never equals a text. durable_rules turns the number into text first and may call
+  5 and "5" equal; facts never mix them, and if a rulebook makes them (an `answer` check on a
+  number field) the two evaluators differ and the run stops: it is not guessed.
+- any other value (null, a list) in a fact or a condition is refused (ValueError).
+
+Each condition is turned into a Python function once (`predicate`); `Interpreter.matching`
+gives every rule whose function holds for a fact, and the checks below require exactly one,
+the same as durable_rules'.
 """
 
 from __future__ import annotations

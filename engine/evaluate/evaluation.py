@@ -1,4 +1,5 @@
-"""Check one submission against the rulebook in force: facts → rule engine → findings."""
+"""Check one submission against the rulebook in force: facts → rule engine (checked by the
+interpreter of crosscheck.py) → findings."""
 
 from __future__ import annotations
 

@@ -17,7 +17,9 @@ data: for every status and event exactly one transition applies, and it says the
 `stay` (nothing changes) or `invalid` (the event makes no sense now: a Swedish message for the
 person who asked). The table is compiled into durable_rules conditions (the way compile.py
 compiles a rulebook) and evaluated in rete.TransitionEngine; a fact is one demand and one event,
-with every field set (never null: see reference/durable-rules-traps.md).
+with every field set (never null: see reference/durable-rules-traps.md). Every transition
+durable_rules picks is checked by the interpreter of crosscheck.py; if they differ, the command
+stops (exit 3).
 """
 
 from __future__ import annotations
@@ -168,19 +170,21 @@ _engine_lock = threading.Lock()
 
 
 def _rules() -> TransitionEngine:
-    """The lifecycle in durable_rules (built with the interpreter that checks it, _crosscheck)."""
-    global _engine, _check
+    """The lifecycle in durable_rules, built once per process."""
+    global _engine
     with _engine_lock:
         if _engine is None:
-            compiled = compile_lifecycle()
-            _check = TransitionCheck(compiled)
-            _engine = TransitionEngine("livscykel", compiled)
+            _engine = TransitionEngine("livscykel", compile_lifecycle())
         return _engine
 
 
 def _crosscheck() -> TransitionCheck:
-    _rules()
-    return _check
+    """The interpreter that checks every answer of _rules() (crosscheck.py)."""
+    global _check
+    with _engine_lock:
+        if _check is None:
+            _check = TransitionCheck(compile_lifecycle())
+        return _check
 
 
 # --- applying events ---------------------------------------------------------------------------
