@@ -102,8 +102,8 @@ def test_as_of_is_printed_and_used(tmp_path):
 
 @pytest.mark.parametrize("args,expected", [
     (("check", "finns-inte.yaml"), "finns-inte.yaml: filen finns inte"),
-    (("check",), "argumentet SUBMISSION saknas"),
-    (("check", EXAMPLE_ARG, "--format", "xml"), "'xml' är inte ett av"),
+    (("check",), "Argument saknas: 'SUBMISSION'"),
+    (("check", EXAMPLE_ARG, "--format", "xml"), "'xml' är inte något av"),
     (("check", EXAMPLE_ARG, "--as-of", "igår"), "'igår' är inget datum"),
     (("explain", "JHV-BEM-3"), "menade du JHV-BEM-03?"),
 ])

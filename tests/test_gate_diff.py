@@ -139,7 +139,7 @@ def test_base_revision_from_git(corpus, tmp_path):
     assert data["summary"]["changed"] == 5
     bad = run_cli("diff", "--base", "finns-inte", str(book), str(corpus))
     assert bad.returncode == 2
-    assert "kan inte läsa regelboken i git-versionen 'finns-inte'" in bad.stderr.decode()
+    assert "--base: 'finns-inte' är ingen git-version här" in bad.stderr.decode()
 
 
 def test_wrong_arguments_are_explained():
