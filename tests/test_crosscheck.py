@@ -641,17 +641,17 @@ def test_overlapping_answers_are_an_error_in_both_evaluators():
                                                                       "PROP-R-01__partial"]
 
 
-def test_a_difference_of_24_digits_is_compared_not_an_internal_error():
-    # 5 000 contacts × 10^20 (a rulebook may scale by a large literal): the difference from the
-    # limit needed more than the 28 digits of the decimal context to be rounded to 9 decimals,
-    # and build_facts raised InvalidOperation (exit 3).
+def test_a_difference_of_22_digits_is_compared_not_an_internal_error():
+    # 5 000 contacts × 10^9 × 10^9 (a rulebook's literals are at most 10^9 each, but arithmetic
+    # nests): the difference from the limit needed more than the 28 digits of the decimal
+    # context to be rounded to 9 decimals, and build_facts raised InvalidOperation (exit 3).
     book = {"id": "egenskap", "title": "T", "region": "T", "vardval": "T", "version": "1",
             "valid_from": dt.date(2023, 1, 1), "valid_to": dt.date(2023, 12, 31),
             "forms": ["arsbokslut-2023"], "documents": {"avtal": {"title": "Avtal"}},
             "rules": [{"id": f"PROP-R-0{i}", "title": "R", "kind": "riktlinje", "area": "T",
                        "source": source(), "check": {"compare": {
-                           "left": {"mul": [{"field": "verksamhet.vardkontakter"},
-                                            {"value": 1e20}]},
+                           "left": {"mul": [{"mul": [{"field": "verksamhet.vardkontakter"},
+                                                     {"value": 1e9}]}, {"value": 1e9}]},
                            "op": op, "right": {"value": 1}}}}
                       for i, op in enumerate((">", "<="))]}
     sub = {"formular": "arsbokslut-2023", "period": 2023,
