@@ -289,6 +289,10 @@ class Bemanning(Model):
     tackningsgrad_procent: Percent | None = None
     ko05l: Index01 | None = None
     ko05s: Index01 | None = None
+    # 2.3.6/2.3.7: the unit's own index the year before, as it reports it beside this year's (the
+    # God och nära vård target is an increase on the unit's earlier value).
+    ko05l_foregaende_ar: Index01 | None = None
+    ko05s_foregaende_ar: Index01 | None = None
 
 
 class Rehabkoordinator(Model):
@@ -303,10 +307,20 @@ class Patientsakerhet(Model):
     klagomalshantering: JaNej | None = None
 
 
+class Lakemedelsgenomgang(Model):
+    """2.4.5–2.4.7: yearly läkemedelsgenomgång for SÄBO and hemsjukvård patients."""
+
+    arlig_sakerstalld: HeltDelvisNej | None = None  # 2.4.5: is a yearly genomgång ensured?
+    verksamhetsansvar_foljs_upp: JaNej | None = None  # 2.4.7: does the unit follow it up?
+    kommentar: Text | None = None
+
+
 class Kvalitet(Model):
     rehabkoordinator: Rehabkoordinator | None = None
     psykosocial_verksamhet: HeltDelvisNej | None = None
     patientenkat: Literal["besvarad", "resultat_saknas"] | None = None
+    patientenkat_handlingsplan: Text | None = None  # 2.4.4: förbättringsområden och handlingsplan
+    lakemedelsgenomgang: Lakemedelsgenomgang | None = None
     patientsakerhet: Patientsakerhet | None = None
     tillganglighet_0an_procent: Percent | None = None
     tillganglighet_3an_procent: Percent | None = None
