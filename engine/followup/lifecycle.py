@@ -25,7 +25,8 @@ one transition applies, and it says the next status, `stay` (nothing changes) or
 event makes no sense now: a Swedish message for the person who asked). The table is compiled
 into durable_rules conditions (the way compile.py compiles a rulebook) and evaluated in
 rete.TransitionEngine; a fact is one demand and one event, with every field set (never null:
-see reference/durable-rules-traps.md).
+see reference/durable-rules-traps.md). Every transition durable_rules picks is checked by the
+interpreter of crosscheck.py; if they differ, the command stops (exit 3).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import threading
 from dataclasses import dataclass, field
 
 from engine.errors import InputError
+from engine.evaluate.crosscheck import TransitionCheck
 from engine.evaluate.findings import OUTCOMES, SHORTFALLS
 from engine.evaluate.rete import TransitionEngine
 from engine.model import sanctions
@@ -184,15 +186,26 @@ def compile_lifecycle(transitions: tuple[Transition, ...] = TRANSITIONS) -> dict
 
 
 _engine = None
+_check = None
 _engine_lock = threading.Lock()
 
 
-def _rules():
+def _rules() -> TransitionEngine:
+    """The lifecycle in durable_rules, built once per process."""
     global _engine
     with _engine_lock:
         if _engine is None:
             _engine = TransitionEngine("livscykel", compile_lifecycle())
         return _engine
+
+
+def _crosscheck() -> TransitionCheck:
+    """The interpreter that checks every answer of _rules() (crosscheck.py)."""
+    global _check
+    with _engine_lock:
+        if _check is None:
+            _check = TransitionCheck(compile_lifecycle())
+        return _check
 
 
 # --- applying events ---------------------------------------------------------------------------
@@ -263,6 +276,7 @@ def step(items: list[tuple[Standing, Event]]) -> list[Step]:
         if f["outcome"] not in OUTCOMES + (NONE,) or f["decision"] not in DECISIONS + (NONE,):
             raise ValueError(f"bad event value in {f}")
     matched = _rules().evaluate(facts)
+    _crosscheck().verify(facts, matched, "livscykeln")  # a disagreement stops the run (exit 3)
     by_name = {t.name: t for t in TRANSITIONS}
     return [_step(by_name[matched[s.key]], s, e) for s, e in items]
 
