@@ -109,7 +109,7 @@ def test_batch_json_is_what_json_dumps_writes(batch_json):
 
 def test_a_unit_in_the_batch_is_the_single_file_report(batch_json):
     _, data = batch_json
-    unit = data["results"][0]
+    unit = dict(data["results"][0])  # a copy: the module's fixture is shared by other tests
     single = json.loads(run_cli("check", unit["submission"]["path"], "--format", "json").stdout)
     unit.pop("status")
     assert unit == single
