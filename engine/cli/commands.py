@@ -206,20 +206,11 @@ def explain(rule_id, rulebooks, period):
     return EXIT_OK
 
 
-@cli.command()
-def schema():
-    """Skriv ut JSON Schema för årsbokslutets format (för validering i en editor)."""
-    from engine.model.submission import Submission
-
-    data = Submission.model_json_schema()
-    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    sys.stdout.write(dumps_json(data))
-    return EXIT_OK
-
-
 # Command groups kept in their own modules register themselves here, one line each.
 from .commands_gate import register as _register_gate  # noqa: E402
+from .commands_forms import register as _register_forms  # noqa: E402
 from .commands_ledger import register as _register_ledger  # noqa: E402
 
 _register_gate(cli)
 _register_ledger(cli)
+_register_forms(cli)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from engine.errors import InputError
 from engine.model import sanctions
 from engine.model.library import LoadedRulebook, select
 from engine.model.rulebook import KIND_LABELS, Rule, Rulebook
-from engine.model.submission import Submission
+from engine.model.form import validate_submission
 from engine.read.numbers import format_number
-from engine.read.validation import validate
 from engine.read.yamlstrict import Document, load_file
 
 from .compile import compile_rulebook
@@ -31,7 +31,7 @@ def engine_for(book: LoadedRulebook) -> RuleEngine:
 
 @dataclass
 class LoadedSubmission:
-    model: Submission
+    model: Any  # the pydantic model of the submission's form
     path: str
     sha256: str
     doc: Document
@@ -54,11 +54,11 @@ def load_submission(path: str) -> LoadedSubmission:
     if not isinstance(doc.data, dict):
         raise InputError.single(path, "förväntade ett årsbokslut (en mappning med enhet, period …) "
                                 "men filen innehåller något annat", line=1)
-    model = validate(doc, Submission)
+    model = validate_submission(doc)
     return LoadedSubmission(model, path, doc.sha256, doc)
 
 
-def default_as_of(submission: Submission) -> dt.date:
+def default_as_of(submission: Any) -> dt.date:
     """The reference date when none is given: the day the årsbokslut was submitted, else the
     last day of its period. Never the system clock, so a report can be reproduced."""
     return submission.inlamnad or dt.date(submission.period, 12, 31)

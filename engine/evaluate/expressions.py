@@ -11,8 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation, localcontext
 
+from pydantic import BaseModel
+
 from engine.model.rulebook import Expr, Rulebook
-from engine.model.submission import Submission, read_path
+from engine.model.submission import read_path
 from engine.read.numbers import format_number
 
 _SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "/"}
@@ -61,7 +63,7 @@ def show(value: Decimal | dt.date | None, unit: str | None = None) -> str:
 class Evaluator:
     """Evaluates expressions for one submission; measures are computed once and reused."""
 
-    def __init__(self, rulebook: Rulebook, submission: Submission):
+    def __init__(self, rulebook: Rulebook, submission: BaseModel):
         self.rulebook = rulebook
         self.submission = submission
         self._measures: dict[str, Value] = {}

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel
+
 from engine.model.rulebook import OP_WORDS, Compare, Rule, Rulebook
-from engine.model.submission import Submission, read_path
+from engine.model.submission import read_path
 
 from .expressions import Evaluator, difference, show
 
@@ -34,7 +36,7 @@ class RuleFact:
     evidence: Evidence
 
 
-def in_scope(rule: Rule, submission: Submission) -> bool:
+def in_scope(rule: Rule, submission: BaseModel) -> bool:
     s = rule.scope
     if s.regi and submission.enhet.regi not in s.regi:
         return False
@@ -43,12 +45,12 @@ def in_scope(rule: Rule, submission: Submission) -> bool:
     return True
 
 
-def build_facts(rulebook: Rulebook, submission: Submission) -> list[RuleFact]:
+def build_facts(rulebook: Rulebook, submission: BaseModel) -> list[RuleFact]:
     ev = Evaluator(rulebook, submission)
     return [_fact(rule, submission, ev) for rule in rulebook.rules]
 
 
-def _fact(rule: Rule, submission: Submission, ev: Evaluator) -> RuleFact:
+def _fact(rule: Rule, submission: BaseModel, ev: Evaluator) -> RuleFact:
     fact = {"rule": rule.id, "scope": "in" if in_scope(rule, submission) else "out", "state": "ok"}
     c = rule.check
     if c.compare:
@@ -101,7 +103,7 @@ def _plain(value):
     return int(f) if f.is_integer() and "." not in str(value) else round(f, 6)
 
 
-def _answer(path: str, _known: list[str], submission: Submission, fact: dict) -> Evidence:
+def _answer(path: str, _known: list[str], submission: BaseModel, fact: dict) -> Evidence:
     value = read_path(submission, path)
     return Evidence(
         observed=value,
@@ -113,7 +115,7 @@ def _answer(path: str, _known: list[str], submission: Submission, fact: dict) ->
     )
 
 
-def _all_answers(paths: list[str], passing: list[str], submission: Submission, fact: dict) -> Evidence:
+def _all_answers(paths: list[str], passing: list[str], submission: BaseModel, fact: dict) -> Evidence:
     values = {p: read_path(submission, p) for p in paths}
     missing = [f"{p} saknas" for p, v in values.items() if v is None]
     n_pass = sum(1 for v in values.values() if v in passing)
@@ -132,7 +134,7 @@ def _all_answers(paths: list[str], passing: list[str], submission: Submission, f
     )
 
 
-def _required_when(rw, submission: Submission, ev: Evaluator, fact: dict) -> Evidence:
+def _required_when(rw, submission: BaseModel, ev: Evaluator, fact: dict) -> Evidence:
     target = read_path(submission, rw.field)
     present = target is not None and (not isinstance(target, str) or target.strip() != "")
     fact["present"] = "yes" if present else "no"

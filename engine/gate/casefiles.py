@@ -40,8 +40,8 @@ from pydantic_core import PydanticCustomError
 
 from engine.errors import InputError, Problem
 from engine.evaluate.evaluation import LoadedSubmission
+from engine.model.form import load_forms, validate_submission
 from engine.model.rulebook import RuleId
-from engine.model.submission import Submission
 from engine.read.validation import validate
 from engine.read.yamlstrict import Document, dotted, load_file
 
@@ -135,7 +135,8 @@ def unwrap(annotation: Any) -> list[Any]:
 
 
 def submission_fields() -> dict[str, Any]:
-    """Every dotted field path of the submission format -> its annotation (groups included)."""
+    """Every dotted field path of the forms' submission models -> its annotation (groups
+    included); where forms share a path, the first form's annotation."""
     out: dict[str, Any] = {}
 
     def walk(model: type[BaseModel], prefix: str) -> None:
@@ -146,15 +147,13 @@ def submission_fields() -> dict[str, Any]:
                 if isinstance(t, type) and issubclass(t, BaseModel):
                     walk(t, path + ".")
 
-    walk(Submission, "")
+    for form in load_forms().values():
+        walk(form.model, "")
     return out
 
 
-_FIELDS = submission_fields()
-
-
 def unknown_field_message(path: str) -> str:
-    hint = difflib.get_close_matches(path, list(_FIELDS), n=1, cutoff=0.7)
+    hint = difflib.get_close_matches(path, list(submission_fields()), n=1, cutoff=0.7)
     return (f"fältet '{path}' finns inte i årsbokslutets format"
             + (f" (menade du {hint[0]}?)" if hint else ""))
 
@@ -194,17 +193,17 @@ class LoadedCaseFile:
         return self.model.rule or self.model.area or Path(self.path).stem
 
 
-_bases: dict[str, tuple[Document, Submission]] = {}
+_bases: dict[str, tuple[Document, Any]] = {}
 
 
-def _load_base(path: str) -> tuple[Document, Submission]:
+def _load_base(path: str) -> tuple[Document, Any]:
     key = os.path.realpath(path)
     if key not in _bases:
         doc = load_file(path)
         if not isinstance(doc.data, dict):
             raise InputError.single(path, "förväntade ett årsbokslut (en mappning med enhet, "
                                     "period …) men filen innehåller något annat", line=1)
-        _bases[key] = (doc, validate(doc, Submission))
+        _bases[key] = (doc, validate_submission(doc))
     return _bases[key]
 
 
@@ -228,8 +227,9 @@ def _check_paths(model: CaseFile, doc: Document) -> list[Problem]:
     where = [(("changes",), model.changes)] + [(("cases", i, "changes"), c.changes)
                                                 for i, c in enumerate(model.cases)]
     for prefix, changes in where:
+        known = submission_fields() if changes else {}
         for key in changes:
-            if key not in _FIELDS:
+            if key not in known:
                 line, col = doc.locate_key(prefix + (key,))
                 problems.append(Problem(unknown_field_message(key), dotted(prefix + (key,)), line, col))
     return problems
@@ -306,7 +306,7 @@ def _apply(data: dict, path: tuple, value: Any, file: str, line: int | None) -> 
 
 def _loaded(doc: Document, file: str, case: str) -> LoadedSubmission:
     try:
-        model = validate(doc, Submission)
+        model = validate_submission(doc)
     except InputError as exc:
         raise InputError(exc.file, [Problem(f"årsbokslutet i fallet '{case}': {p.message}", p.path,
                                             p.line, p.column) for p in exc.problems]) from None

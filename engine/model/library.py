@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from engine.errors import InputError, Problem
 from engine.read.validation import validate
@@ -16,7 +17,6 @@ from engine.read.yamlstrict import Document, load_file
 
 from .rulebook import Rulebook
 from .rulebook_refs import check_references
-from .submission import Submission
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def period_dates(period: int) -> tuple[dt.date, dt.date]:
     return dt.date(period, 1, 1), dt.date(period, 12, 31)
 
 
-def select(books: list[LoadedRulebook], submission: Submission, file: str,
+def select(books: list[LoadedRulebook], submission: Any, file: str,
            locate=None) -> LoadedRulebook:
     """The rulebook in force for the submission's region, form and whole period."""
     region = submission.enhet.region

@@ -13,8 +13,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .submission import Tillaggsuppdrag
-
 Kind = Literal["krav", "riktlinje", "malniva", "lag"]
 KIND_LABELS = {"krav": "Krav", "riktlinje": "Riktlinje", "malniva": "Målnivå", "lag": "Lag"}
 SOURCE_STATUS_LABELS = {"forslag": "förslag", "rutin": "regional rutin",
@@ -223,8 +221,9 @@ class Check(Model):
 
 
 class Scope(Model):
-    regi: list[Literal["regiondriven", "extern"]] | None = None
-    tillaggsuppdrag: Tillaggsuppdrag | None = None  # the rule applies only to units with it
+    # Values are the options of the form's unit attributes (checked in rulebook_refs).
+    regi: list[Name] | None = None
+    tillaggsuppdrag: Name | None = None  # the rule applies only to units with it
 
 
 class Consequence(Model):

@@ -12,6 +12,7 @@ from engine.errors import Problem
 from engine.read.yamlstrict import Document, dotted
 
 from .rulebook import Expr, Rulebook, Source
+from .form import LoadedForm, load_forms
 from .submission import field_exists
 
 
@@ -122,12 +123,40 @@ def check_references(rulebook: Rulebook, doc: Document) -> list[Problem]:
         if expr.measure and expr.measure not in rulebook.measures:
             add(f"okänt mått '{expr.measure}'", path + ("measure",))
 
+    forms = _forms(rulebook, add)
     for field, path in rule_fields(rulebook):
-        if not field_exists(field):
+        lacking = [f.form.id for f in forms if not field_exists(field, f.model)]
+        if lacking and len(lacking) == len(forms):
             add(f"fältet '{field}' finns inte i årsbokslutets format", path)
+        elif lacking:
+            add(f"fältet '{field}' finns inte i formuläret {', '.join(lacking)}", path)
+    for i, rule in enumerate(rulebook.rules):
+        for name, wanted in (("regi", rule.scope.regi or []),
+                             ("tillaggsuppdrag", [rule.scope.tillaggsuppdrag] if rule.scope.tillaggsuppdrag else [])):
+            for f in forms:
+                q = f.form.attributes().get(name)
+                options = q.options if q is not None else []
+                for value in wanted:
+                    if value not in (options or []):
+                        add(f"scope: '{value}' är inte ett värde av {name} i formuläret {f.form.id}"
+                            + (f" (förväntade ett av: {', '.join(options)})" if options else ""),
+                            ("rules", i, "scope", name))
 
     problems.extend(_measure_cycles(rulebook, doc))
     return problems
+
+
+def _forms(rulebook: Rulebook, add) -> list[LoadedForm]:
+    """The forms the rulebook reads (`forms:`), each checked to exist."""
+    known = load_forms()
+    out = []
+    for j, form_id in enumerate(rulebook.forms):
+        if form_id in known:
+            out.append(known[form_id])
+        else:
+            add(f"okänt formulär '{form_id}' (kända formulär: {', '.join(sorted(known))})",
+                ("forms", j))
+    return out
 
 
 def _measure_cycles(rulebook: Rulebook, doc: Document) -> list[Problem]:
