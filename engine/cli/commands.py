@@ -123,7 +123,9 @@ rulebooks_option = click.option(
               "(för en mapp: varje enhets hela rapport före länsöversikten).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, metavar="N",
               help="Antal processer för en mapp. Standard: 2 när mappen har många filer, annars 1.")
-def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers):
+@click.option("--form", "form_id", default=None, metavar="FORMULÄR",
+              help="SUBMISSION är en enkätexport (CSV eller Excel, en rad per enhet) av formuläret.")
+def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, form_id):
     """Granska ett årsbokslut, eller alla i en mapp, mot regelboken som gäller för deras period.
 
     SUBMISSION är en fil, en mapp (alla *.yaml i den, även i undermappar) eller flera filer.
@@ -136,6 +138,11 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers):
     inte läsas (de andra granskas och redovisas ändå). 3: internt fel i kravkoll.
     """
     paths = list(submission)
+    if form_id is not None:  # every row of the export is a unit: the county overview
+        from .commands_forms import export_paths
+
+        return _check_batch(export_paths(paths, form_id), rulebooks, fmt, as_of, output, force,
+                            verbose, workers)
     if len(paths) != 1 or Path(paths[0]).is_dir():
         return _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers)
     from engine.evaluate.evaluation import check as run_check

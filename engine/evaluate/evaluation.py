@@ -49,13 +49,64 @@ class CheckResult:
         return verdict(self.findings)
 
 
+EXPORT_ROW = "#rad="  # "export.xlsx#rad=3@arsbokslut-2023": one unit of a survey export
+
+
+def export_row_path(file: str, row: int, form_id: str) -> str:
+    return f"{file}{EXPORT_ROW}{row}@{form_id}"
+
+
 def load_submission(path: str) -> LoadedSubmission:
+    """A YAML submission, a filled-in template (.xlsx) or one row of a survey export."""
+    from engine.read.workbook import TABLE_SUFFIXES
+
+    if EXPORT_ROW in path or path.lower().endswith(TABLE_SUFFIXES):
+        return _load_cells(path)
     doc = load_file(path)
     if not isinstance(doc.data, dict):
         raise InputError.single(path, "förväntade ett årsbokslut (en mappning med enhet, period …) "
                                 "men filen innehåller något annat", line=1)
     model = validate_submission(doc)
     return LoadedSubmission(model, path, doc.sha256, doc)
+
+
+def _load_cells(path: str) -> LoadedSubmission:
+    from engine.model.form import get_form
+    from engine.model.form_cells import from_export_row, from_template, validate_cells
+    from engine.read.workbook import read_table
+
+    if EXPORT_ROW in path:
+        file, rest = path.split(EXPORT_ROW, 1)
+        row, form_id = rest.split("@", 1)
+        form = get_form(form_id)
+        doc = from_export_row(_table(file, read_table), form, int(row))
+        doc.file = path_label(file, int(row))
+    else:
+        table = read_table(path)
+        if path.lower().endswith(".csv"):
+            raise InputError.single(table.file, "en CSV-fil är en enkätexport: ange formuläret "
+                                    "med --form (t.ex. --form arsbokslut-2023)")
+        doc, form = from_template(table)
+    return LoadedSubmission(validate_cells(doc, form), doc.file, doc.sha256, doc)
+
+
+def path_label(file: str, row: int) -> str:
+    return f"{file} rad {row}"
+
+
+_tables: dict = {}
+
+
+def _table(file: str, read):
+    """A survey export is read once per process, not once per unit."""
+    import os
+
+    st = os.stat(file)
+    key = (os.path.realpath(file), st.st_mtime_ns, st.st_size)
+    if key not in _tables:
+        _tables.clear()
+        _tables[key] = read(file)
+    return _tables[key]
 
 
 def default_as_of(submission: Any) -> dt.date:
@@ -79,7 +130,9 @@ def check_against(sub: LoadedSubmission, book: LoadedRulebook, as_of: dt.date | 
 
 def _finding(rf: RuleFact, outcome: str, rulebook: Rulebook, sub: LoadedSubmission) -> Finding:
     rule, ev = rf.rule, rf.evidence
-    line = sub.doc.locate(tuple(ev.path.split(".")))[0] if ev.path else None
+    at = tuple(ev.path.split(".")) if ev.path else None
+    cell = getattr(sub.doc, "cell", None)  # a spreadsheet: the answer's cell, not a line
+    line = None if at is None or cell else sub.doc.locate(at)[0]
     doc = rulebook.documents[rule.source.document]
     return Finding(
         rule_id=rule.id,
@@ -94,7 +147,7 @@ def _finding(rf: RuleFact, outcome: str, rulebook: Rulebook, sub: LoadedSubmissi
         explanation=_explain(rule, outcome, ev),
         derivation=ev.derivation,
         fields=ev.fields,
-        location=Location(ev.path, line),
+        location=Location(ev.path, line, cell(at) if cell and at else None),
         source={"document": rule.source.document, "document_title": doc.title,
                 "document_status": doc.status, "section": rule.source.section, "status": rule.source.status,
                 "quote": rule.source.quote, "lines": rule.source.lines, "note": rule.source.note},
