@@ -8,3 +8,16 @@ from .support import RULEBOOKS
 @pytest.fixture(scope="session")
 def books():
     return load_library(RULEBOOKS)
+
+
+# Determinism: a test marked `repeat(n)` runs n times in one process (with pytest-randomly, in
+# shuffled order among the others), so that an answer that depends on what ran before shows up.
+def pytest_configure(config):
+    config.addinivalue_line("markers", "repeat(n): run the test n times in the same process")
+
+
+def pytest_generate_tests(metafunc):
+    marker = metafunc.definition.get_closest_marker("repeat")
+    if marker is not None:
+        metafunc.fixturenames.append("_repeat")
+        metafunc.parametrize("_repeat", range(marker.args[0]), ids=lambda i: f"gang{i + 1}")

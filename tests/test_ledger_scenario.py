@@ -25,6 +25,10 @@ from .test_ledger_helpers import (  # noqa: F401
 
 D = dt.date
 
+# Each scenario runs several times in one process: the same input must give the same answer
+# whatever ran before it.
+pytestmark = pytest.mark.repeat(3)
+
 
 @pytest.fixture(scope="module")
 def books(scenario_books):

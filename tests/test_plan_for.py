@@ -3,9 +3,12 @@ followed up with that plan: it demands no plan of its own and accrues no försen
 
 import json
 
+import pytest
+
 from .support import DELETE, run_cli, variant
 
 
+@pytest.mark.repeat(3)
 def test_one_brist_one_plan_one_forseningsvite(tmp_path):
     # The example without its stated plan for distriktssköterskor: BEM-03 and BEM-04 both fall short.
     sub = variant(tmp_path, {"bemanning.handlingsplaner": DELETE})
