@@ -75,8 +75,8 @@ def test_a_new_option_in_the_form_data_is_accepted_without_code(tmp_path):
 
 def test_an_unknown_formular_is_named_with_a_suggestion():
     with pytest.raises(InputError) as exc:
-        _sub(dict(example_data(), formular="arsbokslut-2032"))
-    assert "okänt formulär 'arsbokslut-2032' (menade du arsbokslut-2023?)" in str(exc.value)
+        _sub(dict(example_data(), formular="arsboksslut-2023"))
+    assert "okänt formulär 'arsboksslut-2023' (menade du arsbokslut-2023?)" in str(exc.value)
     assert exc.value.problems[0].path == "formular"
 
 
@@ -115,7 +115,7 @@ def test_schema_titles_are_question_numbers_and_texts_and_ranges_are_bounds():
     number = next(a for a in cni["anyOf"] if a.get("type") != "null")
     assert (number["minimum"], number["maximum"]) == (0, 5)
     assert '"ge":' not in json.dumps(schema)  # no key an editor does not know
-    run = run_cli("schema", "arsbokslut-2022")
+    run = run_cli("schema", "arsboksslut-2023")
     assert run.returncode == 2 and "menade du arsbokslut-2023" in run.stderr.decode()
 
 
