@@ -82,3 +82,11 @@ def test_only_rete_imports_durable_rules():
     importers = {str(p.relative_to(ROOT)) for p in _sources()
                  for _line, target in _imports(p) if target.split(".")[0] in ("durable", "rules")}
     assert importers == {"engine/evaluate/rete.py"}
+
+
+def test_the_rulebooks_beside_the_engine_are_found_from_any_folder(tmp_path):
+    from .support import EXAMPLE, run_cli
+
+    run = run_cli("check", str(EXAMPLE), "--format", "json", cwd=tmp_path)
+    assert run.returncode == 1, run.stderr.decode()  # the example falls short of three krav
+    assert b"jamtland-halsoval-2023" in run.stdout

@@ -38,7 +38,7 @@ def _as_of(value: str | None) -> dt.date:
 
 
 def _hsa(value: str) -> str:
-    if not HSA_ID.match(value):
+    if not HSA_ID.fullmatch(value):
         raise InputError.single(None, f"'{value}' är inget HSA-id (t.ex. SE2321000207-E00000000042)")
     return value
 
@@ -47,7 +47,7 @@ def _rules(values) -> list[str]:
     out = []
     for v in values:
         rule = v.upper()
-        if not RULE_ID.match(rule):
+        if not v.isascii() or not RULE_ID.fullmatch(rule):  # 'ß'.upper() is 'SS'
             raise InputError.single(None, f"'{v}' är inget regel-id (t.ex. JHV-BEM-03)")
         if rule not in out:
             out.append(rule)

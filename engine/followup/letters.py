@@ -277,7 +277,7 @@ def html(letter: Letter) -> str:
 
 def write(letter: Letter, folder: str | Path = DEFAULT_FOLDER) -> tuple[Path, Path]:
     """Write the letter as .md and .html; never overwrite an earlier letter."""
-    if not HSA_ID.match(letter.hsa_id):
+    if not HSA_ID.fullmatch(letter.hsa_id):
         raise InputError.single(None, f"'{letter.hsa_id}' är inget HSA-id; brevets filnamn "
                                 "bildas av HSA-id")
     folder = Path(folder)

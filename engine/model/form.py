@@ -21,15 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, create_model,
+                      field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 from engine.errors import InputError, Problem
 from engine.read.validation import validate
 from engine.read.yamlstrict import Document, load_file
 
-from .submission import (HSA_ID_PATTERN, Count, JaNej, Percent, Text, TimeRange, Weekday, _answer,
-                         _integer, _number)
+from .submission import (BOUNDS, Bound, JaNej, Percent, Text, TimeRange, Weekday, _answer,
+                         bounded_number, check_submitted_after, exceeds, hsa_id_type)
 
 QuestionType = Literal["ja_nej", "choice", "multichoice", "number", "percent", "date", "text",
                        "hsa_id", "list", "schedule", "counts", "items"]
@@ -39,9 +40,8 @@ TYPE_LABELS = {"ja_nej": "ja eller nej", "choice": "ett av alternativen",
                "hsa_id": "HSA-id", "list": "lista av texter", "schedule": "veckodag: tid",
                "counts": "namn: antal", "items": "lista"}
 FieldPath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")]
-Number = Annotated[str, Field(pattern=r"^\d+(\.\d+){0,3}$")]
+Number = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+){0,3}$")]
 FormId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,80}$")]
-_NUM_INPUT = float | str
 
 
 class _Spec(BaseModel):
@@ -66,19 +66,48 @@ class Question(_Spec):
     options: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = None
     integer: bool = False
     unit: str | None = None
+    # The kind of number (a key of engine.model.submission.BOUNDS: personer, arsarbetare …): its
+    # range, whether it is whole and the words of a refusal. Without a kind, min and max.
+    kind: str | None = None
     min: float | int | None = None
     max: float | int | None = None
     min_length: int | None = None
     max_length: int | None = None
     required: bool = False
     when: Condition | None = None  # required when another answer is one of these
+    # type date: falls after the year this (sibling, integer) field gives, within
+    # SUBMITTED_WITHIN_YEARS (an årsbokslut is handed in after its year)
+    after_year_of: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
     empty_default: bool = False  # an unanswered list is the empty list, not "not given"
     attribute: bool = False  # an attribute of the unit a rulebook may scope by
     fixed: bool = False  # the same for every unit of the form (prefilled in a template)
     items: list["Question"] | None = None  # type items: the questions of each item
 
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_gives_the_range(cls, data: Any) -> Any:
+        """A kind fills in min, max and integer, so the template and schema read one range."""
+        if isinstance(data, dict) and isinstance(data.get("kind"), str) and data["kind"] in BOUNDS:
+            bound = BOUNDS[data["kind"]]
+            data = dict(data)
+            for key, value in (("min", bound.low), ("max", bound.high), ("integer", bound.integer)):
+                if data.get(key) is not None and data[key] != value:
+                    raise PydanticCustomError(
+                        "kravkoll_form", f"{key}: {data[key]} strider mot slaget "
+                        f"'{data['kind']}' ({key} {value}); ange antingen kind eller min/max")
+                data[key] = value
+        return data
+
     @model_validator(mode="after")
     def _consistent(self):
+        if self.kind is not None and self.kind not in BOUNDS:
+            raise PydanticCustomError("kravkoll_form", f"okänt slag av tal '{self.kind}'; kända: "
+                                      f"{', '.join(sorted(BOUNDS))}")
+        if self.type in ("number", "counts") and self.kind is None and self.max is None:
+            # an answer without an upper bound is what lets a typo of extra zeros through
+            raise PydanticCustomError("kravkoll_form", "ett tal behöver kind eller max")
+        if self.after_year_of and self.type != "date":
+            raise PydanticCustomError("kravkoll_form", "after_year_of gäller bara datum")
         if self.type in ("choice", "multichoice") and not self.options:
             raise PydanticCustomError("kravkoll_form", "ett flervalsfält behöver options")
         if self.type == "items" and not self.items:
@@ -176,14 +205,7 @@ def _leaf_type(q: Question, names: dict) -> Any:
     if t == "percent":
         return Percent
     if t == "number":
-        bounds = {k: v for k, v in (("ge", q.min), ("le", q.max)) if v is not None}
-        if q.help:
-            bounds["description"] = q.help
-        if q.integer:
-            return Annotated[int, BeforeValidator(_integer, json_schema_input_type=int | str),
-                             Field(**bounds)]
-        return Annotated[float, BeforeValidator(_number, json_schema_input_type=_NUM_INPUT),
-                         Field(**bounds)]
+        return bounded_number(bound_of(q), q.help)
     if t == "date":
         return dt.date
     if t == "text":
@@ -191,18 +213,26 @@ def _leaf_type(q: Question, names: dict) -> Any:
             return Text
         return Annotated[str, Field(min_length=q.min_length, max_length=q.max_length or 20_000)]
     if t == "hsa_id":
-        return Annotated[str, Field(pattern=HSA_ID_PATTERN, description=q.help)]
+        return hsa_id_type(q.help)
     if t == "list":
         return list[Text]
     if t == "schedule":
         return dict[Weekday, TimeRange]
     if t == "counts":
-        return dict[Annotated[str, Field(max_length=100)], Count]
+        return dict[Annotated[str, Field(max_length=100)], bounded_number(bound_of(q))]
     if t == "items":
         item = _build_group(_camel(_singular(q.field.rsplit(".", 1)[-1])),
                             _tree(q.items), [], "", None, names)
         return list[item]
     raise AssertionError(t)
+
+
+def bound_of(q: Question) -> Bound:
+    """The Bound of a number question: its kind's, or one made of its own min and max."""
+    if q.kind is not None:
+        return BOUNDS[q.kind]
+    return Bound(q.max, f"ett tal ({q.unit})" if q.unit else "ett tal", low=q.min or 0,
+                 integer=q.integer)
 
 
 def _singular(name: str) -> str:
@@ -246,6 +276,9 @@ def _build_group(name: str, node: dict, checks: list[FieldCheck], prefix: str,
             fields[key] = (model, ...) if _required(child) else (model | None, None)
     mine = [c for c in checks if _check_group(c) == prefix.rstrip(".")]
     validators = {"_field_checks": model_validator(mode="after")(_checker(mine))} if mine else {}
+    for key, child in node.items():
+        if isinstance(child, Question) and child.after_year_of:
+            validators[f"_after_{key}"] = field_validator(key)(_after_year(child.after_year_of))
     config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True,
                         **({"title": title} if title else {}))
     return create_model(name, __config__=config, __validators__=validators, **fields)
@@ -256,6 +289,13 @@ def _check_group(c: FieldCheck) -> str:
     return paths[0].rsplit(".", 1)[0] if "." in paths[0] else ""
 
 
+def _after_year(year_field: str):
+    def check(cls, day, info: ValidationInfo):
+        return check_submitted_after(day, info.data.get(year_field))
+
+    return classmethod(check)
+
+
 def _checker(checks: list[FieldCheck]):
     """Parts within their total, in the words of the hand-written validators they replace."""
 
@@ -264,7 +304,7 @@ def _checker(checks: list[FieldCheck]):
             if c.field:
                 part_name, total_name = c.field.rsplit(".", 1)[-1], c.at_most.rsplit(".", 1)[-1]
                 part, total = getattr(self, part_name), getattr(self, total_name)
-                if part is not None and total is not None and part > total:
+                if part is not None and total is not None and exceeds(total, part):
                     raise PydanticCustomError(
                         "kravkoll_sum", f"{part_name} ({part}) kan inte vara fler än {total_name} "
                         f"({total})")
@@ -273,7 +313,7 @@ def _checker(checks: list[FieldCheck]):
                 total_name = c.sum_at_most.rsplit(".", 1)[-1]
                 values, total = [getattr(self, n) for n in names], getattr(self, total_name)
                 if total is not None and all(v is not None for v in values) \
-                        and sum(values) > total + 1e-9:
+                        and exceeds(total, *values):
                     raise PydanticCustomError(
                         "kravkoll_sum", f"{' och '.join(names)} är tillsammans fler än "
                         f"{total_name} ({total})")

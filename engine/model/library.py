@@ -35,7 +35,7 @@ def default_folder() -> str:
     here = Path(DEFAULT_FOLDER)
     if here.is_dir():
         return str(here)
-    return str(Path(__file__).resolve().parent.parent / DEFAULT_FOLDER)
+    return str(Path(__file__).resolve().parents[2] / DEFAULT_FOLDER)  # engine/model/ -> the root
 
 
 def load_rulebook(path: str | Path) -> LoadedRulebook:

@@ -241,7 +241,7 @@ class Rule(Model):
     title: Text
     kind: Kind
     area: Text
-    question: Annotated[str, Field(pattern=r"^\d+(\.\d+){1,3}$")] | None = None
+    question: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+){1,3}$")] | None = None  # ASCII, not \d
     source: Source
     scope: Scope = Field(default_factory=Scope)
     check: Check

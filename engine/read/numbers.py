@@ -3,6 +3,9 @@
 Parsing accepts a decimal comma (`63,3`), a space, non-breaking or thin space as thousands
 separator (`133 599`) and a trailing `%`. Formatting writes the same style, so the report reads
 the way the unit wrote its årsbokslut.
+
+Digits are ASCII 0-9 only: Python's int() and float() also read fullwidth or Arabic-Indic digits,
+which no form asks for and which would make the same number look different in two files.
 """
 
 from __future__ import annotations
@@ -11,11 +14,19 @@ import math
 import re
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
-_NUMBER = re.compile(r"^[-+]?(\d+)([.,]\d+)?$")
+_NUMBER = re.compile(r"([-+]?)([0-9]+)([.,][0-9]+)?")
+# More digits before the decimal point than any answer of a form can have (the largest bound on
+# a field is in the millions). Checked before int(), which refuses more than 4 300 digits with
+# a ValueError of its own, and which is slow on long ones.
+MAX_DIGITS = 30
 
 
 class NotANumber(ValueError):
     pass
+
+
+class TooLarge(NotANumber):
+    """A number too large for any field: the field's own bound says what is expected."""
 
 
 def parse_number(value: object) -> float | int:
@@ -23,8 +34,11 @@ def parse_number(value: object) -> float | int:
     if isinstance(value, bool):
         raise NotANumber("förväntade ett tal, fick ja/nej-värde")
     if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise NotANumber("förväntade ett ändligt tal")
+        if isinstance(value, float) and math.isinf(value):
+            # a decimal too long for a float, like 1.0e400, arrives as inf
+            raise TooLarge("talet är för stort")
+        if isinstance(value, float) and math.isnan(value):
+            raise NotANumber("förväntade ett tal, fick NaN")
         return value
     if not isinstance(value, str):
         raise NotANumber("förväntade ett tal")
@@ -32,11 +46,20 @@ def parse_number(value: object) -> float | int:
     if text.endswith("%"):
         text = text[:-1]
     text = _SPACES.sub("", text)
-    if not _NUMBER.match(text):
-        raise NotANumber(f"'{value}' är inte ett tal (skriv t.ex. 63,3 eller 6 412)")
-    if "," in text or "." in text:
-        return float(text.replace(",", "."))
-    return int(text)
+    match = _NUMBER.fullmatch(text)
+    if not match:
+        raise NotANumber(f"'{_clip(value)}' är inte ett tal (skriv t.ex. 63,3 eller 6 412)")
+    sign, whole, fraction = match.groups()
+    whole = whole.lstrip("0") or "0"
+    if len(whole) > MAX_DIGITS:
+        raise TooLarge(f"talet har {len(whole)} siffror före decimaltecknet")
+    if fraction:
+        return float(f"{sign}{whole}.{fraction[1:]}")
+    return int(sign + whole)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def parse_integer(value: object) -> int:

@@ -26,6 +26,8 @@ from yaml.resolver import Resolver
 
 from engine.errors import InputError
 
+from .numbers import MAX_DIGITS
+
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
 
@@ -297,7 +299,8 @@ def _scalar(node: ScalarNode) -> Any:
     if value in _BOOL:
         return _BOOL[value]
     if _INT.match(value):
-        return int(value)
+        # Longer stays text (int() fails past 4 300 digits): a number field refuses it by its bound.
+        return int(value) if len(value.lstrip("+-")) <= MAX_DIGITS else value
     if _FLOAT.match(value):
         return float(value)
     return value
