@@ -177,11 +177,14 @@ def _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers) 
 
 
 @cli.command()
-@click.argument("rule_id")
+@click.argument("rule_id", required=False)
 @rulebooks_option
 @click.option("--period", type=int, default=None, help="Verksamhetsår (standard: senaste regelboken).")
-def explain(rule_id, rulebooks, period):
-    """Förklara en regel: text, källa och citat, omfattning, villkor och följd."""
+@click.option("--rulebook", "rulebook_id", default=None, metavar="ID",
+              help="Visa hela regelboken ID så som den gäller, med include och extends lösta.")
+def explain(rule_id, rulebooks, period, rulebook_id):
+    """Förklara en regel: text, källa och citat, omfattning, villkor och följd. Med --rulebook:
+    hela den lösta regelboken (YAML) och dess sha256."""
     from rich.table import Table
     from rich.text import Text
 
@@ -189,6 +192,10 @@ def explain(rule_id, rulebooks, period):
     from engine.model.library import load_library
 
     books = load_library(rulebooks or default_folder())
+    if rulebook_id is not None:
+        return _show_rulebook(books, rulebook_id)
+    if rule_id is None:
+        raise InputError.single(None, "ange ett regel-id (t.ex. JHV-BEM-02) eller --rulebook ID")
     having = [b for b in books if b.model.rule(rule_id.upper())]
     if period is not None:
         having = [b for b in having if b.model.valid_from.year <= period <= b.model.valid_to.year]
@@ -221,3 +228,24 @@ from .commands_ledger import register as _register_ledger  # noqa: E402
 _register_gate(cli)
 _register_ledger(cli)
 _register_forms(cli)
+
+
+def _show_rulebook(books, rulebook_id: str) -> int:
+    """The resolved rulebook as YAML: what the engine checks with and what the hash covers."""
+    import difflib
+
+    import yaml
+
+    found = [b for b in books if b.model.id == rulebook_id]
+    if not found:
+        hint = difflib.get_close_matches(rulebook_id, [b.model.id for b in books], n=1)
+        raise InputError.single(None, f"ingen regelbok med id {rulebook_id}"
+                                + (f" (menade du {hint[0]}?)" if hint else "")
+                                + f"; kända: {', '.join(sorted(b.model.id for b in books))}")
+    book = found[0]
+    sources = getattr(book.doc, "sources", [book.path])
+    head = [f"# Regelbok {book.model.id}, löst från: {', '.join(sources)}",
+            f"# sha256: {book.sha256}"]
+    body = yaml.safe_dump(book.doc.data, allow_unicode=True, sort_keys=False, width=100)
+    click.echo("\n".join(head) + "\n" + body, nl=False)
+    return EXIT_OK

@@ -24,6 +24,7 @@ from engine.errors import InputError
 from engine.evaluate.evaluation import LoadedSubmission, check_against, load_submission
 from engine.evaluate.findings import OUTCOME_LABELS
 from engine.model.library import LoadedRulebook, load_rulebook
+from engine.model.rulebook_layers import resolve
 from engine.model.rulebook import Rulebook
 from engine.model.rulebook_refs import check_references
 from engine.output import dumps_json
@@ -35,7 +36,7 @@ ABSENT = "—"  # a rule the rulebook does not have
 
 def rulebook_from_text(text: str, name: str) -> LoadedRulebook:
     """A rulebook read from text (e.g. `git show`), validated like a rulebook file."""
-    doc = load_text(text, name)
+    doc = resolve(load_text(text, name))  # include/extends: read beside `name`, as they are now
     model = validate(doc, Rulebook)
     problems = check_references(model, doc)
     if problems:

@@ -32,6 +32,7 @@ from pathlib import Path
 from engine import identity
 from engine.errors import InputError
 from engine.model.library import LoadedRulebook, rulebook_files
+from engine.model.rulebook_layers import resolve
 from engine.model.rulebook import Rulebook
 from engine.model.rulebook_refs import check_references, rule_exprs
 from engine.output import dumps_json
@@ -265,7 +266,7 @@ def _regions(books: list[LoadedRulebook]) -> list[list[LoadedRulebook]]:
 def _load(path: Path) -> tuple[LoadedRulebook | None, list[Message]]:
     name = str(path)
     try:
-        doc = load_file(path)
+        doc = resolve(load_file(path))
         model = validate(doc, Rulebook)
     except InputError as exc:
         return None, [Message(exc.file or name, p.line or 1, p.path, ERROR, "schema", p.message)

@@ -16,6 +16,7 @@ from engine.read.validation import validate
 from engine.read.yamlstrict import Document, load_file
 
 from .rulebook import Rulebook
+from .rulebook_layers import resolve
 from .rulebook_refs import check_references
 
 
@@ -39,7 +40,7 @@ def default_folder() -> str:
 
 
 def load_rulebook(path: str | Path) -> LoadedRulebook:
-    doc = load_file(path)
+    doc = resolve(load_file(path))
     model = validate(doc, Rulebook)
     problems = check_references(model, doc)
     if problems:
@@ -48,14 +49,30 @@ def load_rulebook(path: str | Path) -> LoadedRulebook:
 
 
 def rulebook_files(folder: str | Path) -> list[Path]:
+    """The rulebooks of a folder: not test cases, folder settings or layers (files with
+    `layer:` that rulebooks include)."""
     root = Path(folder)
     if root.is_file():
         return [root]
     if not root.is_dir():
         raise InputError.single(str(folder), "regelboksmappen finns inte")
     files = [p for p in root.rglob("*.yaml")
-             if "tests" not in p.relative_to(root).parts[:-1] and p.name != "kravkoll.yaml"]
+             if "tests" not in p.relative_to(root).parts[:-1] and p.name != "kravkoll.yaml"
+             and not _is_layer_file(p)]
     return sorted(files)
+
+
+def _is_layer_file(path: Path) -> bool:
+    """A layer says so on a line of its own before anything else (`layer: nationellt`); read
+    that far only, so a folder listing does not parse every rulebook twice."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.strip() and not line.lstrip().startswith("#"):
+                    return line.startswith("layer:")
+    except OSError:
+        return False
+    return False
 
 
 def load_library(folder: str | Path) -> list[LoadedRulebook]:
