@@ -125,7 +125,10 @@ rulebooks_option = click.option(
               help="Antal processer för en mapp. Standard: 2 när mappen har många filer, annars 1.")
 @click.option("--form", "form_id", default=None, metavar="FORMULÄR",
               help="SUBMISSION är en enkätexport (CSV eller Excel, en rad per enhet) av formuläret.")
-def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, form_id):
+@click.option("--previous", default=None, metavar="FIL", type=click.Path(dir_okay=False),
+              help="Enhetens årsbokslut för året före, för regler som jämför med det. Standard: "
+              "letas upp bredvid (samma HSA-id, året före) i samma eller närliggande mapp.")
+def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, form_id, previous):
     """Granska ett årsbokslut, eller alla i en mapp, mot regelboken som gäller för deras period.
 
     SUBMISSION är en fil, en mapp (alla *.yaml i den, även i undermappar) eller flera filer.
@@ -138,6 +141,8 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, fo
     inte läsas (de andra granskas och redovisas ändå). 3: internt fel i kravkoll.
     """
     paths = list(submission)
+    if previous is not None and (len(paths) != 1 or Path(paths[0]).is_dir() or form_id):
+        raise InputError.single(previous, "--previous gäller granskning av ett enda årsbokslut")
     if form_id is not None:  # every row of the export is a unit: the county overview
         from .commands_forms import export_paths
 
@@ -150,7 +155,13 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, fo
     from engine.model.library import load_library
 
     books = load_library(rulebooks or default_folder())
-    result = run_check(load_submission(paths[0]), books, _date(as_of))
+    sub = load_submission(paths[0])
+    if previous is not None:
+        from engine.evaluate.previous_year import check_previous
+
+        sub.previous = load_submission(previous).model
+        check_previous(sub.previous, sub.model, previous)
+    result = run_check(sub, books, _date(as_of))
     _emit(result, fmt, output, force, verbose)
     return EXIT_SHORTFALL if result.verdict == "fail" else EXIT_OK
 

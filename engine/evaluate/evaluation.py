@@ -16,6 +16,7 @@ from engine.read.yamlstrict import Document, load_file
 
 from .compile import compile_rulebook
 from .facts import RuleFact, build_facts
+from .previous_year import find_previous, uses_previous
 from .findings import Finding, Location, verdict
 from .rete import RuleEngine
 
@@ -35,6 +36,7 @@ class LoadedSubmission:
     path: str
     sha256: str
     doc: Document
+    previous: Any = None  # the unit's årsbokslut of the year before (its model), when given
 
 
 @dataclass
@@ -122,7 +124,10 @@ def check(sub: LoadedSubmission, books: list[LoadedRulebook], as_of: dt.date | N
 
 def check_against(sub: LoadedSubmission, book: LoadedRulebook, as_of: dt.date | None = None) -> CheckResult:
     """Check against the given rulebook, whatever its validity period (`kravkoll diff`)."""
-    facts = build_facts(book.model, sub.model)
+    previous = sub.previous
+    if previous is None and uses_previous(book.model):
+        previous = find_previous(sub.path, sub.model, load_submission)
+    facts = build_facts(book.model, sub.model, previous)
     outcomes = engine_for(book).evaluate([rf.fact for rf in facts])
     findings = [_finding(rf, outcomes[rf.rule.id], book.model, sub) for rf in facts]
     return CheckResult(sub, book, as_of or default_as_of(sub.model), findings)
