@@ -65,6 +65,10 @@ class Case(Model):
     base: str | list[str] | None = None
     changes: dict[ChangePath, Any] = Field(default_factory=dict)
     submission: dict[str, Any] | None = None
+    # The unit's årsbokslut of the year before, for rules with `previous:` (relative to this
+    # file), with changes of its own; without it those rules find no previous year.
+    previous: str | None = None
+    previous_changes: dict[ChangePath, Any] = Field(default_factory=dict)
     expect: Annotated[dict[RuleId, ExpectedOutcome], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -81,6 +85,7 @@ class CaseFile(Model):
     description: str | None = None
     base: str | list[str] | None = None
     changes: dict[ChangePath, Any] = Field(default_factory=dict)
+    previous: str | None = None  # for every case that does not name its own
     cases: Annotated[list[Case], Field(min_length=1)]
 
 
@@ -278,8 +283,28 @@ def _variants(file: str, doc: Document, model: CaseFile, i: int, case: Case) -> 
                     positions.setdefault(path[:k], pos[path])
         sub_doc = Document(file, data, positions, keys)
         name = case.name if len(bases) == 1 else f"{case.name} [{Path(base).stem}]"
-        out.append(Variant(file, i, name, line, base_path, expect, _loaded(sub_doc, file, name)))
+        loaded = _loaded(sub_doc, file, name)
+        loaded.previous = _previous(file, doc, model, i, case)
+        out.append(Variant(file, i, name, line, base_path, expect, loaded))
     return out
+
+
+def _previous(file: str, doc: Document, model: CaseFile, i: int, case: Case) -> Any:
+    """The previous year's submission a case names (its model), with the case's changes."""
+    ref = case.previous or model.previous
+    if ref is None:
+        return None
+    at = ("cases", i, "previous") if case.previous else ("previous",)
+    path = os.path.normpath(os.path.join(os.path.dirname(file), ref))
+    if not os.path.isfile(path):
+        raise InputError.single(file, f"föregående års årsbokslut '{ref}' finns inte ({path})",
+                                dotted(at), doc.locate(at)[0])
+    data = copy.deepcopy(_load_base(path)[0].data)
+    for key, value in case.previous_changes.items():
+        _apply(data, tuple(key.split(".")), copy.deepcopy(value), file,
+               doc.locate_key(("cases", i, "previous_changes", key))[0])
+    return _loaded(Document(file, data, {(): (doc.locate(at)[0] or 1, 1)}, {}), file,
+                   f"{case.name} (föregående år)").model
 
 
 def _reroot(doc: Document, old: tuple, new: tuple) -> tuple[dict, dict]:
@@ -311,7 +336,8 @@ def _loaded(doc: Document, file: str, case: str) -> LoadedSubmission:
         raise InputError(exc.file, [Problem(f"årsbokslutet i fallet '{case}': {p.message}", p.path,
                                             p.line, p.column) for p in exc.problems]) from None
     canonical = json.dumps(doc.data, sort_keys=True, ensure_ascii=False, default=str)
-    return LoadedSubmission(model, file, hashlib.sha256(canonical.encode()).hexdigest(), doc)
+    return LoadedSubmission(model, file, hashlib.sha256(canonical.encode()).hexdigest(), doc,
+                            search_previous=False)
 
 
 # --- Finding case files ---------------------------------------------------------------------
