@@ -59,8 +59,10 @@ def outcome_conditions(rule: Rule) -> dict[str, list[dict]]:
     elif c.required_when:
         rw = c.required_when
         if rw.when.any or rw.when.all:
-            h, n = _when(rw.when, iter(range(len(rw.when.leaves()))))
+            h, n, unknown = _when(rw.when, iter(range(len(rw.when.leaves()))))
             holds, not_holds = [h], [n]
+            out["missing"] = [{"scope": "in"}, {"$or": [{"state": "missing"}, unknown]}]
+            live = live + [{"$neq": {"state": "missing"}}]  # parts unknown: see `unknown`
         elif rw.when.compare:
             holds = [_cmp_zero(rw.when.compare.op, "tdiff")]
             not_holds = [_cmp_zero(NEGATION[rw.when.compare.op], "tdiff")]
@@ -111,18 +113,25 @@ def _combined(check: Check, numbers) -> tuple[dict, dict, dict]:
             _and([ok] + _none_of(key + "answer", passing)), {key + "state": "missing"})
 
 
-def _when(when: When, numbers) -> tuple[dict, dict]:
-    """(holds, does not hold) of an any/all condition, on the keys t<j>_… facts.py sets."""
+def _when(when: When, numbers) -> tuple[dict, dict, dict]:
+    """(holds, does not hold, unknown) of an any/all condition, on the keys t<j>_… facts.py
+    sets: `any` holds when one part does, even if another is unknown; `all` does not hold when
+    one part does not."""
     if when.any or when.all:
         parts = [_when(p, numbers) for p in (when.any or when.all)]
-        holds, nots = [p[0] for p in parts], [p[1] for p in parts]
-        return (_or(holds), _and(nots)) if when.any else (_and(holds), _or(nots))
+        holds, nots, unknown = ([p[k] for p in parts] for k in range(3))
+        if when.any:
+            return (_or(holds), _and(nots),
+                    _and([_and([_or([n, u]) for n, u in zip(nots, unknown)]), _or(unknown)]))
+        return (_and(holds), _or(nots),
+                _and([_and([_or([h, u]) for h, u in zip(holds, unknown)]), _or(unknown)]))
     j = next(numbers)
+    ok, unknown = {f"t{j}_state": "ok"}, {f"t{j}_state": "missing"}
     if when.compare:
-        return (_cmp_zero(when.compare.op, f"t{j}_diff"),
-                _cmp_zero(NEGATION[when.compare.op], f"t{j}_diff"))
-    return (_one_of(f"t{j}_answer", when.answer_in.in_),
-            _and(_none_of(f"t{j}_answer", when.answer_in.in_)))
+        return (_and([ok, _cmp_zero(when.compare.op, f"t{j}_diff")]),
+                _and([ok, _cmp_zero(NEGATION[when.compare.op], f"t{j}_diff")]), unknown)
+    return (_and([ok, _one_of(f"t{j}_answer", when.answer_in.in_)]),
+            _and([ok] + _none_of(f"t{j}_answer", when.answer_in.in_)), unknown)
 
 
 def compile_rulebook(rulebook: Rulebook) -> dict[str, tuple[str, str, dict]]:

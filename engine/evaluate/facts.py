@@ -184,13 +184,15 @@ def _required_when(rw, submission: BaseModel, ev: Evaluator, fact: dict) -> Evid
                 trig = _compare(leaf.compare, ev, fact, f"t{j}_")
                 texts.append(f"{trig.observed_text} är {trig.expected}")
                 fields += trig.fields
-                missing += trig.missing
+                unknown = trig.missing
             else:
                 value = read_path(submission, leaf.answer_in.field)
                 fact[f"t{j}_answer"] = value if value is not None else ""
                 texts.append(f"{leaf.answer_in.field} är {value if value is not None else 'okänt'}")
                 fields.append(leaf.answer_in.field)
-                missing += [] if value is not None else [f"{leaf.answer_in.field} saknas"]
+                unknown = [] if value is not None else [f"{leaf.answer_in.field} saknas"]
+            # a part may be unknown while another decides; the rule engine judges (compile.py)
+            fact[f"t{j}_state"] = "missing" if unknown else "ok"
         condition = (" eller " if rw.when.any else " och ").join(texts)
         path = fields[0] if fields else rw.field
     elif rw.when.compare:
