@@ -25,8 +25,24 @@ def _copy(tmp_path):
     return tmp_path / "rb"
 
 
-def test_jamtland_2023_is_2021_plus_its_differences():
-    old, new = (load_rulebook(RULEBOOKS / "jamtland" / f"halsoval-{y}.yaml").model for y in (2021, 2023))
+AS_CHANGES = ROOT / "tests" / "data" / "layers" / "halsoval-2023-som-andringar.yaml"
+
+
+def _as_changes(tmp_path):
+    """The rulebooks with Jämtland 2023 written as 2021 plus its differences."""
+    rb = _copy(tmp_path)
+    shutil.copy(AS_CHANGES, rb / "jamtland" / "halsoval-2023.yaml")
+    return rb
+
+
+def test_jamtland_2023_written_as_changes_resolves_to_the_full_rulebook(tmp_path):
+    full = load_rulebook(RULEBOOKS / "jamtland" / "halsoval-2023.yaml").model
+    assert load_rulebook(_as_changes(tmp_path) / "jamtland" / "halsoval-2023.yaml").model == full
+
+
+def test_jamtland_2023_is_2021_plus_its_differences(tmp_path):
+    rb = _as_changes(tmp_path)
+    old, new = (load_rulebook(rb / "jamtland" / f"halsoval-{y}.yaml").model for y in (2021, 2023))
     ids = [r.id for r in new.rules]
     assert ids[:22] == [r.id for r in old.rules][:22] and ids[-1] == "JHV-LIS-01"
     assert ids[22:29] == [f"JHV-INF-0{i}" for i in range(1, 8)]  # inserted after JHV-SAB-02
@@ -43,7 +59,7 @@ def test_the_national_layer_is_shared_and_not_a_rulebook_itself():
 
 
 def test_the_hash_follows_the_resolved_content_not_the_layout(tmp_path):
-    rb = _copy(tmp_path)
+    rb = _as_changes(tmp_path)
     path = rb / "jamtland" / "halsoval-2023.yaml"
     before = load_rulebook(path).sha256
     path.write_text("# en kommentar till\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
@@ -60,7 +76,7 @@ def test_the_hash_follows_the_resolved_content_not_the_layout(tmp_path):
     ("remove: {parameters: [finns_ej]}", "finns inte"),
 ])
 def test_a_broken_extends_is_refused_with_its_file_and_key(tmp_path, change, message):
-    rb = _copy(tmp_path)
+    rb = _as_changes(tmp_path)
     path = rb / "jamtland" / "halsoval-2023.yaml"
     text = path.read_text(encoding="utf-8")
     key = change.split(":")[0]
@@ -72,15 +88,17 @@ def test_a_broken_extends_is_refused_with_its_file_and_key(tmp_path, change, mes
     assert exc.value.file == str(path)
 
 
-def test_explain_shows_the_resolved_rulebook_and_its_hash():
-    run = run_cli("explain", "--rulebook", "jamtland-halsoval-2023", timeout=60)
+def test_explain_shows_the_resolved_rulebook_and_its_hash(tmp_path):
+    rb = _as_changes(tmp_path)
+    run = run_cli("explain", "--rulebook", "jamtland-halsoval-2023", "--rulebooks", str(rb),
+                  timeout=60)
     assert run.returncode == 0, run.stderr.decode()
     text = run.stdout.decode()
     head, body = text.split("\n", 2)[:2], text.split("\n", 2)[2]
     assert "halsoval-2021.yaml" in head[0] and "malnivaer.yaml" in head[0]
     data = yaml.safe_load(body)
     assert "extends" not in data and len(data["rules"]) == 30
-    assert load_rulebook(RULEBOOKS / "jamtland" / "halsoval-2023.yaml").sha256 in head[1]
+    assert load_rulebook(rb / "jamtland" / "halsoval-2023.yaml").sha256 in head[1]
 
 
 def _findings(run):
