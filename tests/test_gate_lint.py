@@ -49,8 +49,8 @@ def test_a_planted_unknown_field_path_is_an_error_at_its_line(tmp_path):
     proc = run_cli("lint", str(book))
     out = proc.stdout.decode()
     assert proc.returncode == 1, out + proc.stderr.decode()
-    assert (f"{book}:{line}: fält 'rules[13].check.answer.field': fel: fältet 'kvalitet.medravee' "
-            "finns inte i årsbokslutets format [referens]") in out
+    assert (f"{book}:{line}: fält 'rules[13].check.answer.field': fel: regel JHV-KVA-04: fältet "
+            "'kvalitet.medravee' finns inte i årsbokslutets format [referens]") in out
     assert "1 fel" in out
 
 
@@ -91,8 +91,8 @@ def test_a_placeholder_quote_is_an_error(tmp_path):
     book.write_text(text[:q] + 'quote: "TODO"' + text[end:], encoding="utf-8")
     line = text.count("\n", 0, q) + 1
     out = messages(book)
-    assert f"{book}:{line}: fält 'rules[13].source.quote': fel: källan saknar ett ordagrant " \
-           "citat ur dokumentet [citat]" in out
+    assert f"{book}:{line}: fält 'rules[13].source.quote': fel: regel JHV-KVA-04: källan saknar " \
+           "ett ordagrant citat ur dokumentet [citat]" in out
 
 
 def test_a_krav_whose_consequence_has_no_handlingsplan_or_sanction_is_an_error(tmp_path):
@@ -134,8 +134,8 @@ def test_a_referenced_parameter_that_does_not_exist_is_an_error(tmp_path):
     book = copy_book(tmp_path)
     line = edit(book, "right: {param: di03l1_malniva}", "right: {param: di03l1_maliva}")
     out = messages(book)
-    assert f"{book}:{line}: fält 'rules[14].check.compare.right.param': fel: okänd parameter " \
-           "'di03l1_maliva' [referens]" in out
+    assert f"{book}:{line}: fält 'rules[14].check.compare.right.param': fel: regel JHV-MAL-01: " \
+           "okänd parameter 'di03l1_maliva' [referens]" in out
 
 
 def test_a_duplicate_rule_id_is_an_error(tmp_path):

@@ -25,10 +25,15 @@ from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
 def _date(value: str | None) -> dt.date | None:
     if value is None:
         return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' är inget datum; skriv som 2024-03-31") from None
+    from engine.read.dates import outside_window, parse_day
+
+    day = parse_day(value)
+    if day is None:
+        raise click.BadParameter(f"'{value}' är inget datum; skriv som 2024-03-31",
+                                 param_hint="'--as-of'")
+    if outside_window(day):
+        raise click.BadParameter(outside_window(day), param_hint="'--as-of'")
+    return day
 
 
 def _err(message: str) -> None:

@@ -1,8 +1,11 @@
 """The kravliggare commands: `kravkoll demands …` and `kravkoll dispens …`.
 
 Every command reads or writes the ledger (SQLite, default reports/kravliggare.sqlite, another
-with --ledger). Dates are explicit: --as-of (default: today, always printed) for what is judged
-as of a date, --date for when something happened. Bad input is an InputError (exit 2).
+with --ledger); the commands that only read write nothing and never wait for a writer.
+Dates are explicit: --as-of (default: today, always printed) for what is judged as of a date,
+--date for when something happened; each lies in read.dates' window (1900–2199). Bad input is
+an InputError (exit 2). Text from units and people (names, paths, reasons) is printed as text,
+never as rich markup: `[nord]` in a unit's name stays `[nord]`.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from engine.errors import InputError
 from engine.model.rulebook import RULE_ID_PATTERN
 from engine.model.submission import HSA_ID_PATTERN
+from engine.read.dates import outside_window, parse_day
 
 HSA_ID = re.compile(HSA_ID_PATTERN)
 RULE_ID = re.compile(RULE_ID_PATTERN)
@@ -26,10 +31,13 @@ RULE_ID = re.compile(RULE_ID_PATTERN)
 def _day(value: str | None, flag: str) -> dt.date | None:
     if value is None:
         return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError.single(None, f"{flag}: '{value}' är inget datum; skriv som 2024-03-31") from None
+    day = parse_day(value)
+    if day is None:
+        raise InputError.single(None, f"{flag}: '{value}' är inget datum; skriv som 2024-03-31")
+    why = outside_window(day)
+    if why:
+        raise InputError.single(None, f"{flag}: {why}")
+    return day
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -60,14 +68,15 @@ def _known_unit(ledger, hsa: str) -> None:
         raise InputError.single(None, f"kravliggaren ({ledger.path}) har ingen granskning av {hsa}")
 
 
-def _ledger(path: str | None, create: bool = False):
+def _ledger(path: str | None, create: bool = False, readonly: bool = False):
     from engine.followup.ledger import DEFAULT_PATH, Ledger
 
-    return Ledger(path or DEFAULT_PATH, create=create)
+    return Ledger(path or DEFAULT_PATH, create=create, readonly=readonly)
 
 
 def _console() -> Console:
-    return Console(highlight=False)
+    # No emoji codes either: a unit called "Vårdcentralen :fire:" keeps its name.
+    return Console(highlight=False, emoji=False)
 
 
 ledger_option = click.option("--ledger", "ledger_path", default=None, metavar="FIL",
@@ -85,7 +94,7 @@ def _print_changes(changes, header: str) -> None:
     from engine.report.demands_table import render_changes
 
     console = _console()
-    console.print(header)
+    console.print(header, markup=False)
     render_changes(changes, console)
 
 
@@ -129,18 +138,18 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
         sys.stdout.write(changes_json([_registration_dict(r) for r in done], decided, path))
         return 0
     console = _console()
-    console.print(f"[bold]Kravliggaren[/] {path} · beslutsdag {decided}")
+    console.print(f"[bold]Kravliggaren[/] {escape(path)} · beslutsdag {decided}")
     for r in done:
         s = r.result.submission
         unit = s.model.enhet
-        console.print(f"\n[bold]{unit.namn}[/] {unit.hsa_id} · årsbokslut {s.model.period} "
-                      f"({s.path}) · regelbok {r.result.rulebook.model.id}")
+        console.print(f"\n[bold]{escape(unit.namn)}[/] {unit.hsa_id} · årsbokslut {s.model.period} "
+                      f"({escape(s.path)}) · regelbok {escape(r.result.rulebook.model.id)}")
         if r.already:
             console.print(f"Redan registrerat (beslutsdag {r.decided}); inget ändrades.")
             continue
         waived = [f for f in r.findings if f.outcome == "waived"]
         for f in waived:
-            console.print(f"Dispens: {f.rule_id} {f.title}. {f.explanation}")
+            console.print(f"Dispens: {f.rule_id} {f.title}. {f.explanation}", markup=False)
         from engine.report.demands_table import render_changes
 
         render_changes(r.changes, console)
@@ -186,7 +195,7 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
 
     day = _as_of(as_of)
     hsa = _hsa(hsa_id) if hsa_id else None
-    with _ledger(ledger_path) as ledger:
+    with _ledger(ledger_path, readonly=True) as ledger:
         with ledger.read():
             if hsa:
                 _known_unit(ledger, hsa)
@@ -214,7 +223,7 @@ def history_cmd(hsa_id, rule_id, ledger_path, fmt):
 
     hsa = _hsa(hsa_id)
     rule = _rules([rule_id])[0] if rule_id else None
-    with _ledger(ledger_path) as ledger:
+    with _ledger(ledger_path, readonly=True) as ledger:
         with ledger.read():
             _known_unit(ledger, hsa)
             demands = {d.id: d for d in ledger.demands(hsa, rule_id=rule)}
@@ -229,7 +238,7 @@ def history_cmd(hsa_id, rule_id, ledger_path, fmt):
         sys.stdout.write(history_json(rows, path))
     else:
         console = _console()
-        console.print(f"[bold]Händelser för {hsa}[/] (kravliggare {path})")
+        console.print(f"[bold]Händelser för {hsa}[/] (kravliggare {escape(path)})")
         render_history(rows, console)
     return 0
 
@@ -307,7 +316,7 @@ def letter_cmd(hsa_id, ledger_path, as_of, out):
     from engine.followup.letters import DEFAULT_FOLDER, compose, write
 
     day = _as_of(as_of)
-    with _ledger(ledger_path) as ledger:
+    with _ledger(ledger_path, readonly=True) as ledger:
         letter = compose(ledger, _hsa(hsa_id), day)
     md, page = write(letter, out or DEFAULT_FOLDER)
     sys.stdout.write(f"Brev per {day} till {letter.unit_name} ({letter.hsa_id}):\n  {md}\n  {page}\n")
@@ -344,7 +353,7 @@ def grant_cmd(hsa_id, rule_id, reason, diarienummer, until, start, rulebooks, le
 
         hint = difflib.get_close_matches(rule, sorted(known), n=1)
         raise InputError.single(None, f"ingen regel med id {rule}" + (f" (menade du {hint[0]}?)" if hint else ""))
-    first = _as_of(start)
+    first = _day(start, "--from") or dt.date.today()
     with _ledger(ledger_path, create=True) as ledger:
         d, new = grant_dispens(ledger, _hsa(hsa_id), rule, diarienummer, reason, first,
                                _day(until, "--until"))
@@ -380,7 +389,7 @@ def end_cmd(hsa_id, rule_id, diarienummer, date, ledger_path):
 def dispens_list_cmd(hsa_id, ledger_path, as_of):
     """Lista dispenser och om de gäller per ett datum."""
     day = _as_of(as_of)
-    with _ledger(ledger_path) as ledger:
+    with _ledger(ledger_path, readonly=True) as ledger:
         rows = ledger.dispenser(_hsa(hsa_id) if hsa_id else None)
     out = [f"Dispenser per {day}:"]
     for d in rows:

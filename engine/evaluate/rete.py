@@ -12,6 +12,13 @@ Its traps (reference/durable-rules-traps.md) are handled here:
   delete_state corrupts the engine's memory (a segfault later on, reproduced here).
 - Every compiled rule of a rulebook rule must fire exactly once for its fact; anything else means
   the compiled conditions are not exclusive, and is an EngineError, never a silent outcome.
+- Size: the engine keeps the tests under one node of its network in a table of 512 slots
+  (NEXT_BUCKET_LENGTH in rules.h) searched with linear probing that never stops when the table is
+  full (findAlpha in rete.c): the 513th distinct test under one node makes `create_ruleset`
+  spin forever. Every compiled rule starts with `rule == <id>`, so a rulebook of about 520 rules
+  hung every check. RuleEngine therefore spreads a rulebook over several rulesets of at most
+  RULES_PER_RULESET rules each, and TransitionEngine refuses (EngineError) any table that could
+  fill a node, instead of hanging.
 
 TransitionEngine holds these mechanics; RuleEngine (rulebooks) and lifecycle.py (demands) use it.
 """
@@ -35,20 +42,47 @@ class EngineError(RuntimeError):
     """The rule engine did not give exactly one outcome per rule (a defect, not bad input)."""
 
 
+# Rulebook rules per durable_rules ruleset: each adds one `rule == <id>` test under the root of
+# the network (at most 512 fit, see the module docstring) and about four actions (at most 4096).
+RULES_PER_RULESET = 128
+# durable_rules' own limits (rules.h, rete.c): tests under one node, rules ending at one node,
+# actions in one ruleset. Past the first the engine hangs; past the others it fails.
+_NODE_SLOTS, _BETA_SLOTS, _MAX_ACTIONS = 512, 256, 4096
+
+
 class RuleEngine:
     """A compiled rulebook: for each rule's fact, the one outcome whose conditions it meets.
 
     A thin layer over TransitionEngine: each fact is keyed by its rule id, and the engine rule
-    that matched ("JHV-BEM-03__fail") names the outcome.
+    that matched ("JHV-BEM-03__fail") names the outcome. The rules are spread over rulesets of
+    at most RULES_PER_RULESET rulebook rules, each fact going to the ruleset that holds its rule.
     """
 
     def __init__(self, label: str, compiled: dict[str, tuple[str, str, dict]]):
+        self.label = label
         self._outcomes = {name: outcome for name, (_rule_id, outcome, _c) in compiled.items()}
-        self._engine = TransitionEngine(label, {name: c for name, (_r, _o, c) in compiled.items()})
+        by_rule: dict[str, dict[str, dict]] = {}
+        for name, (rule_id, _outcome, condition) in compiled.items():
+            by_rule.setdefault(rule_id, {})[name] = condition
+        ids = list(by_rule)
+        self._part_of: dict[str, int] = {}
+        self._parts: list[TransitionEngine] = []
+        for start in range(0, len(ids), RULES_PER_RULESET):
+            part = ids[start:start + RULES_PER_RULESET]
+            table = {name: c for rule_id in part for name, c in by_rule[rule_id].items()}
+            self._part_of.update(dict.fromkeys(part, len(self._parts)))
+            self._parts.append(TransitionEngine(label, table))
 
     def evaluate(self, facts: list[dict]) -> dict[str, str]:
         """facts (each with a unique 'rule') -> {rule id: outcome}."""
-        matched = self._engine.evaluate([dict(f, key=f["rule"]) for f in facts])
+        groups: list[list[dict]] = [[] for _ in self._parts]
+        for f in facts:
+            if f["rule"] not in self._part_of:
+                raise EngineError(f"{self.label}: ingen regel för {f['rule']}")
+            groups[self._part_of[f["rule"]]].append(dict(f, key=f["rule"]))
+        matched: dict[str, str] = {}
+        for engine, group in zip(self._parts, groups):
+            matched.update(engine.evaluate(group))
         return {rule_id: self._outcomes[name] for rule_id, name in matched.items()}
 
 
@@ -74,6 +108,7 @@ class TransitionEngine:
         self.label = label
         # durable_rules deletes "run" from what it is given, and wants one: a fresh dict each.
         definition = {name: dict(condition, run=_never_called) for name, condition in compiled.items()}
+        _check_size(label, compiled)
         with _lock:
             self._ruleset = _durable.Ruleset(f"kravkoll_{label}_{next(_names)}", None, definition)
         self._handle = self._ruleset._handle
@@ -116,6 +151,42 @@ class TransitionEngine:
         if absent:
             raise EngineError(f"{self.label}: ingen regel för {', '.join(absent)}")
         return matched
+
+
+def _check_size(label: str, compiled: dict[str, dict]) -> None:
+    """Refuse a table that could reach durable_rules' limits, before the engine hangs on it.
+
+    The network is modelled as a trie over each rule's chain of tests (the members of its
+    top-level $and, in order): durable_rules shares a node between rules whose chains agree so
+    far. A composite test ($or, nested $and) is counted as all of its leaves under the node it
+    hangs from, which overestimates, never underestimates, the tests under that node.
+    """
+    nodes: dict[tuple[int, str], int] = {}  # (parent node, test) -> node; 0 is the root
+    children: dict[int, dict[str, int]] = {}  # node -> {test: its leaves}
+    ending: dict[int, int] = {}  # node -> rules whose chain ends there
+    for condition in compiled.values():
+        for pattern in condition.get("all", []) + condition.get("any", []):
+            for test in pattern.values():
+                node = 0
+                for step in test["$and"] if set(test) == {"$and"} else [test]:
+                    key = repr(step)  # the same test written alike; another order only overcounts
+                    children.setdefault(node, {})[key] = _leaves(step)
+                    node = nodes.setdefault((node, key), len(nodes) + 1)
+                ending[node] = ending.get(node, 0) + 1
+    widest = max((sum(c.values()) for c in children.values()), default=0)
+    shared = max(ending.values(), default=0)
+    if len(compiled) >= _MAX_ACTIONS or widest > _NODE_SLOTS or shared > _BETA_SLOTS:
+        raise EngineError(f"{label}: för stor regeltabell för durable_rules ({len(compiled)} "
+                          f"regler, upp till {widest} villkor under en nod, {shared} regler med "
+                          "samma villkor)")
+
+
+def _leaves(test: dict) -> int:
+    """How many simple tests a condition holds ($or and $and counted through)."""
+    total = 0
+    for key, value in test.items():
+        total += sum(_leaves(t) for t in value) if key in ("$or", "$and") else 1
+    return total
 
 
 def _never_called(c) -> None:  # pragma: no cover - matches are read from the queue instead

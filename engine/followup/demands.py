@@ -28,6 +28,7 @@ from engine.errors import InputError
 from engine.evaluate.evaluation import CheckResult
 from engine.evaluate.findings import SHORTFALLS, Finding, verdict
 from engine.model.rulebook import Rulebook, Sanction
+from engine.read.dates import shift
 
 from . import lifecycle
 from .ledger import DemandRow, DispensRow, Ledger
@@ -239,7 +240,7 @@ def register(ledger: Ledger, result: CheckResult, decided: dt.date) -> Registrat
             plan_text = stated_plan(book.model, f, by_id)
             kind = demand_kind(f, plan_text)
             t = terms(book.model, f, kind, book.sha256)
-            due = decided + dt.timedelta(days=t["handlingsplan_days"]) if kind == "handlingsplan" else None
+            due = shift(decided, t["handlingsplan_days"]) if kind == "handlingsplan" else None
             status = "inkommen" if kind == "uppfoljning" else "kravd"
             reason = _created_reason(kind, sub.model.period, due)
             demand_id = ledger.add_demand(

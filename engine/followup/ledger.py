@@ -3,7 +3,14 @@
 Storage only; what the rows mean is decided in demands.py and lifecycle.py.
 
 - WAL mode and `BEGIN IMMEDIATE` for every write: two runs at once queue up (busy timeout)
-  instead of interleaving, and a run that crashes leaves nothing half written.
+  instead of interleaving, and a run that crashes leaves nothing half written. Commands that
+  only read never ask for a write lock (query_only): in WAL a reader never waits for a writer.
+- A file is looked at read-only before it is used: another application's SQLite file, a
+  damaged ledger or one of an unknown schema version is refused untouched (not converted to
+  WAL, no tables added). Only an empty file (or none) becomes a new ledger, marked with
+  APPLICATION_ID in the SQLite header and schema_version in `meta`.
+- SQLite's own errors (locked, read-only, disk full, damaged) become one Swedish message;
+  a write transaction that fails is rolled back whole.
 - UNIQUE constraints say what may not be duplicated: one check per submission (by content
   hash), one demand per (unit, rule, period), at most one open demand per (unit, rule), one
   handlingsplan per demand, one dispens per (diarienummer, unit, rule).
@@ -23,8 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import InputError
+from engine.read.dates import shift
 
 SCHEMA_VERSION = 1
+APPLICATION_ID = 0x6B72766B  # "krvk": PRAGMA application_id of a kravliggare
 DEFAULT_PATH = Path("reports") / "kravliggare.sqlite"
 BUSY_TIMEOUT_S = 60.0
 
@@ -127,12 +136,18 @@ BEGIN SELECT RAISE(ABORT, 'a demand status only moves forward'); END;
 
 
 # SQLite's own (English) reasons, by primary result code, in the words a handläggare reads.
-_SQLITE_REASONS = {3: "behörighet saknas", 5: "kravliggaren används av en annan körning",
-                   8: "filen är skrivskyddad", 10: "läs- eller skrivfel på disken",
-                   11: "databasfilen är skadad", 13: "disken är full",
-                   14: "filen kan inte öppnas", 23: "behörighet saknas",
-                   26: "filen är ingen SQLite-databas"}
+_SQLITE_REASONS = {3: "behörighet saknas", 5: "kravliggaren är låst av en annan körning",
+                   6: "kravliggaren är låst av en annan körning",
+                   7: "minnet räckte inte", 8: "kravliggaren är skrivskyddad",
+                   10: "läs- eller skrivfel på disken", 11: "databasfilen är skadad",
+                   13: "disken är full", 14: "kravliggaren kan inte öppnas",
+                   23: "behörighet saknas", 26: "filen är ingen SQLite-databas"}
 _DAMAGED = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+class Damaged(Exception):
+    """A row the ledger cannot read (a date or JSON that is not one): the file was edited or
+    damaged outside kravkoll. The message is Swedish."""
 
 
 def _sqlite_code(exc: BaseException) -> int | None:
@@ -145,7 +160,19 @@ def _reason(exc: sqlite3.Error) -> str:
 
 
 def _date(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise Damaged(f"'{text}' är inget datum") from None
+
+
+def _json(text):
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        raise Damaged("en JSON-kolumn går inte att läsa") from None
 
 
 def _iso(day: dt.date | None) -> str | None:
@@ -246,29 +273,29 @@ class DispensRow:
     @property
     def last_day(self) -> dt.date:
         if self.ended is not None:
-            return min(self.valid_to, self.ended - dt.timedelta(days=1))
+            return min(self.valid_to, shift(self.ended, -1))
         return self.valid_to
 
 
 def _check(r) -> CheckRow:
     return CheckRow(r["id"], r["submission_sha256"], r["submission_path"], r["hsa_id"],
                     r["unit_name"], r["region"], r["period"], _date(r["inlamnad"]),
-                    r["rulebook_id"], r["rulebook_sha256"], json.loads(r["rulebook"]),
-                    _date(r["decided"]), r["verdict"], json.loads(r["outcomes"]),
-                    json.loads(r["dialogue"]))
+                    r["rulebook_id"], r["rulebook_sha256"], _json(r["rulebook"]),
+                    _date(r["decided"]), r["verdict"], _json(r["outcomes"]),
+                    _json(r["dialogue"]))
 
 
 def _demand(r) -> DemandRow:
     return DemandRow(r["id"], r["hsa_id"], r["unit_name"], r["region"], r["rule_id"], r["period"],
                      r["kind"], r["status"], _date(r["decided"]), _date(r["due"]),
-                     _date(r["frist"]), r["check_id"], json.loads(r["finding"]),
-                     json.loads(r["terms"]))
+                     _date(r["frist"]), r["check_id"], _json(r["finding"]),
+                     _json(r["terms"]))
 
 
 def _event(r) -> EventRow:
     return EventRow(r["id"], r["demand_id"], _date(r["date"]), r["from_status"], r["to_status"],
                     r["event"], r["rule"], r["reason"], r["check_id"], r["plan_id"],
-                    json.loads(r["detail"]) if r["detail"] else None)
+                    _json(r["detail"]) if r["detail"] else None)
 
 
 def _plan(r) -> PlanRow:
@@ -281,13 +308,102 @@ def _dispens(r) -> DispensRow:
                       _date(r["valid_from"]), _date(r["valid_to"]), _date(r["ended"]))
 
 
-class Ledger:
-    """One connection to the kravliggare. Reads any time; writes only inside `write()`."""
+_TABLES = ("meta", "checks", "demands", "plans", "events", "dispenser")
 
-    def __init__(self, path: str | Path = DEFAULT_PATH, create: bool = True):
+
+def _connect(target: str, uri: bool) -> sqlite3.Connection:
+    """Every connection is made here (a test wraps it to make SQLite fail on purpose)."""
+    db = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None, uri=uri)
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def _look(path: Path) -> sqlite3.Connection:
+    """A connection only to see what a file is, which cannot change it: read-only, and with no
+    -wal beside it (then no connection has it open in WAL mode and the file is all there is)
+    immutable, which leaves no -wal or -shm next to a file that is then refused."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    if not Path(f"{path}-wal").exists():
+        uri += "&immutable=1"
+    return _connect(uri, uri=True)
+
+
+def _classify(db: sqlite3.Connection) -> tuple[str, str]:
+    """What the file is: ("new", "") empty, ("ledger", "") a kravliggare this version reads, or
+    ("refuse", why) anything else, with the reason in Swedish."""
+    app = db.execute("PRAGMA application_id").fetchone()[0]
+    if not db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+        if app in (0, APPLICATION_ID):
+            return "new", ""
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    version = None
+    if "meta" in tables:
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError:  # another program's table called meta
+            row = None
+        version = None if row is None else str(row[0])
+    # A kravliggare says so in its header (APPLICATION_ID); one made before that mark existed
+    # has meta.schema_version beside its own tables.
+    ours = app == APPLICATION_ID or (app == 0 and version is not None
+                                     and {"checks", "demands"} <= tables)
+    if not ours:
+        shown = ", ".join(sorted(tables)[:5]) + (" …" if len(tables) > 5 else "")
+        return "refuse", ("filen är en annan SQLite-databas, inte en kravliggare"
+                          + (f" (tabeller: {shown})" if shown else "")
+                          + "; kravkoll ändrar den inte. Ange en kravliggare med --ledger")
+    if version != str(SCHEMA_VERSION):
+        if version is None:
+            why = "schemaversionen saknas"
+        elif version.isdigit() and int(version) > SCHEMA_VERSION:
+            why = f"schemaversion {version} är nyare än den här versionen av kravkoll ({SCHEMA_VERSION})"
+        else:
+            why = f"okänd schemaversion '{version[:40]}' (den här versionen av kravkoll läser {SCHEMA_VERSION})"
+        return "refuse", f"kravliggaren kan inte användas: {why}; filen har inte ändrats"
+    missing = [t for t in _TABLES if t not in tables]
+    if missing:
+        return "refuse", (f"kravliggaren är ofullständig (tabellen {missing[0]} saknas); använd "
+                          "en säkerhetskopia. Filen har inte ändrats")
+    return "ledger", ""
+
+
+def _mapped(exc: BaseException) -> bool:
+    """SQLite errors that are about the file or the machine, not a defect in kravkoll: locked,
+    read-only, disk full, damaged … (a broken constraint or a misuse stays an internal error)."""
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    return (_sqlite_code(exc) in _SQLITE_REASONS or isinstance(exc, sqlite3.OperationalError)
+            or type(exc) is sqlite3.DatabaseError)
+
+
+def sqlite_input_error(path: Path, exc: sqlite3.Error, opening: bool = False) -> InputError:
+    """One Swedish message for a SQLite error on the ledger at `path`."""
+    reason = _reason(exc)
+    if _sqlite_code(exc) in _DAMAGED:
+        if opening:
+            return InputError.single(str(path), f"filen är ingen kravliggare som går att använda ({reason})")
+        return InputError.single(str(path), f"kravliggaren är skadad och kan inte läsas ({reason}); "
+                                 "använd en säkerhetskopia")
+    return InputError.single(str(path), f"{reason}; ingenting skrevs till hälften (en ändring "
+                             "sparas helt eller inte alls)")
+
+
+class Ledger:
+    """One connection to the kravliggare. Reads any time; writes only inside `write()`.
+
+    `readonly`: for commands that only read; they write nothing and never wait for a writer.
+    `create`: an empty file, or none, becomes a new kravliggare."""
+
+    def __init__(self, path: str | Path = DEFAULT_PATH, create: bool = True, readonly: bool = False):
         self.path = Path(path)
-        if not self.path.exists():
-            if not create:
+        self.readonly = readonly
+        self._in_tx = False
+        self._db = None
+        if self.path.is_dir():
+            raise InputError.single(str(self.path), "är en mapp, inte en kravliggare")
+        exists = self.path.exists()
+        if not exists:
+            if not create or readonly:
                 raise InputError.single(str(self.path), "kravliggaren finns inte (den skapas av "
                                         "'kravkoll demands register')")
             try:
@@ -295,57 +411,100 @@ class Ledger:
             except OSError:
                 raise InputError.single(str(self.path), "kravliggaren kan inte skapas här (en del "
                                         "av sökvägen är en fil, eller behörighet saknas)") from None
-        elif self.path.is_dir():
-            raise InputError.single(str(self.path), "är en mapp, inte en kravliggare")
-        self._in_tx = False
         try:
-            self._db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            self._db.row_factory = sqlite3.Row
+            state = self._inspect() if exists else "new"
+            if state == "new" and (readonly or not create):
+                raise InputError.single(str(self.path), "kravliggaren är tom (den skapas av "
+                                        "'kravkoll demands register')")
+            if readonly:
+                # No write lock is ever asked for, so in WAL a reader never waits for a
+                # writer; query_only makes sure. (Not SQLite's mode=ro: that connection could
+                # not tidy the -wal and -shm files away when it is the last one to close.)
+                self._db = _connect(str(self.path), uri=False)
+                self._db.execute("PRAGMA query_only = ON")
+                return
+            self._db = _connect(str(self.path), uri=False)
             self._db.execute("PRAGMA foreign_keys = ON")
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise InputError.single(str(self.path), f"kravliggaren kan inte använda WAL ({mode})")
             self._db.execute("PRAGMA synchronous = FULL")
-            with self.write():
-                for statement in _statements(SCHEMA):
-                    self._db.execute(statement)
-                row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                if row is None:
-                    self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-                elif int(row[0]) > SCHEMA_VERSION:
-                    raise InputError.single(str(self.path), f"kravliggaren har schemaversion {row[0]}, "
-                                            f"som är nyare än den här versionen av kravkoll ({SCHEMA_VERSION})")
-        except sqlite3.DatabaseError as exc:
-            raise InputError.single(str(self.path), f"filen är ingen kravliggare som går att "
-                                    f"använda ({_reason(exc)})") from None
+            if state == "new":
+                with self.write():
+                    self._create()
+        except BaseException as exc:
+            self.close()
+            if isinstance(exc, sqlite3.Error):
+                raise sqlite_input_error(self.path, exc, opening=True) from None
+            raise
+
+    def _inspect(self) -> str:
+        """Look at an existing file without changing it: "new" (empty) or "ledger"."""
+        db = _look(self.path)
+        try:
+            state, why = _classify(db)
+        finally:
+            db.close()
+        if state == "refuse":
+            raise InputError.single(str(self.path), why)
+        return state
+
+    def _create(self) -> None:
+        """The schema, inside the creating write transaction. Looked at again under the lock:
+        another run may have made the kravliggare meanwhile."""
+        state, why = _classify(self._db)
+        if state == "ledger":
+            return
+        if state == "refuse":
+            raise InputError.single(str(self.path), why)
+        for statement in _statements(SCHEMA):
+            self._db.execute(statement)
+        self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
-        self._db.close()
+        if self._db is not None:
+            try:
+                self._db.close()  # an open transaction is rolled back
+            except sqlite3.Error:
+                pass
+            self._db = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, kind, exc, tb):
         self.close()
-        if isinstance(exc, sqlite3.DatabaseError) and _sqlite_code(exc) in _DAMAGED:
-            # Damage deeper in the file shows only when a command reads that page.
+        if isinstance(exc, Damaged):
             raise InputError.single(str(self.path), f"kravliggaren är skadad och kan inte läsas "
-                                    f"({_reason(exc)}); använd en säkerhetskopia") from None
+                                    f"({exc}); använd en säkerhetskopia") from None
+        if _mapped(exc):
+            raise sqlite_input_error(self.path, exc) from None
+
+    def _rollback(self) -> None:
+        """Undo the open transaction; if even that fails, closing the connection undoes it."""
+        try:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
     @contextmanager
     def write(self):
-        """One write transaction: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception."""
+        """One write transaction: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception
+        (a failed COMMIT too: a full disk leaves nothing half written)."""
         if self._in_tx:
             raise RuntimeError("nested ledger transaction")
+        if self.readonly:
+            raise RuntimeError("write on a ledger opened read-only")
         self._db.execute("BEGIN IMMEDIATE")
         self._in_tx = True
         try:
             yield self
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
             self._db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
         finally:
             self._in_tx = False
 
@@ -360,7 +519,7 @@ class Ledger:
         try:
             yield self
         finally:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             self._in_tx = False
 
     def _require_tx(self) -> None:

@@ -6,7 +6,8 @@ and the vite run up by the letter's date. Then the riktlinjer and målnivåer to
 dialogue, the demands åtgärdade since the last check, and the dispenser in force.
 
 The letter is built once as a list of blocks and written as Markdown and as HTML with print CSS
-for A4 (print or save as PDF from a browser). No PDF library: the ones that render HTML to PDF
+for A4; in both every text is escaped (a unit's name, its answers, file names, notes), so only
+the letter itself makes headings, lists and emphasis (print or save as PDF from a browser). No PDF library: the ones that render HTML to PDF
 need native libraries (cairo, pango) or a browser, a heavy dependency for a letter a
 handläggare opens and prints anyway.
 
@@ -194,25 +195,65 @@ def _accrual_words(a) -> str:
 
 # --- rendering ---------------------------------------------------------------------------------
 
+# Markdown and HTML specials anywhere in a line: escaped with a backslash (CommonMark lets any
+# ASCII punctuation be escaped), so `**`, `<script>`, `[x](y)`, `|`, backticks, e-mail
+# autolinks (@) and math ($, in some renderers) stay text.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~#@$])")
+# What starts a block only at the beginning of a line: a list (-, +, 1. or 1)), a setext
+# underline (=), a quote (> is escaped above) or a heading (# above).
+_MD_LINE_START = re.compile(r"^([-+=]|\d+(?=[.)]))")
+_AUTOLINK = re.compile(r"(?i)(?<=\w)(://)|\b(www)(\.)")
+
+
+def _md_escape(line: str, line_start: bool) -> str:
+    line = _MD_INLINE.sub(r"\\\1", line)
+    line = _AUTOLINK.sub(lambda m: "\\:\\/\\/" if m.group(1) else "www\\.", line)
+    if line_start:
+        line = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" if m.group(1).isdigit()
+                                  else "\\" + m.group(1), line)
+    return line
+
+
+def md_text(text, first_starts: bool = True) -> list[str]:
+    """Text as Markdown that renders exactly as the text: one escaped string per non-empty line
+    (a blank line would end the block it stands in; leading spaces would make code). Every line
+    but the first starts a Markdown line; the first does when `first_starts`."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()] or [""]
+    return [_md_escape(line, first_starts or i > 0) for i, line in enumerate(lines)]
+
+
+def _md_line(text) -> str:
+    """A heading, a label or a meta line: one line, after the text that starts it."""
+    return " ".join(_md_escape(line.strip(), False) for line in str(text).splitlines()
+                    if line.strip())
+
+
+def _md_block(text, indent: str, first_starts: bool) -> str:
+    """Lines in one block: hard line breaks, later lines indented to stay in the block."""
+    return ("  \n" + indent).join(md_text(text, first_starts))
+
+
 def markdown(letter: Letter) -> str:
+    """Every text is escaped (md_text): the letter's structure is only what is made here, never
+    a heading, list, link or HTML in a unit's name or answers."""
     out: list[str] = []
     for kind, content in letter.blocks:
         if kind == "h1":
-            out.append(f"# {content}\n")
+            out.append(f"# {_md_line(content)}\n")
         elif kind == "h2":
-            out.append(f"## {content}\n")
+            out.append(f"## {_md_line(content)}\n")
         elif kind == "p":
-            out.append(f"{content}\n")
+            out.append(f"{_md_block(content, '', True)}\n")
         elif kind == "meta":
-            out.append("\n".join(f"**{k}:** {v}  " for k, v in content).rstrip() + "\n")
+            out.append("\n".join(f"**{_md_line(k)}:** {_md_line(v)}  " for k, v in content).rstrip() + "\n")
         elif kind == "dl":
-            out.append("\n".join(f"- **{k}:** {v}" for k, v in content) + "\n")
+            out.append("\n".join(f"- **{_md_line(k)}:** {_md_block(v, '  ', False)}" for k, v in content) + "\n")
         elif kind == "quote":
-            out.append("\n".join(f"> {line}" for line in str(content).splitlines() or [""]) + "\n")
+            out.append("\n".join(f"> {line}" for line in md_text(content)) + "\n")
         elif kind == "ul":
-            out.append("\n".join(f"- {item}" for item in content) + "\n")
+            out.append("\n".join(f"- {_md_block(item, '  ', True)}" for item in content) + "\n")
         elif kind == "footer":
-            out.append(f"---\n\n_{content}_\n")
+            out.append(f"---\n\n_{_md_line(content)}_\n")
     return "\n".join(out)
 
 

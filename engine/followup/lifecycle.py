@@ -31,6 +31,7 @@ from engine.evaluate.findings import OUTCOMES, SHORTFALLS
 from engine.evaluate.rete import TransitionEngine
 from engine.model import sanctions
 from engine.model.rulebook import Sanction
+from engine.read.dates import shift
 
 STATUSES: tuple[str, ...] = ("kravd", "forsenad", "inkommen", "godkand", "forelaggande", "vite",
                              "uppsagningsrisk", "atgardad")
@@ -248,16 +249,16 @@ def step(items: list[tuple[Standing, Event]]) -> list[Step]:
 def _step(t: Transition, s: Standing, e: Event) -> Step:
     when = e.date
     if t.effective == "due+1":
-        when = s.due + dt.timedelta(days=1)
+        when = shift(s.due, 1)  # shift: never an OverflowError near year 9999
     elif t.effective == "frist+1":
-        when = s.frist + dt.timedelta(days=1)
+        when = shift(s.frist, 1)
     after = s.status if t.then in (STAY, INVALID) else t.then
     frist = s.frist
     if t.then == "forelaggande":
         if e.rattelse_days is None:
             raise InputError.single(None, "regelboken saknar followup.rattelse_days (tid för "
                                     "rättelse efter föreläggande); föreläggande kan inte ges")
-        frist = when + dt.timedelta(days=e.rattelse_days)
+        frist = shift(when, e.rattelse_days)
     words = {"date": e.date.isoformat(), "due": s.due.isoformat() if s.due else "–",
              "frist": frist.isoformat() if frist else "–", "period": str(e.period or ""),
              "status": STATUS_LABELS[s.status], "file": "", "reference": ""}

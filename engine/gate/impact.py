@@ -23,11 +23,12 @@ from engine import identity
 from engine.errors import InputError
 from engine.evaluate.evaluation import LoadedSubmission, check_against, load_submission
 from engine.evaluate.findings import OUTCOME_LABELS
-from engine.model.library import LoadedRulebook, load_rulebook
+from engine.model.library import LoadedRulebook, load_rulebook, region_of
 from engine.model.rulebook_layers import resolve
 from engine.model.rulebook import Rulebook
 from engine.model.rulebook_refs import check_references
 from engine.output import dumps_json
+from engine.read.names import same_name
 from engine.read.validation import validate
 from engine.read.yamlstrict import decode, load_text
 
@@ -120,7 +121,7 @@ def submission_files(folder: str) -> list[str]:
 
 
 def diff(old: LoadedRulebook, new: LoadedRulebook, submissions: list[str]) -> Impact:
-    if (old.model.region, old.model.vardval) != (new.model.region, new.model.vardval):
+    if region_of(old) != region_of(new):
         raise InputError.single(new.path, f"regelböckerna gäller olika regioner eller vårdval "
                                 f"({old.model.region} / {new.model.region})")
     units, skipped = [], []
@@ -136,9 +137,10 @@ def diff(old: LoadedRulebook, new: LoadedRulebook, submissions: list[str]) -> Im
 
 def _skip_reason(sub: LoadedSubmission, old: LoadedRulebook, new: LoadedRulebook) -> str | None:
     m = sub.model
-    if m.enhet.region != new.model.region:
+    if not same_name(m.enhet.region, new.model.region):
         return f"annan region ({m.enhet.region})"
-    refused = [b.model.id for b in (old, new) if m.formular not in b.model.forms]
+    refused = [b.model.id for b in (old, new)
+               if not any(same_name(m.formular, f) for f in b.model.forms)]
     if refused:
         return f"formuläret {m.formular} läses inte av {' och '.join(dict.fromkeys(refused))}"
     return None

@@ -10,6 +10,10 @@ Checks on one rulebook:
   are unique (engine/model/rulebook_refs.py).
 - svarsvarde: an answer rule only lists values the submission field can take; `pass: [yes]` on a
   ja/nej field can never pass. A compare rule reads numbers or dates, not answers or text.
+- typ: dates are compared with dates and numbers with numbers, days are whole days of a dagar
+  parameter, a parameter's value fits its unit (engine/model/rulebook_types.py).
+  Loading a rulebook refuses the same (schema, referens, svarsvarde, typ), so a rulebook with
+  such an error stops every command with exit 2; lint lists them all.
 - citat: every source has a quote (not empty, not a placeholder).
 - foljd: every krav has a consequence with a handlingsplan, a plan_for or a sanction.
 - oanvand: every parameter, measure, sanction and document is used (warning).
@@ -24,22 +28,22 @@ Checks across the rulebooks of one region and vårdval:
 from __future__ import annotations
 
 import datetime as dt
-import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine import identity
-from engine.errors import InputError
-from engine.model.library import LoadedRulebook, rulebook_files
+from engine.errors import InputError, Problem
+from engine.model.library import LoadedRulebook, region_of, rulebook_files
 from engine.model.rulebook_layers import resolve
 from engine.model.rulebook import Rulebook
 from engine.model.rulebook_refs import check_references, rule_exprs
+from engine.model.rulebook_types import check_types, name_rule, rule_problems
 from engine.output import dumps_json
 from engine.read.validation import validate
 from engine.read.yamlstrict import dotted, load_file
 
-from .casefiles import FolderSettings, Settings, load_settings, submission_fields, unwrap
+from .casefiles import FolderSettings, Settings, load_settings
 
 ERROR, WARNING = "fel", "varning"
 PLACEHOLDERS = {"todo", "tbd", "xxx", "...", "…", "-", "citat", "?"}
@@ -86,68 +90,12 @@ class _Collector:
     def add(self, severity: str, code: str, text: str, path: tuple, key: bool = False) -> None:
         doc = self.book.doc
         line = (doc.locate_key(path) if key else doc.locate(path))[0] or 1
-        self.out.append(Message(self.book.path, line, dotted(path), severity, code, text))
+        field = dotted(path)
+        self.out.append(Message(self.book.path, line, field, severity, code,
+                                name_rule(text, field, doc.data)))
 
 
 # --- Checks on one rulebook -------------------------------------------------------------------
-
-_FIELDS = submission_fields()
-
-
-def _leaf(annotation) -> tuple[set[str] | None, set[type]]:
-    """(allowed answer values or None, base types) of a submission field's annotation."""
-    values: set[str] = set()
-    types: set[type] = set()
-    literal = False
-    for t in unwrap(annotation):
-        if typing.get_origin(t) is typing.Literal:
-            literal = True
-            values.update(str(a) for a in typing.get_args(t))
-        elif t is not type(None):
-            types.add(typing.get_origin(t) or t)
-    return (values if literal else None), types
-
-
-def check_answers(c: _Collector) -> None:
-    """Answer values a field can take; numbers or dates for compare."""
-    for i, rule in enumerate(c.book.model.rules):
-        base = ("rules", i, "check")
-        chk = rule.check
-        lists: list[tuple[str, tuple, list[str], tuple]] = []
-        if chk.answer:
-            lists.append((chk.answer.field, base + ("answer", "field"), chk.answer.pass_,
-                          base + ("answer", "pass")))
-            if chk.answer.partial:
-                lists.append((chk.answer.field, base + ("answer", "field"), chk.answer.partial,
-                              base + ("answer", "partial")))
-        if chk.all_answers:
-            for j, f in enumerate(chk.all_answers.fields):
-                lists.append((f, base + ("all_answers", "fields", j), chk.all_answers.pass_,
-                              base + ("all_answers", "pass")))
-        if chk.required_when and chk.required_when.when.answer_in:
-            a = chk.required_when.when.answer_in
-            p = base + ("required_when", "when", "answer_in")
-            lists.append((a.field, p + ("field",), a.in_, p + ("in",)))
-        for field, fpath, values, vpath in lists:
-            if field not in _FIELDS:
-                continue  # reported by check_references
-            allowed, _ = _leaf(_FIELDS[field])
-            if allowed is None:
-                c.add(ERROR, "svarsvarde", f"fältet '{field}' är inget svarsfält (ja/nej, "
-                      "helt/delvis/nej …); använd compare för tal och datum", fpath)
-                continue
-            for k, v in enumerate(values):
-                if v not in allowed:
-                    c.add(ERROR, "svarsvarde", f"'{v}' är inget möjligt svar i fältet '{field}' "
-                          f"(möjliga svar: {', '.join(sorted(allowed))}); regeln kan aldrig ge "
-                          "det utfallet", vpath + (k,))
-    for expr, path in rule_exprs(c.book.model):
-        if expr.field and expr.field in _FIELDS:
-            allowed, types = _leaf(_FIELDS[expr.field])
-            if allowed is not None or not types <= {int, float, dt.date}:
-                c.add(ERROR, "svarsvarde", f"fältet '{expr.field}' är inget tal eller datum och "
-                      "kan inte jämföras eller räknas med", path + ("field",))
-
 
 def check_quotes(c: _Collector) -> None:
     m = c.book.model
@@ -194,7 +142,7 @@ def check_unused(c: _Collector) -> None:
                       (kind, name), key=True)
 
 
-BOOK_CHECKS = (check_answers, check_quotes, check_consequences, check_unused)
+BOOK_CHECKS = (check_quotes, check_consequences, check_unused)
 
 
 # --- Checks across the rulebooks of a region --------------------------------------------------
@@ -256,7 +204,7 @@ def check_ids(books: list[LoadedRulebook]) -> Iterator[Message]:
 def _regions(books: list[LoadedRulebook]) -> list[list[LoadedRulebook]]:
     groups: dict[tuple[str, str], list[LoadedRulebook]] = {}
     for b in books:
-        groups.setdefault((b.model.region, b.model.vardval), []).append(b)
+        groups.setdefault(region_of(b), []).append(b)
     return [sorted(g, key=lambda b: (b.model.valid_from, b.path)) for _, g in sorted(groups.items())]
 
 
@@ -264,16 +212,26 @@ def _regions(books: list[LoadedRulebook]) -> list[list[LoadedRulebook]]:
 
 
 def _load(path: Path) -> tuple[LoadedRulebook | None, list[Message]]:
+    """The rulebook and what loading it refuses (the checks of library.load_rulebook)."""
     name = str(path)
     try:
         doc = resolve(load_file(path))
+    except InputError as exc:
+        return None, _messages(exc.problems, "schema", exc.file or name, None)
+    try:
         model = validate(doc, Rulebook)
     except InputError as exc:
-        return None, [Message(exc.file or name, p.line or 1, p.path, ERROR, "schema", p.message)
-                      for p in exc.problems]
+        return None, _messages(exc.problems, "schema", exc.file or name, doc.data)
     book = LoadedRulebook(model, name, doc.sha256, doc)
-    return book, [Message(name, p.line or 1, p.path, ERROR, "referens", p.message)
-                  for p in check_references(model, doc)]
+    out = _messages(check_references(model, doc), "referens", name, doc.data)
+    for code, problem in check_types(model, doc):
+        out += _messages([problem], code, name, doc.data)
+    return book, out
+
+
+def _messages(problems: list[Problem], code: str, file: str, data) -> list[Message]:
+    return [Message(file, p.line or 1, p.path, ERROR, code, p.message)
+            for p in rule_problems(problems, data)]
 
 
 def lint_book(book: LoadedRulebook) -> list[Message]:

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError, Problem
+from engine.read.names import name_key
 from engine.read.validation import validate
 from engine.read.yamlstrict import Document, load_file
 
 from .rulebook import Rulebook
 from .rulebook_layers import resolve
 from .rulebook_refs import check_references
+from .rulebook_types import check_types, rule_problems
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,17 @@ def default_folder() -> str:
 
 
 def load_rulebook(path: str | Path) -> LoadedRulebook:
+    """A rulebook that validates, whose names all exist and whose values fit where they are
+    used; else InputError with each problem at its line, naming the rule it is in. include and
+    extends are resolved first (rulebook_layers), so all checks see the resolved rulebook."""
     doc = resolve(load_file(path))
-    model = validate(doc, Rulebook)
-    problems = check_references(model, doc)
+    try:
+        model = validate(doc, Rulebook)
+    except InputError as exc:
+        raise InputError(exc.file, rule_problems(exc.problems, doc.data)) from None
+    problems = check_references(model, doc) + [p for _code, p in check_types(model, doc)]
     if problems:
-        raise InputError(doc.file, problems)
+        raise InputError(doc.file, rule_problems(problems, doc.data))
     return LoadedRulebook(model, str(path), doc.sha256, doc)
 
 
@@ -86,12 +94,17 @@ def load_library(folder: str | Path) -> list[LoadedRulebook]:
     return books
 
 
+def region_of(book: LoadedRulebook) -> tuple[str, str]:
+    """(region, vårdval) as compared: names that look alike are the same (read/names.py)."""
+    return name_key(book.model.region), name_key(book.model.vardval)
+
+
 def overlaps(books: list[LoadedRulebook]) -> list[Problem]:
     """Two rulebooks of one region and vårdval may not be in force on the same day."""
     problems = []
-    ordered = sorted(books, key=lambda b: (b.model.region, b.model.vardval, b.model.valid_from))
+    ordered = sorted(books, key=lambda b: (region_of(b), b.model.valid_from, b.path))
     for a, b in zip(ordered, ordered[1:]):
-        same = (a.model.region, a.model.vardval) == (b.model.region, b.model.vardval)
+        same = region_of(a) == region_of(b)
         if same and b.model.valid_from <= a.model.valid_to:
             line, col = b.doc.locate(("valid_from",))
             problems.append(Problem(
@@ -107,9 +120,10 @@ def period_dates(period: int) -> tuple[dt.date, dt.date]:
 
 def select(books: list[LoadedRulebook], submission: Any, file: str,
            locate=None) -> LoadedRulebook:
-    """The rulebook in force for the submission's region, form and whole period."""
+    """The rulebook in force for the submission's region, form and whole period (names are
+    compared as a person reads them: read/names.py)."""
     region = submission.enhet.region
-    regional = [b for b in books if b.model.region == region]
+    regional = [b for b in books if name_key(b.model.region) == name_key(region)]
     where = locate or (lambda path: (None, None))
     if not regional:
         known = ", ".join(sorted({b.model.region for b in books}))
@@ -124,7 +138,7 @@ def select(books: list[LoadedRulebook], submission: Any, file: str,
                                 f"{submission.period} (regelböckerna gäller {spans})",
                                 "period", *where(("period",)))
     book = in_force[0]
-    if submission.formular not in book.model.forms:
+    if name_key(submission.formular) not in {name_key(f) for f in book.model.forms}:
         raise InputError.single(file, f"formuläret '{submission.formular}' läses inte av regelboken "
                                 f"{book.model.id}; förväntade {', '.join(book.model.forms)}",
                                 "formular", *where(("formular",)))

@@ -8,10 +8,14 @@ named parameters and derived measures. `check_references` then verifies every na
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
+
+from engine.read.dates import outside_window
 
 Kind = Literal["krav", "riktlinje", "malniva", "lag"]
 KIND_LABELS = {"krav": "Krav", "riktlinje": "Riktlinje", "malniva": "Målnivå", "lag": "Lag"}
@@ -36,6 +40,59 @@ def _plain_text(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_plain_text), Field(min_length=1, max_length=5000)]
+
+# A rulebook number is a percentage, a count of days or people, an index or an amount in kronor:
+# written as a number in the YAML (not as text, which pydantic would read as 'nan' or 'inf'),
+# finite, and small enough that arithmetic and dates built from it stay exact and in range.
+MAX_NUMBER = 1_000_000_000
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _number(value: Any, dates: bool = False) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError("kravkoll_number", "förväntade ett tal, fick ett ja/nej-värde")
+    if isinstance(value, str):
+        if dates and _ISO_DATE.match(value.strip()):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise PydanticCustomError("kravkoll_number", f"datumet '{value}' finns inte") from None
+        raise PydanticCustomError("kravkoll_number", _not_a_number(value, dates))
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("kravkoll_number", "förväntade ett ändligt tal")
+    if isinstance(value, (int, float)) and abs(value) > MAX_NUMBER:
+        raise PydanticCustomError("kravkoll_number", f"talet {value:g} är för stort för en regelbok "
+                                  f"(högst {MAX_NUMBER:,} till beloppet)".replace(",", " "))
+    return value
+
+
+def _not_a_number(text: str, dates: bool) -> str:
+    expected = "ett tal eller ett datum som 2024-02-29" if dates else "ett tal"
+    word = text.strip().lower().lstrip("+-.")
+    if word in ("nan", "inf", "infinity"):
+        return f"förväntade {expected}, fick '{text}' (inget ändligt tal)"
+    try:
+        float(text)
+    except ValueError:
+        return f"förväntade {expected}, fick texten '{text}'"
+    return (f"förväntade {expected}, fick texten '{text}' (skriv talet som 65 eller 0.5, "
+            "utan citattecken och utan exponent)")
+
+
+Number = Annotated[float | int, BeforeValidator(_number)]
+def _in_window(value: Any) -> Any:
+    """A rulebook date lies where the engine's dates lie (read/dates.py): 9999-12-31 is a typo."""
+    if isinstance(value, dt.date):
+        why = outside_window(value)
+        if why:
+            raise PydanticCustomError("kravkoll_date", why)
+    return value
+
+
+NumberOrDate = Annotated[float | int | dt.date, BeforeValidator(lambda v: _number(v, dates=True)),
+                         AfterValidator(_in_window)]
+Day = Annotated[dt.date, AfterValidator(_in_window)]
+Kronor = Annotated[int, BeforeValidator(_number), Field(gt=0)]
 
 
 class Model(BaseModel):
@@ -71,7 +128,7 @@ class Source(Model):
 
 class Parameter(Model):
     title: Text
-    value: float | int | dt.date
+    value: NumberOrDate
     unit: Literal["procent", "dagar", "datum", "antal", "kr", "index"]
     source: Source | None = None
     assumption: str | None = None  # why a value the sources do not give was chosen
@@ -87,10 +144,10 @@ class Sanction(Model):
     """A contractual sanction: a rate per week (förseningsvite), or a ceiling per brist."""
 
     title: Text
-    amount_kr: Annotated[int, Field(gt=0)]
+    amount_kr: Kronor
     per: Text  # in words: "vecka och handling"
     interval: Literal["vecka"] | None = None  # None: one amount per occasion, "upp till"
-    cap_kr: Annotated[int, Field(gt=0)] | None = None
+    cap_kr: Kronor | None = None
     cap_per: str | None = None
     weeks: Literal["begun", "whole"] | None = None  # how weeks are counted for interval=vecka
     source: Source
@@ -106,7 +163,7 @@ class Sanction(Model):
 class Expr(Model):
     """A value: a number, a field of the submission, a parameter, a measure, or arithmetic."""
 
-    value: float | int | None = None
+    value: Number | None = None
     field: FieldPath | None = None
     # The same field in the unit's årsbokslut of the year before (same HSA-id, period − 1);
     # unknown (the finding `missing`) when that årsbokslut is not at hand.
@@ -121,8 +178,8 @@ class Expr(Model):
     @model_validator(mode="before")
     @classmethod
     def _literal(cls, data: Any) -> Any:
-        if isinstance(data, (int, float)) and not isinstance(data, bool):
-            return {"value": data}
+        if isinstance(data, (int, float, str)):  # a number written alone; text is refused
+            return {"value": _number(data)}
         return data
 
     @model_validator(mode="after")
@@ -258,7 +315,7 @@ class Scope(Model):
     """Which units a rule applies to; every part given must hold. Values are the options of
     the form's unit attributes (checked in rulebook_refs)."""
 
-    regi: list[Name] | None = None
+    regi: Annotated[list[Name], Field(min_length=1)] | None = None
     tillaggsuppdrag: Name | None = None  # the rule applies only to units with it
     # Any attribute the form declares (`attribute: true`), by its field path: the unit's answer
     # (for a list: one of its answers) is one of the values.
@@ -333,9 +390,10 @@ class Rulebook(Model):
     region: Text
     vardval: Text
     version: Annotated[str, Field(min_length=1, max_length=40)]
-    valid_from: dt.date
-    valid_to: dt.date
-    forms: Annotated[list[str], Field(min_length=1)]  # submission `formular` values it reads
+    valid_from: Day
+    valid_to: Day
+    # submission `formular` values it reads
+    forms: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(min_length=1)]
     documents: dict[Name, Document]
     parameters: dict[Name, Parameter] = Field(default_factory=dict)
     sanctions: dict[Name, Sanction] = Field(default_factory=dict)

@@ -1,6 +1,7 @@
 """The kravliggare for a person (a rich table) and for machines (JSON): demands as of a date,
 what the ledger commands changed, and a demand's history. Sorted, no timestamps: the same
-ledger and date give the same bytes."""
+ledger and date give the same bytes. Text from the ledger is escaped or wrapped in Text: a
+unit's `[nord]` is never read as markup."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from engine import identity
 from engine.followup.lifecycle import STATUS_LABELS, View
@@ -91,7 +93,7 @@ def render(views: list[View], as_of, ledger_path: str, console: Console) -> None
         units.setdefault(v.demand.hsa_id, []).append(v)
     pending = any(v.pending for v in views)
     for hsa_id, group in units.items():
-        console.print(f"\n[bold]{escape(group[0].demand.unit_name)}[/] {hsa_id}")
+        console.print(f"\n[bold]{escape(group[0].demand.unit_name)}[/] {escape(hsa_id)}")
         console.print(_table(group))
     open_views = [v for v in views if v.open]
     console.print(f"{len(open_views)} öppna krav; upplupet vite per {as_of}: "
@@ -152,7 +154,8 @@ def render_changes(changes, console: Console) -> None:
             status = f"ny: {STATUS_SHORT[c.after]}"
         else:
             status = f"{STATUS_SHORT[c.before]} → {STATUS_SHORT[c.after]}"
-        table.add_row(c.rule_id, str(c.period), status, c.date.isoformat(), escape(c.reason))
+        table.add_row(Text(c.rule_id), str(c.period), Text(status), c.date.isoformat(),
+                      Text(c.reason))
     console.print(table)
 
 
@@ -173,6 +176,6 @@ def render_history(rows: list[dict], console: Console) -> None:
     table.add_column("Skäl", overflow="fold")
     for r in rows:
         before = STATUS_SHORT[r["from_status"]] + " → " if r["from_status"] else "ny: "
-        table.add_row(r["date"], r["rule_id"], str(r["period"]), before + STATUS_SHORT[r["to_status"]],
-                      escape(r["reason"]))
+        table.add_row(Text(r["date"]), Text(r["rule_id"]), str(r["period"]),
+                      Text(before + STATUS_SHORT[r["to_status"]]), Text(r["reason"]))
     console.print(table)

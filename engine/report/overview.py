@@ -3,7 +3,8 @@
 Per rulebook: how many units meet each krav, riktlinje, målnivå and lagkrav ("26 av 28 uppfyller
 kravet"), the units × rules matrix of outcomes, each indicator's spread against its level, and
 the units whose krav fall short (the ones a handlingsplan is asked from). Then the files that
-could not be read. Plain text without colour codes when written to a file or a pipe.
+could not be read. Plain text without colour codes when written to a file or a pipe. Names,
+paths and titles are Text (or escaped), never read as markup.
 
 Also the progress bar shown on stderr while a batch is checked, when stderr is a terminal.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.rule import Rule as Line
@@ -39,7 +41,7 @@ def render(summary: Summary, console: Console, source: str = "") -> None:
     console.print(_header(summary, source))
     for ov in overviews:
         if len(overviews) > 1:
-            console.print(Line(f"Regelbok {ov.book.model.id}", style="bold"))
+            console.print(Line(f"Regelbok {escape(ov.book.model.id)}", style="bold"))
         console.print(_book(ov))
         for kind in KIND_ORDER:
             stats = [s for s in ov.rules if s.rule.kind == kind]
@@ -107,7 +109,7 @@ def _rule_table(stats) -> Table:
         title = Text(s.rule.title)
         if details:
             title.append(f"\n{details}", style="dim")
-        table.add_row(mark, str(s.index), s.rule.id, outcome, title)
+        table.add_row(mark, str(s.index), Text(s.rule.id), outcome, title)
     return Padding(table, (0, 0, 1, 1))
 
 
@@ -206,7 +208,7 @@ def _shortfalls(ov: RulebookOverview):
         first = True
         for s in r.shortfalls:
             label = OUTCOME_LABELS[s.outcome]
-            table.add_row(Text(r.unit, style="bold") if first else "", s.rule_id,
+            table.add_row(Text(r.unit, style="bold") if first else "", Text(s.rule_id),
                           Text(f"{label}: {s.observed_text}, krav {s.expected}",
                                style=STYLE[s.outcome]))
             first = False

@@ -1,5 +1,6 @@
 """The report a handläggare reads in the terminal: Swedish, grouped by area, readable at 80
-columns, and plain text (no colour codes) when written to a file or a pipe."""
+columns, and plain text (no colour codes) when written to a file or a pipe. What comes from a
+submission or a rulebook is escaped or a Text, never read as markup."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ MARK = {"pass": "✓", "fail": "✗", "partial": "◐", "missing": "?", "not_app
 def render(result: CheckResult, console: Console, verbose: bool = False) -> None:
     console.print(_header(result))
     for area, findings in grouped(result):
-        console.print(Line(f"[bold]{escape(area)}[/]", align="left", style="dim"))
+        console.print(Line(Text(area, style="bold"), align="left", style="dim"))
         for f in findings:
             console.print(_finding(f, result, verbose))
     console.print(_verdict(result))
@@ -34,14 +35,16 @@ def render(result: CheckResult, console: Console, verbose: bool = False) -> None
 def _header(result: CheckResult) -> Panel:
     s, b = result.submission.model, result.rulebook.model
     lines = [
-        f"[bold]{escape(s.enhet.namn)}[/]  {s.enhet.hsa_id}, {s.enhet.regi} regi",
+        f"[bold]{escape(s.enhet.namn)}[/]  {escape(s.enhet.hsa_id)}, {escape(s.enhet.regi)} regi",
         f"Verksamhetsår {s.period}, inlämnat {s.inlamnad or 'okänt datum'}, bedömt per {result.as_of}",
         f"Regelbok: {escape(b.title)}",
-        f"  {b.id} version {b.version}, gäller {b.valid_from}–{b.valid_to}",
+        f"  {escape(b.id)} version {escape(b.version)}, gäller {b.valid_from}–{b.valid_to}",
         f"[dim]Årsbokslut {escape(result.submission.path)} sha256 {result.submission.sha256[:12]}, "
         f"regelbok sha256 {result.rulebook.sha256[:12]}[/]",
     ]
-    return Panel("\n".join(lines), title="kravkoll · granskning av årsbokslut", title_align="left")
+    # emoji=False: ":fire:" in a unit's name is text too, not an emoji
+    return Panel(Text.from_markup("\n".join(lines), emoji=False),
+                 title="kravkoll · granskning av årsbokslut", title_align="left")
 
 
 def _finding(f: Finding, result: CheckResult, verbose: bool):
@@ -90,7 +93,7 @@ def _verdict(result: CheckResult) -> Panel:
                                                      "not_applicable", "waived") if c[o]]
     summary = ", ".join(parts)
     if short:
-        ids = ", ".join(f.rule_id for f in short)
+        ids = escape(", ".join(f.rule_id for f in short))
         text = (f"[bold red]{len(short)} av {len(krav)} krav uppfylls inte helt[/] ({ids}).\n"
                 f"Handlingsplan krävs enligt regelboken. Samtliga regler: {summary}.")
         style = "red"
