@@ -26,6 +26,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationI
 from pydantic_core import PydanticCustomError
 
 from engine.errors import InputError, Problem
+from engine.read.names import same_name
 from engine.read.validation import validate
 from engine.read.yamlstrict import Document, load_file
 
@@ -475,14 +476,24 @@ def _form_problems(form: Form, doc: Document) -> list[Problem]:
     return problems
 
 
+def find_form(forms: dict[str, LoadedForm], form_id: str) -> LoadedForm | None:
+    """The form with this id, compared as a person reads it (read/names.py): a pasted
+    zero-width space or another letter case is the same id."""
+    if form_id in forms:
+        return forms[form_id]
+    matches = [f for key, f in forms.items() if same_name(key, form_id)]
+    return matches[0] if len(matches) == 1 else None
+
+
 def get_form(form_id: str, folder: str | Path | None = None) -> LoadedForm:
     forms = load_forms(folder)
-    if form_id not in forms:
+    found = find_form(forms, form_id)
+    if found is None:
         hint = difflib.get_close_matches(form_id, list(forms), n=1, cutoff=0.6)
         raise InputError.single(None, f"okänt formulär '{form_id}'"
                                 + (f" (menade du {hint[0]}?)" if hint else "")
                                 + f"; kända formulär: {', '.join(sorted(forms))}")
-    return forms[form_id]
+    return found
 
 
 def form_of(data: Any, file: str, doc: Document | None = None,
@@ -494,14 +505,15 @@ def form_of(data: Any, file: str, doc: Document | None = None,
     if not isinstance(formular, str) or not formular.strip():
         return forms[sorted(forms, key=lambda f: forms[f].path)[0]]
     formular = formular.strip()
-    if formular not in forms:
+    found = find_form(forms, formular)
+    if found is None:
         hint = difflib.get_close_matches(formular, list(forms), n=1, cutoff=0.6)
         where = doc.locate(("formular",)) if doc is not None else (None, None)
         raise InputError.single(file, f"okänt formulär '{formular}'"
                                 + (f" (menade du {hint[0]}?)" if hint else "")
                                 + f"; kända formulär: {', '.join(sorted(forms))}",
                                 "formular", *where)
-    return forms[formular]
+    return found
 
 
 def validate_submission(doc: Document, folder: str | Path | None = None) -> BaseModel:

@@ -12,7 +12,7 @@ from engine.errors import Problem
 from engine.read.yamlstrict import Document, dotted
 
 from .rulebook import Check, Expr, Rulebook, Scope, Source, When
-from .form import LoadedForm, load_forms
+from .form import LoadedForm, find_form, load_forms
 from .submission import field_exists
 
 
@@ -188,8 +188,9 @@ def _forms(rulebook: Rulebook, add) -> list[LoadedForm]:
     known = load_forms()
     out = []
     for j, form_id in enumerate(rulebook.forms):
-        if form_id in known:
-            out.append(known[form_id])
+        found = find_form(known, form_id)
+        if found is not None:
+            out.append(found)
         else:
             add(f"okänt formulär '{form_id}' (kända formulär: {', '.join(sorted(known))})",
                 ("forms", j))

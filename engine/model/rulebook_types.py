@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from engine.errors import Problem
 from engine.read.yamlstrict import Document, dotted
 
-from .form import LoadedForm, load_forms
+from .form import LoadedForm, find_form, load_forms
 from .rulebook import Check, Compare, Expr, Rulebook, When
 from .rulebook_refs import check_parts, rule_exprs, scope_parts
 
@@ -99,9 +99,10 @@ def rulebook_fields(rulebook: Rulebook) -> dict[str, tuple[str, tuple[str, ...]]
     out: dict[str, tuple[str, tuple[str, ...]]] = {}
     mixed: set[str] = set()
     for form_id in rulebook.forms:
-        if form_id not in known:
+        form = find_form(known, form_id)
+        if form is None:
             continue
-        for path, (kind, answers) in _form_fields(known[form_id]).items():
+        for path, (kind, answers) in _form_fields(form).items():
             if path not in out:
                 out[path] = (kind, answers)
             elif out[path][0] != kind:
