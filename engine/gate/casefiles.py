@@ -229,8 +229,15 @@ def load_case_file(path: str | Path) -> LoadedCaseFile:
 
 def _check_paths(model: CaseFile, doc: Document) -> list[Problem]:
     problems = []
-    where = [(("changes",), model.changes)] + [(("cases", i, "changes"), c.changes)
-                                                for i, c in enumerate(model.cases)]
+    where = [(("changes",), model.changes)]
+    for i, c in enumerate(model.cases):
+        where += [(("cases", i, "changes"), c.changes),
+                  (("cases", i, "previous_changes"), c.previous_changes)]
+        if c.previous_changes and c.previous is None and model.previous is None:
+            line, col = doc.locate_key(("cases", i, "previous_changes"))
+            problems.append(Problem("previous_changes ändrar föregående års årsbokslut, men "
+                                    "varken fallet eller filen anger previous",
+                                    dotted(("cases", i, "previous_changes")), line, col))
     for prefix, changes in where:
         known = submission_fields() if changes else {}
         for key in changes:
