@@ -1,4 +1,5 @@
-"""The one error type for bad input: where it is (file, line, column, field) and what was expected.
+"""The error types for bad input: where it is (file, line, column, field) and what was expected;
+UsageError, the kind of InputError that is a wrong command line rather than a wrong file.
 
 Every message a person reads is Swedish. The CLI turns an InputError into one line on stderr and
 exit code 2; nothing else in the engine prints.
@@ -45,3 +46,9 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(p.render(self.file) for p in self.problems)
+
+
+class UsageError(InputError):
+    """A command line that cannot be run as written: an unknown or missing option, a value of the
+    wrong form (a date, a number, a choice), an output file that exists without --force. The CLI
+    heads it "fel i användning" instead of "fel i indata"; the exit code is the same (2)."""

@@ -1,5 +1,7 @@
 """Writing files safely: to a temporary file beside the target, then renamed into place, so a
-crash never leaves half a report; an existing file is kept unless overwriting is asked for."""
+crash never leaves half a report; an existing file is kept unless overwriting is asked for.
+What is not a regular file (/dev/null, a named pipe, /dev/stdout) is written into, never
+replaced by a file."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ import errno
 import io
 import json
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, UsageError
 
 # The operating system's (English) reasons, in Swedish.
 _REASONS = {errno.EACCES: "behörighet saknas", errno.EPERM: "behörighet saknas",
@@ -44,34 +47,125 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: str | Path, content: str | bytes, overwrite: bool = False) -> Path:
-    target = Path(path)
-    if target.is_dir():
-        raise InputError.single(str(target), "är en mapp; ange ett filnamn")
-    if target.exists() and not overwrite:
-        raise InputError.single(str(target), "filen finns redan; ange --force för att skriva över den")
-    data = content.encode("utf-8") if isinstance(content, str) else content
+def _stat(target: Path) -> os.stat_result | None:
+    """The target as the system sees it through any links; None if nothing is there yet."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        return os.stat(target)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+
+
+def _std_stream(st: os.stat_result) -> int | None:
+    """1 or 2 when the target is this process's standard output or error (e.g. /dev/stdout, or
+    the file the shell sends it to): the report must go through that open stream."""
+    for fd in (1, 2):
+        try:
+            own = os.fstat(fd)
+        except OSError:
+            continue
+        if (own.st_dev, own.st_ino) == (st.st_dev, st.st_ino):
+            return fd
+    return None
+
+
+_NOT_A_FILE = {stat.S_IFBLK: "en blockenhet", stat.S_IFSOCK: "en socket"}
+
+
+def check_target(path: str | Path, overwrite: bool = False) -> None:
+    """Refuse, before any work is done, an output path that write_atomic would refuse."""
+    _where(Path(path), overwrite)
+
+
+def _where(target: Path, overwrite: bool) -> tuple[str, int | None]:
+    """How to write to target: ("stream", fd), ("into", None) for a device or a named pipe
+    (written into, never replaced: -o /dev/null stays /dev/null), or ("file", None)."""
+    st = _stat(target)
+    if st is None:
+        return "file", None
+    if stat.S_ISDIR(st.st_mode):
+        raise UsageError.single(str(target), "är en mapp; ange ett filnamn")
+    fd = _std_stream(st)
+    if fd is not None:
+        return "stream", fd
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+        return "into", None
+    if not stat.S_ISREG(st.st_mode):
+        kind = _NOT_A_FILE.get(stat.S_IFMT(st.st_mode), "en särskild fil")
+        raise UsageError.single(str(target), f"är ingen vanlig fil ({kind}); ange ett filnamn")
+    if not overwrite:
+        raise UsageError.single(str(target), _EXISTS)
+    return "file", None
+
+
+_EXISTS = "filen finns redan; ange --force för att skriva över den"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _write_into(target: Path, data: bytes) -> None:
+    """Into a character device or a named pipe, as the shell's `>` does: no temporary file, no
+    rename, no truncation (blocks until a pipe has a reader)."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_NOCTTY)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):  # swapped since it was looked at
+            raise UsageError.single(str(target), "byttes ut under skrivningen; försök igen")
+        _write_all(fd, data)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    finally:
+        os.close(fd)
+
+
+def _write_stream(fd: int, data: bytes) -> None:
+    for stream in (sys.stdout, sys.stderr):  # what was printed before comes first
+        stream.flush()
+    _write_all(fd, data)
+
+
+def write_atomic(path: str | Path, content: str | bytes, overwrite: bool = False) -> Path:
+    """Write content to path. A regular file is written whole or not at all: a temporary file
+    beside it, renamed into place (through a symbolic link, the file it names is replaced,
+    never the link). Devices, named pipes and the standard streams are written into."""
+    target = Path(path)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    how, fd = _where(target, overwrite)
+    if how == "stream":
+        _write_stream(fd, data)
+        return target
+    if how == "into":
+        _write_into(target, data)
+        return target
+    real = Path(os.path.realpath(target))
+    try:
+        real.parent.mkdir(parents=True, exist_ok=True)
+        tmp_fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
     except OSError as exc:
         raise _cannot_write(target, exc) from None
     try:
         # mkstemp makes the file private (0600); a report is for colleagues: the umask decides.
         os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(tmp_fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         if overwrite:
-            os.replace(tmp, target)
+            os.replace(tmp, real)
         else:
             # link() fails if the target appeared meanwhile: never overwrite by accident.
             try:
-                os.link(tmp, target)
+                os.link(tmp, real)
             except FileExistsError:
-                raise InputError.single(str(target), "filen finns redan; ange --force för att "
-                                        "skriva över den") from None
+                raise UsageError.single(str(target), _EXISTS) from None
             os.unlink(tmp)
     except BaseException as exc:
         if os.path.exists(tmp):
@@ -87,7 +181,7 @@ def emit(content: str | bytes, output: str | None, force: bool = False) -> None:
     if output:
         write_atomic(output, content, overwrite=force)
     elif isinstance(content, bytes):
-        raise InputError.single(None, "formatet är binärt; ange en fil med --output")
+        raise UsageError.single(None, "formatet är binärt; ange en fil med --output")
     else:
         sys.stdout.write(content)
 

@@ -50,6 +50,23 @@ DSK_BELOW = 2  # units below the distriktssköterske-krav
 EVENING, PHONE_LIMITED = 5, 7
 EXTERN_UNITS = 7
 EXTERN_ECONOMY = {"balans": 3, "underskott": 2, "ej_klart": 2}
+# Where seed 004 gives words, not numbers, the counts below are the rulebook author's reading of
+# them (out of 28; scaled for other --units):
+# - "Nästan alla hälsocentraler använder Medrave" (l.1094): all but two use it.
+MEDRAVE_NO = 2
+# - "Många hälsocentraler som har tidsbokad callback" (l.43): a majority has tidsbokad callback;
+#   the 21 reachable all day use "callback eller öppen telefon" (l.347).
+PHONE_METHODS = {"tidsbokad_callback": 16, "callback": 5, "oppen_telefon": 7}
+# - fast läkarkontakt and fast vårdkontakt: "Några anser sig uppfylla det helt och andra delvis"
+#   (l.850–851, l.871–872): a few (2–5) helt, the rest delvis.
+FAST_LAKARE_HELT, FAST_VARD_HELT = 3, 4
+# - årlig läkemedelsgenomgång (2.4.5): "Några uttrycker förbättringspotential" (l.666): delvis
+#   for a few, helt for the rest; all follow up the verksamhetsansvar by rounds (2.4.7, l.704–710).
+LMG_DELVIS = 3
+# - Ko05L/Ko05S "har sjunkit med motsvarande 3 [5] procentenheter jmf med 2022" (l.494, l.535),
+#   read as index hundredths: each unit's 2022 value is its 2023 value plus these steps, which
+#   alternate so that the county mean falls by exactly 0,03 and 0,05.
+KO05_DROP = {"ko05l": (0.01, 0.05), "ko05s": (0.03, 0.07)}
 # (mean, low, high, decimals): unit values within [low, high], both bounds taken by a unit when
 # `bounds` says so; the unweighted unit mean rounds to `mean` at `decimals`.
 INDICATORS = {
@@ -336,7 +353,34 @@ def build(n: int, seed: int) -> list[Unit]:
         v["ekonomi"] = (extern_economy[i] if u.regi == "extern"
                         else rng.choice(["underskott", "underskott", "balans"]))
         v["brutet"] = "ja" if u.regi == "extern" and v["ekonomi"] == "ej_klart" else "nej"
+    worded(units, seed)
     return units
+
+
+def worded(units: list[Unit], seed: int) -> None:
+    """The answers the seed describes in words (see MEDRAVE_NO … above), from their own random
+    stream so that every other value of the corpus stays as it was."""
+    rng = random.Random(f"worded-{seed}")
+    n = len(units)
+    idx = list(range(n))
+    medrave_no = pick(rng, idx, scaled(MEDRAVE_NO, n))
+    methods: list[str] = []
+    for method, count in PHONE_METHODS.items():
+        methods += [method] * scaled(count, n)
+    methods = (methods + ["oppen_telefon"] * n)[:n]
+    rng.shuffle(methods)
+    lakare_helt = pick(rng, idx, scaled(FAST_LAKARE_HELT, n))
+    vard_helt = pick(rng, idx, scaled(FAST_VARD_HELT, n))
+    lmg_delvis = pick(rng, idx, scaled(LMG_DELVIS, n))
+    for i, u in enumerate(units):
+        v = u.values
+        v["medrave"] = "nej" if i in medrave_no else "ja"
+        v["telefon_metod"] = methods[i]
+        v["fast_lakare"] = "helt" if i in lakare_helt else "delvis"
+        v["fast_vard"] = "helt" if i in vard_helt else "delvis"
+        v["lmg_arlig"] = "delvis" if i in lmg_delvis else "helt"
+        for key, steps in KO05_DROP.items():
+            v[key + "_2022"] = min(1.0, round(v[key] + steps[i % 2], 2))
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -457,6 +501,8 @@ def render(u: Unit, n: int) -> str:
     add(f"  tackningsgrad_procent: {num(dec(v['tackningsgrad_procent'], 0), u)}".ljust(35) + " " + "# 2.3.5")
     add(f"  ko05l: {num(v['ko05l'], u, 2)}".ljust(35) + " " + "# 2.3.6, kontinuitetsindex läkare")
     add(f"  ko05s: {num(v['ko05s'], u, 2)}".ljust(35) + " " + "# 2.3.7, kontinuitetsindex sjuksköterska")
+    add(f"  ko05l_foregaende_ar: {num(v['ko05l_2022'], u, 2)}".ljust(35) + " " + "# 2.3.6, värdet 2022")
+    add(f"  ko05s_foregaende_ar: {num(v['ko05s_2022'], u, 2)}".ljust(35) + " " + "# 2.3.7, värdet 2022")
     add("")
     add("kvalitet:                           # 2.4")
     add("  rehabkoordinator:                 # 2.4.1")
@@ -464,6 +510,9 @@ def render(u: Unit, n: int) -> str:
     add(f"    omfattning_procent: {v['rehab_omfattning']}")
     add("  psykosocial_verksamhet: helt      # 2.4.2: helt | delvis | nej")
     add("  patientenkat: resultat_saknas     # 2.4.4: besvarad | resultat_saknas")
+    add("  lakemedelsgenomgang:              # 2.4.5–2.4.7")
+    add(f"    arlig_sakerstalld: {v['lmg_arlig']}".ljust(35) + " " + "# 2.4.5: helt | delvis | nej")
+    add("    verksamhetsansvar_foljs_upp: ja".ljust(35) + " # 2.4.7")
     add("  patientsakerhet:                  # 2.4.8")
     for k in ("avvikelserapportering", "ivo_anmalan", "ledningssystem", "klagomalshantering"):
         add(f"    {k}: ja")
@@ -477,7 +526,7 @@ def render(u: Unit, n: int) -> str:
                    ("dep04_procent", "2.4.17"), ("an04_procent", "2.4.18"),
                    ("kol02a_procent", "2.4.19"), ("ald02_procent", "2.4.20")):
         add(f"  {key}: {num(v[key], u, 1)}".ljust(35) + " " + f"# {q}")
-    add("  medrave: ja                       # 2.4.21")
+    add(f"  medrave: {v['medrave']}".ljust(35) + " " + "# 2.4.21")
     add(f"  halsosamtal_erbjudna_procent: {num(dec(v['halsosamtal_erbjudna_procent'], 0), u)}".ljust(35) + " "
         + "# 2.4.23")
     add(f"  halsosamtal_genomforda_procent: {num(dec(v['halsosamtal_genomforda_procent'], 0), u)}"
@@ -553,6 +602,15 @@ def check_county(units: list[Unit]) -> list[str]:
             need(min(vals) == low and max(vals) == high, f"{key} gränser")
     cni = [u.values["cni"] for u in units]
     need(min(cni) == CNI_MIN and max(cni) == CNI_MAX, "CNI")
+    need(sum(u.values["medrave"] == "nej" for u in units) == MEDRAVE_NO, "Medrave: nästan alla")
+    for method, count in PHONE_METHODS.items():
+        need(sum(u.values["telefon_metod"] == method for u in units) == count, f"telefon {method}")
+    need(sum(u.values["fast_lakare"] == "helt" for u in units) == FAST_LAKARE_HELT, "fast läkarkontakt")
+    need(sum(u.values["fast_vard"] == "helt" for u in units) == FAST_VARD_HELT, "fast vårdkontakt")
+    need(sum(u.values["lmg_arlig"] == "delvis" for u in units) == LMG_DELVIS, "läkemedelsgenomgång")
+    for key, drop in (("ko05l", 0.03), ("ko05s", 0.05)):
+        fall = sum(u.values[key + "_2022"] - u.values[key] for u in units) / len(units)
+        need(round(fall, 2) == drop, f"{key} sjönk {fall:.3f}")
     return bad
 
 

@@ -21,3 +21,11 @@ def pytest_generate_tests(metafunc):
     if marker is not None:
         metafunc.fixturenames.append("_repeat")
         metafunc.parametrize("_repeat", range(marker.args[0]), ids=lambda i: f"gang{i + 1}")
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The test order's seed, also under -q (which hides pytest-randomly's header), so that a
+    failure that depends on the order can be run again: pytest --randomly-seed=N."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int):
+        terminalreporter.write_line(f"slumpad testordning: --randomly-seed={seed}")

@@ -163,6 +163,49 @@ def test_answers_that_are_the_same_for_every_unit(units):
     assert values(units, "kvalitet.patientenkat") == ["resultat_saknas"] * 28
 
 
+# Figures seed 004 gives in words, with the reading the corpus follows (the counts are typed in
+# here, not read from the generator).
+def test_medrave_nastan_alla(units):
+    # "Nästan alla hälsocentraler använder Medrave" (l.1094): all but a few, here 26 of 28
+    answers = values(units, "kvalitet.medrave")
+    assert 25 <= answers.count("ja") <= 27 and answers.count("ja") == 26
+    assert answers.count("nej") == 2
+
+
+def test_tidsbokad_callback_manga(units):
+    # "Många hälsocentraler som har tidsbokad callback" (l.43): a majority, here 16 of 28;
+    # "21 av 28 … hela dagen, antingen via callback eller öppen telefon" (l.347)
+    methods = values(units, "verksamhet.telefon.metod")
+    assert methods.count("tidsbokad_callback") == 16 > 28 / 2
+    assert methods.count("callback") == 5 and methods.count("oppen_telefon") == 7
+
+
+@pytest.mark.parametrize("path,helt", [
+    ("kvalitet.fast_lakarkontakt", 3),  # "Några anser sig uppfylla det helt och andra delvis" (l.850–851)
+    ("kvalitet.fast_vardkontakt", 4),  # "Några anser sig uppfylla det helt och andra delvis" (l.871–872)
+])
+def test_fast_kontakt_nagra_helt_andra_delvis(units, path, helt):
+    answers = values(units, path)
+    assert 2 <= answers.count("helt") <= 5 and answers.count("helt") == helt
+    assert answers.count("delvis") == 28 - helt and "nej" not in answers
+
+
+def test_lakemedelsgenomgang_nagra_med_forbattringspotential(units):
+    # 2.4.5 "Några uttrycker förbättringspotential" (l.666); 2.4.7 all follow up by rounds (l.704–710)
+    answers = values(units, "kvalitet.lakemedelsgenomgang.arlig_sakerstalld")
+    assert answers.count("delvis") == 3 and answers.count("helt") == 25
+    assert values(units, "kvalitet.lakemedelsgenomgang.verksamhetsansvar_foljs_upp") == ["ja"] * 28
+
+
+@pytest.mark.parametrize("path,drop", [
+    ("bemanning.ko05l", 0.03),  # "sjunkit med motsvarande 3 procentenheter jmf med 2022" (l.494)
+    ("bemanning.ko05s", 0.05),  # "sjunkit med motsvarande 5 procentenheter jmf med 2022" (l.535)
+])
+def test_continuity_fell_from_2022(units, path, drop):
+    now, before = values(units, path), values(units, path + "_foregaende_ar")
+    assert round(statistics.fmean(before) - statistics.fmean(now), 2) == drop
+
+
 def test_economy_of_extern_units(units):
     extern = [u.ekonomi for u in units if u.enhet.regi == "extern"]
     answered = [e.resultat for e in extern if e.resultat != "ej_klart"]

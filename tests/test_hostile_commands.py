@@ -390,8 +390,8 @@ def hostile_ledger_args(f: Path) -> dict:
                                    f"har ingen granskning av {UNKNOWN}"),
         "unknown HSA-id in history": (["demands", "history", UNKNOWN],
                                       f"har ingen granskning av {UNKNOWN}"),
-        "unknown HSA-id in plan": (["demands", "plan", UNKNOWN, "JHV-INF-03", "--date", "2024-05-01",
-                                    "--file", str(f / "plan.pdf")], "ingen kravpost för JHV-INF-03"),
+        "unknown HSA-id in plan": (["demands", "plan", UNKNOWN, "JHV-BEM-03", "--date", "2024-05-01",
+                                    "--file", str(f / "plan.pdf")], "ingen kravpost för JHV-BEM-03"),
         "unknown HSA-id in a letter": (["demands", "letter", UNKNOWN, "--as-of", "2024-05-01", "--out",
                                         letters], f"ingen granskning av {UNKNOWN}"),
         "malformed HSA-id": (["demands", "list", "SE123", "--as-of", "2024-05-01"],
@@ -404,13 +404,13 @@ def hostile_ledger_args(f: Path) -> dict:
                                "2024-05-01"], "är inget regel-id"),
         "a rule met, no demand": (["demands", "rattelse", HSA, "JHV-LIS-01", "--date", "2024-05-01"],
                                   "ingen kravpost för JHV-LIS-01"),
-        "date that does not exist": (["demands", "reject", HSA, "JHV-INF-03", "--date", "2024-02-30"],
+        "date that does not exist": (["demands", "reject", HSA, "JHV-BEM-03", "--date", "2024-02-30"],
                                      "--date: '2024-02-30' är inget datum"),
         "date in another form": (["demands", "list", "--as-of", "31/12/2024"],
                                  "--as-of: '31/12/2024' är inget datum"),
-        "date before the last event": (["demands", "rattelse", HSA, "JHV-INF-03", "--date", "2020-01-01"],
+        "date before the last event": (["demands", "rattelse", HSA, "JHV-BEM-03", "--date", "2020-01-01"],
                                        "ligger före den senaste händelsen"),
-        "plan file missing": (["demands", "plan", HSA, "JHV-INF-03", "--date", "2024-05-01", "--file",
+        "plan file missing": (["demands", "plan", HSA, "JHV-BEM-03", "--date", "2024-05-01", "--file",
                                str(f / "finns-inte.pdf")], "filen finns inte"),
         "letters into a file": (["demands", "letter", HSA, "--as-of", "2024-05-01", "--out",
                                  str(f / "blocker")], "en del av sökvägen är en fil, inte en mapp"),
@@ -422,19 +422,25 @@ def hostile_ledger_args(f: Path) -> dict:
         "dispens for an unknown rule": (["dispens", "grant", HSA, "JHV-XXX-99", "--reason", "r",
                                          "--diarienummer", "d", "--until", "2025-01-01"],
                                         "ingen regel med id JHV-XXX-99"),
-        "dispens ending before it starts": (["dispens", "grant", HSA, "JHV-INF-03", "--reason", "r",
+        "dispens ending before it starts": (["dispens", "grant", HSA, "JHV-BEM-03", "--reason", "r",
                                              "--diarienummer", "d", "--from", "2026-01-01", "--until",
                                              "2025-01-01"], "ligger före startdatum"),
-        "dispens without a reason": (["dispens", "grant", HSA, "JHV-INF-03", "--reason", "  ",
+        "dispens without a reason": (["dispens", "grant", HSA, "JHV-BEM-03", "--reason", "  ",
                                       "--diarienummer", "d", "--until", "2025-01-01", "--from",
                                       "2024-01-01"], "behöver en motivering"),
-        "dispens with a malformed date": (["dispens", "grant", HSA, "JHV-INF-03", "--reason", "r",
+        "dispens with a malformed date": (["dispens", "grant", HSA, "JHV-BEM-03", "--reason", "r",
                                            "--diarienummer", "d", "--until", "2025-13-01"],
                                           "--until: '2025-13-01' är inget datum"),
-        "end an unknown dispens": (["dispens", "end", HSA, "JHV-INF-03", "--diarienummer", "nope",
+        "end an unknown dispens": (["dispens", "end", HSA, "JHV-BEM-03", "--diarienummer", "nope",
                                     "--date", "2025-01-01"], "ingen dispens nope"),
         "dispens list for a malformed HSA-id": (["dispens", "list", "x"], "'x' är inget HSA-id"),
     }
+
+
+# A value of the wrong form on the command line is a usage error, not an error in the ledger.
+WRONG_COMMAND_LINE = {"malformed HSA-id", "a path as HSA-id", "malformed rule id",
+                      "date that does not exist", "date in another form",
+                      "dispens with a malformed date", "dispens list for a malformed HSA-id"}
 
 
 @pytest.mark.parametrize("name", sorted(hostile_ledger_args(Path("."))))
@@ -444,7 +450,8 @@ def test_hostile_ledger_arguments_are_swedish_errors_and_change_nothing(register
     err = run.stderr.decode()
     no_crash(run.stdout.decode() + err)
     assert run.returncode == 2, err
-    assert err.startswith("kravkoll: fel i indata") and expected in err, err
+    heading = "fel i användning" if name in WRONG_COMMAND_LINE else "fel i indata"
+    assert err.startswith(f"kravkoll: {heading}") and expected in err, err
     assert dump(registered["ledger"]) == registered["dump"]
     assert not (registered["folder"] / "brev").exists()
 

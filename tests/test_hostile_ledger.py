@@ -31,7 +31,7 @@ from engine.cli.main import main
 from engine.followup import ledger as ledger_module
 from engine.followup import lifecycle
 
-from .support import EXAMPLE, RULEBOOKS, example_data, run_cli, variant, with_changes, write_yaml
+from .support import DELETE, EXAMPLE, RULEBOOKS, example_data, run_cli, variant, with_changes, write_yaml
 
 HSA = "SE2321000207-E00000000042"
 OTHER = "SE2321000207-E00000000077"
@@ -74,7 +74,9 @@ def bracketed(tmp_path_factory):
     style that rich would silently swallow)."""
     folder = tmp_path_factory.mktemp("hc") / "Region [nord] [bold]"  # a path holds no '/' tag
     folder.mkdir()
-    sub = variant(folder, {"enhet.namn": NAME}, "arsbokslut [red]2023.yaml")
+    # no handlingsplan stated: JHV-BEM-03 (the example's krav shortfall) is demanded as a plan
+    sub = variant(folder, {"enhet.namn": NAME, "bemanning.handlingsplaner": DELETE},
+                  "arsbokslut [red]2023.yaml")
     plan = folder / "plan [red]v2[dim].pdf"
     plan.write_bytes(b"%PDF-1.4 plan\n")
     return {"folder": folder, "sub": sub, "plan": plan, "ledger": folder / "krav [italic].sqlite"}
@@ -91,14 +93,14 @@ def test_brackets_in_names_paths_and_reasons_are_printed_as_they_are(bracketed):
         assert NAME in out and sub in out and str(bracketed["ledger"]) in out, out
     out = ok("demands", "list", *led, "--as-of", "2024-05-01")
     assert NAME in out and str(bracketed["ledger"]) in out, out
-    out = ok("demands", "plan", HSA, "JHV-INF-03", "--date", "2024-04-05", "--file", str(plan), *led)
+    out = ok("demands", "plan", HSA, "JHV-BEM-03", "--date", "2024-04-05", "--file", str(plan), *led)
     assert out.count(plan.name) == 2, out  # the heading and the reason in the table
-    out = ok("demands", "approve", HSA, "JHV-INF-03", "--date", "2024-04-10", "--diarienummer",
+    out = ok("demands", "approve", HSA, "JHV-BEM-03", "--date", "2024-04-10", "--diarienummer",
              "RS/[/x]/24", *led)
     assert "(diarienummer RS/[/x]/24)" in out, out
     out = ok("demands", "history", HSA, *led)
     assert str(bracketed["ledger"]) in out and plan.name in out and "RS/[/x]/24" in out, out
-    out = ok("dispens", "grant", HSA, "JHV-INF-04", "--reason", "[bold]skäl[/bold] [/]",
+    out = ok("dispens", "grant", HSA, "JHV-BEM-03", "--reason", "[bold]skäl[/bold] [/]",
              "--diarienummer", "D[/x]1", "--from", "2024-04-01", "--until", "2024-12-31",
              "--rulebooks", str(RULEBOOKS), *led)
     out = ok("dispens", "list", *led, "--as-of", "2024-05-01")
@@ -233,7 +235,7 @@ def registered(tmp_path_factory):
     ledger = folder / "l.sqlite"
     ok("demands", "register", str(EXAMPLE), "--rulebooks", str(RULEBOOKS), "--ledger", str(ledger),
        "--as-of", "2024-04-01")
-    ok("dispens", "grant", HSA, "JHV-INF-04", "--reason", "r", "--diarienummer", "D1", "--from",
+    ok("dispens", "grant", HSA, "JHV-BEM-03", "--reason", "r", "--diarienummer", "D1", "--from",
        "2024-04-01", "--until", "2024-12-31", "--rulebooks", str(RULEBOOKS), "--ledger", str(ledger))
     other = variant(folder, {"enhet.hsa_id": OTHER}, "annan.yaml")
     plan = folder / "plan.pdf"
@@ -250,18 +252,18 @@ def extreme_dates(f: dict) -> dict:
                                          "9999-12-31"], "--as-of"),
         "letter --as-of 9999-12-31": (["demands", "letter", HSA, "--as-of", "9999-12-31", "--out",
                                        str(f["folder"] / "brev")], "--as-of"),
-        "plan --date 9999-12-30": (["demands", "plan", HSA, "JHV-INF-03", "--date", "9999-12-30",
+        "plan --date 9999-12-30": (["demands", "plan", HSA, "JHV-BEM-03", "--date", "9999-12-30",
                                     "--file", str(f["plan"])], "--date"),
-        "reject --date 9999-12-30": (["demands", "reject", HSA, "JHV-INF-03", "--date", "9999-12-30"],
+        "reject --date 9999-12-30": (["demands", "reject", HSA, "JHV-BEM-03", "--date", "9999-12-30"],
                                      "--date"),
-        "rattelse --date 1899-12-31": (["demands", "rattelse", HSA, "JHV-INF-03", "--date",
+        "rattelse --date 1899-12-31": (["demands", "rattelse", HSA, "JHV-BEM-03", "--date",
                                         "1899-12-31"], "--date"),
-        "dispens end --date 0001-01-01": (["dispens", "end", HSA, "JHV-INF-04", "--diarienummer", "D1",
+        "dispens end --date 0001-01-01": (["dispens", "end", HSA, "JHV-BEM-03", "--diarienummer", "D1",
                                            "--date", "0001-01-01"], "--date"),
-        "dispens grant --from 0001-01-01": (["dispens", "grant", HSA, "JHV-INF-03", "--reason", "r",
+        "dispens grant --from 0001-01-01": (["dispens", "grant", HSA, "JHV-BEM-03", "--reason", "r",
                                              "--diarienummer", "D2", "--from", "0001-01-01",
                                              "--until", "2024-12-31", *rb], "--from"),
-        "dispens grant --until 9999-12-31": (["dispens", "grant", HSA, "JHV-INF-03", "--reason", "r",
+        "dispens grant --until 9999-12-31": (["dispens", "grant", HSA, "JHV-BEM-03", "--reason", "r",
                                               "--diarienummer", "D3", "--until", "9999-12-31", *rb],
                                              "--until"),
         "dispens list --as-of 2200-01-01": (["dispens", "list", "--as-of", "2200-01-01"], "--as-of"),
@@ -290,7 +292,7 @@ def test_a_ledger_that_already_holds_extreme_or_broken_dates_does_not_crash_late
     ledger.write_bytes(registered["ledger"].read_bytes())
     with closing(sqlite3.connect(ledger)) as db, db:
         db.execute("UPDATE dispenser SET valid_from = '0001-01-01', ended = '0001-01-01'")
-        db.execute("UPDATE demands SET due = '9999-12-31' WHERE rule_id = 'JHV-INF-03'")
+        db.execute("UPDATE demands SET due = '9999-12-31' WHERE rule_id = 'JHV-BEM-03'")
     led = ["--ledger", str(ledger)]
     out = ok("dispens", "list", *led, "--as-of", "2024-05-01")
     assert "0001-01-01 – 0001-01-01 (gäller inte)" in out
@@ -357,10 +359,10 @@ def test_a_file_that_is_not_a_usable_ledger_is_refused_and_left_untouched(regist
     rb = ["--rulebooks", str(RULEBOOKS)]
     for args in (["demands", "register", str(EXAMPLE), *rb, "--as-of", "2024-04-01"],
                  ["demands", "list"], ["demands", "history", HSA],
-                 ["demands", "plan", HSA, "JHV-INF-03", "--date", "2024-05-01", "--file",
+                 ["demands", "plan", HSA, "JHV-BEM-03", "--date", "2024-05-01", "--file",
                   str(registered["plan"])],
                  ["demands", "letter", HSA, "--out", str(tmp_path / "brev")],
-                 ["dispens", "grant", HSA, "JHV-INF-03", "--reason", "r", "--diarienummer", "D",
+                 ["dispens", "grant", HSA, "JHV-BEM-03", "--reason", "r", "--diarienummer", "D",
                   "--until", "2024-12-31", "--from", "2024-01-01", *rb],
                  ["dispens", "list"]):
         err = refused(*args, "--ledger", str(path))
@@ -380,7 +382,7 @@ def test_a_new_or_empty_file_still_becomes_a_ledger(tmp_path, kind):
     with closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA application_id").fetchone()[0] == ledger_module.APPLICATION_ID
         assert db.execute("SELECT COUNT(*) FROM demands").fetchone()[0] > 0
-    assert "JHV-INF-03" in ok("demands", "list", "--ledger", str(path), "--as-of", "2024-05-01")
+    assert "JHV-BEM-03" in ok("demands", "list", "--ledger", str(path), "--as-of", "2024-05-01")
 
 
 # --- 5 and 6. SQLite failing after the ledger is open; readers never wait ------------------------
@@ -416,7 +418,7 @@ class Holder:
 
 
 def _plan_args(registered, path: Path) -> list[str]:
-    return ["demands", "plan", HSA, "JHV-INF-03", "--date", "2024-05-01", "--file",
+    return ["demands", "plan", HSA, "JHV-BEM-03", "--date", "2024-05-01", "--file",
             str(registered["plan"]), "--ledger", str(path)]
 
 

@@ -35,8 +35,26 @@ SUB_2024 = DATA / "exempelbyn-2024.yaml"
 SUB_2025 = DATA / "exempelbyn-2025.yaml"
 
 
+def with_decided_infosak(text: str) -> str:
+    """The 2023 rulebook as if the decided förfrågningsunderlag (ärende RS/60/2021) had made the
+    informationssäkerhet proposals krav: in the real rulebook they are dialogue points (seed 003
+    l.769–817), so a scenario that follows a krav of theirs up the ladder names a decided text."""
+    import re
+
+    text = text.replace("documents:\n", "documents:\n  fu_2022:\n    title: Förfrågningsunderlag 2022 "
+                        "(antagen beslutad text, bara för testerna)\n", 1)
+    start, end = text.index("  - id: JHV-INF-01"), text.index("  # --- Listning")
+    block = text[start:end].replace("    kind: forslag\n", "    kind: krav\n")
+    block = re.sub(r"(    check:\n(?:      .*\n)+)", r"\1    consequence:\n"
+                   r"      handlingsplan_days: {param: handlingsplan_dagar}\n"
+                   r"      sanctions: [vite_brist]\n    decided:\n      document: fu_2022\n"
+                   r"      section: Informationssäkerhet\n      quote: Leverantören ska uppfylla kravet.\n",
+                   block)
+    return text[:start] + block + text[end:]
+
+
 def derived_rulebook_text(year: int) -> str:
-    text = (RULEBOOKS / "jamtland" / "halsoval-2023.yaml").read_text(encoding="utf-8")
+    text = with_decided_infosak((RULEBOOKS / "jamtland" / "halsoval-2023.yaml").read_text(encoding="utf-8"))
     last_feb = dt.date(year + 1, 3, 1) - dt.timedelta(days=1)
     swaps = [
         ("id: jamtland-halsoval-2023", f"id: jamtland-halsoval-{year}"),
@@ -59,8 +77,8 @@ def scenario_rulebooks(folder: Path) -> Path:
     """A rulebook folder with the real 2023 rulebook and test copies for 2024 and 2025."""
     region = folder / "jamtland"
     region.mkdir(parents=True, exist_ok=True)
-    (region / "halsoval-2023.yaml").write_text(
-        (RULEBOOKS / "jamtland" / "halsoval-2023.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (region / "halsoval-2023.yaml").write_text(with_decided_infosak(
+        (RULEBOOKS / "jamtland" / "halsoval-2023.yaml").read_text(encoding="utf-8")), encoding="utf-8")
     for year in (2024, 2025):
         (region / f"halsoval-{year}.yaml").write_text(derived_rulebook_text(year), encoding="utf-8")
     return folder

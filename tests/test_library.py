@@ -55,8 +55,8 @@ def test_overlapping_rulebooks_of_one_region_are_refused(tmp_path):
     (lambda t: t.replace("  - id: JHV-INF-02", "  - id: JHV-INF-01"), "finns redan"),
     (lambda t: t.replace("kind: krav\n    area: Listning", "kind: kravet\n    area: Listning"),
      "förväntade ett av"),
-    (lambda t: t.replace("    weeks: begun\n    source:\n      document: oversyn_2022\n      section: Uppföljning och sanktioner\n      lines: \"l.863",
-                         "    source:\n      document: oversyn_2022\n      section: Uppföljning och sanktioner\n      lines: \"l.863"),
+    (lambda t: t.replace("    weeks: begun\n    source:\n      document: oversyn_2022\n      section: 4.7 Kravuppfyllnad\n      lines: \"l.863",
+                         "    source:\n      document: oversyn_2022\n      section: 4.7 Kravuppfyllnad\n      lines: \"l.863"),
      "ange weeks"),
 ])
 def test_broken_rulebooks_are_refused_at_their_line(tmp_path, change, message):

@@ -44,8 +44,11 @@ def test_jamtland_2023_is_2021_plus_its_differences(tmp_path):
     rb = _as_changes(tmp_path)
     old, new = (load_rulebook(rb / "jamtland" / f"halsoval-{y}.yaml").model for y in (2021, 2023))
     ids = [r.id for r in new.rules]
-    assert ids[:22] == [r.id for r in old.rules][:22] and ids[-1] == "JHV-LIS-01"
+    old_ids = [r.id for r in old.rules]
+    assert ids[:22] == old_ids[:22] and ids[29] == "JHV-LIS-01" == old_ids[22]
     assert ids[22:29] == [f"JHV-INF-0{i}" for i in range(1, 8)]  # inserted after JHV-SAB-02
+    assert "JHV-SAB-02" in yaml.safe_load(AS_CHANGES.read_text(encoding="utf-8"))["insert_after"]
+    assert ids[30:] and not set(ids[30:]) & set(old_ids)  # 2023's own rules, added last
     assert str(new.parameters["sista_inlamningsdag"].value) == "2024-02-29"
     assert new.parameters["di03l1_malniva"] == old.parameters["di03l1_malniva"]  # from the layer
 
@@ -97,7 +100,8 @@ def test_explain_shows_the_resolved_rulebook_and_its_hash(tmp_path):
     head, body = text.split("\n", 2)[:2], text.split("\n", 2)[2]
     assert "halsoval-2021.yaml" in head[0] and "malnivaer.yaml" in head[0]
     data = yaml.safe_load(body)
-    assert "extends" not in data and len(data["rules"]) == 30
+    full = load_rulebook(RULEBOOKS / "jamtland" / "halsoval-2023.yaml").model
+    assert "extends" not in data and [r["id"] for r in data["rules"]] == [r.id for r in full.rules]
     assert load_rulebook(rb / "jamtland" / "halsoval-2023.yaml").sha256 in head[1]
 
 

@@ -10,14 +10,13 @@ import io
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from rich.console import Console
 
-from engine.errors import InputError
+from engine.errors import UsageError
 from engine.evaluate import batch
 from engine.model.library import LoadedRulebook, load_library
-from engine.output import write_atomic
+from engine.output import check_target, write_atomic
 from engine.report import formats, overview
 
 
@@ -34,9 +33,9 @@ def collect(paths: list[str], folder: str, fmt: str, output: str | None, force: 
             reference: dt.date | None) -> BatchRun:
     """Everything a run needs, and every usage error raised before a unit is checked."""
     if fmt in formats.BINARY and not output:
-        raise InputError.single(None, f"formatet {fmt} är binärt; ange en fil med --output")
-    if output and Path(output).exists() and not force:
-        raise InputError.single(output, "filen finns redan; ange --force för att skriva över den")
+        raise UsageError.single(None, f"formatet {fmt} är binärt; ange en fil med --output")
+    if output:
+        check_target(output, force)
     files = batch.collect(paths)
     books = load_library(folder)
     return BatchRun(files, books, folder, reference, batch.Summary({b.sha256: b for b in books}))

@@ -4,16 +4,15 @@ become one Swedish message on stderr and exit code 2, never a traceback."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from engine.errors import InputError
+from engine.errors import InputError, UsageError
 from engine.model.library import default_folder
-from engine.output import dumps_json
+from engine.output import check_target, dumps_json
 from engine.report import formats
 
 from . import click_sv
@@ -22,7 +21,8 @@ click_sv.install()  # before the commands below are declared: their help options
 from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
 
 
-def _date(value: str | None) -> dt.date | None:
+def _date(ctx, param, value: str | None) -> dt.date | None:
+    """--as-of, read when the command line is: a wrong date is refused before any work."""
     if value is None:
         return None
     from engine.read.dates import outside_window, parse_day
@@ -43,40 +43,46 @@ def _err(message: str) -> None:
 _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", None) or getattr(
     click.exceptions, "NoArgsIsHelp", click.exceptions.UsageError)
 
-_USAGE_SV = [
-    (re.compile(r"Missing argument '([^']+)'\."), r"argumentet \1 saknas."),
-    (re.compile(r"No such option: (\S+)"), r"okänd flagga: \1"),
-    (re.compile(r"No such command '([^']+)'\."), r"okänt kommando '\1'."),
-    (re.compile(r"Option '([^']+)' requires an argument\."), r"flaggan '\1' behöver ett värde."),
-    (re.compile(r"Invalid value for '([^']+)': '([^']+)' is not one of (.+)\."),
-     r"ogiltigt värde för \1: '\2' är inte ett av \3."),
-    (re.compile(r"Invalid value for '([^']+)': "), r"ogiltigt värde för \1: "),
-    (re.compile(r"Got unexpected extra arguments? \((.+)\)"), r"oväntade argument: \1"),
-    (re.compile(r"'(.+)' is not a valid integer\."), r"'\1' är inget heltal."),
-]
 
-
-def _swedish_usage(message: str) -> str:
-    """click writes usage errors in English; the common ones are said in Swedish here."""
-    for pattern, replacement in _USAGE_SV:
-        message = pattern.sub(replacement, message)
-    return message
+def _help_hint(exc: click.ClickException, group: click.Group, args: list[str]) -> str:
+    """Where to read more: the command's own help. click leaves out the context for some
+    errors of the parser (a flag given a value), so the command is then read from args."""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        return f"Se '{ctx.command_path} --help'."
+    path, command = ["kravkoll"], group
+    for arg in args:
+        if not isinstance(command, click.Group) or arg not in command.commands:
+            if arg.startswith("-"):
+                continue
+            break
+        command = command.commands[arg]
+        path.append(arg)
+    return f"Se '{' '.join(path)} --help'."
 
 
 class KravkollGroup(click.Group):
     """Turns every error into a message and an exit code, the same for every command."""
 
-    def main(self, *args, **kwargs):  # noqa: D102
+    def main(self, args=None, **kwargs):  # noqa: D102
+        args = list(sys.argv[1:] if args is None else args)
         try:
-            return super().main(*args, **kwargs)
+            return super().main(args, **kwargs)
+        except UsageError as exc:
+            _err(f"kravkoll: fel i användning\n{exc}")
+            return EXIT_INPUT
         except InputError as exc:
             _err(f"kravkoll: fel i indata\n{exc}")
             return EXIT_INPUT
         except _NO_ARGS as exc:
             _err(exc.ctx.get_help() if getattr(exc, "ctx", None) else str(exc))
             return EXIT_INPUT
+        except click.UsageError as exc:  # click's own refusal of the command line, in Swedish
+            _err(f"kravkoll: fel i användning\n{exc.format_message()}\n"
+                 f"{_help_hint(exc, self, args)}")
+            return EXIT_INPUT
         except click.ClickException as exc:
-            _err(f"kravkoll: {_swedish_usage(exc.format_message())}\nSe 'kravkoll --help'.")
+            _err(f"kravkoll: fel i indata\n{exc.format_message()}")
             return EXIT_INPUT
         except click.exceptions.Abort:
             _err("kravkoll: avbrutet")
@@ -120,7 +126,7 @@ rulebooks_option = click.option(
 @rulebooks_option
 @click.option("--format", "fmt", type=click.Choice(formats.names()), default="rich",
               show_default=True, help="Utdataformat.")
-@click.option("--as-of", "as_of", default=None, metavar="DATUM",
+@click.option("--as-of", "as_of", default=None, metavar="DATUM", callback=_date,
               help="Bedömningsdag (ÅÅÅÅ-MM-DD). Standard: årsbokslutets inlämningsdag.")
 @click.option("--output", "-o", default=None, metavar="FIL", help="Skriv rapporten till en fil.")
 @click.option("--force", is_flag=True, help="Skriv över en befintlig utdatafil.")
@@ -145,9 +151,11 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, fo
     eller saknar uppgift. 2: fel i indata eller användning; för en mapp: minst en fil kunde
     inte läsas (de andra granskas och redovisas ändå). 3: internt fel i kravkoll.
     """
+    if output:  # a file that would be refused is refused before the work, not after it
+        check_target(output, force)
     paths = list(submission)
     if previous is not None and (len(paths) != 1 or Path(paths[0]).is_dir() or form_id):
-        raise InputError.single(previous, "--previous gäller granskning av ett enda årsbokslut")
+        raise UsageError.single(previous, "--previous gäller granskning av ett enda årsbokslut")
     if form_id is not None:  # every row of the export is a unit: the county overview
         from .commands_forms import export_paths
 
@@ -166,7 +174,7 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, fo
 
         sub.previous = load_submission(previous).model
         check_previous(sub.previous, sub.model, previous)
-    result = run_check(sub, books, _date(as_of))
+    result = run_check(sub, books, as_of)
     _emit(result, fmt, output, force, verbose)
     return EXIT_SHORTFALL if result.verdict == "fail" else EXIT_OK
 
@@ -186,8 +194,7 @@ def _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers) 
     Exit code: see engine/evaluate/batch.py."""
     from . import batch_check
 
-    run = batch_check.collect(paths, rulebooks or default_folder(), fmt, output, force,
-                              _date(as_of))
+    run = batch_check.collect(paths, rulebooks or default_folder(), fmt, output, force, as_of)
     batch_check.render(run, fmt, output, force, verbose, workers, " ".join(paths))
     return run.summary.exit_code
 
@@ -195,7 +202,7 @@ def _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers) 
 @cli.command()
 @click.argument("rule_id", required=False)
 @rulebooks_option
-@click.option("--period", type=int, default=None, help="Verksamhetsår (standard: senaste regelboken).")
+@click.option("--period", type=int, default=None, metavar="ÅR", help="Verksamhetsår (standard: senaste regelboken).")
 @click.option("--rulebook", "rulebook_id", default=None, metavar="ID",
               help="Visa hela regelboken ID så som den gäller, med include och extends lösta.")
 def explain(rule_id, rulebooks, period, rulebook_id):

@@ -9,13 +9,19 @@ from __future__ import annotations
 import click
 
 from engine.exitcodes import EXIT_OK, EXIT_SHORTFALL
-from engine.output import dumps_json, emit, emit_rich
+from engine.output import check_target, dumps_json, emit, emit_rich
 
 DEFAULT_PATH = "rulebooks"
 
 output_option = click.option("--output", "-o", default=None, metavar="FIL",
                               help="Skriv resultatet till en fil.")
 force_option = click.option("--force", is_flag=True, help="Skriv över en befintlig utdatafil.")
+
+
+def _output_first(output: str | None, force: bool) -> None:
+    """An output file that would be refused is refused before the work, not after it."""
+    if output:
+        check_target(output, force)
 
 
 @click.command("test")
@@ -36,6 +42,8 @@ def test_command(paths, coverage, fmt, output, force, verbose):
     2: fel i en fallfil, eller inga testfall hittades.
     """
     from engine.gate.rulebook_tests import as_dict, render_rich, run
+
+    _output_first(output, force)
 
     result = run(list(paths) or [DEFAULT_PATH], coverage=coverage)
     if fmt == "rich":
@@ -68,6 +76,8 @@ def lint_command(paths, fmt, output, force):
     Slutkod 0: inga fel (varningar får finnas). 1: minst ett fel. 2: fel i användningen.
     """
     from engine.gate.lint import lint, render_json, render_text
+
+    _output_first(output, force)
 
     report = lint(list(paths) or [DEFAULT_PATH])
     emit(render_json(report) if fmt == "json" else render_text(report), output, force)
@@ -104,6 +114,7 @@ def diff_command(args, base, fmt, fail_on_change, output, force):
         submission_files,
     )
 
+    _output_first(output, force)
     old, new, folder = load_pair(tuple(args), base)
     impact = diff(old, new, submission_files(folder))
     if fmt == "rich":

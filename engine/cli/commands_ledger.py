@@ -19,7 +19,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from engine.errors import InputError
+from engine.errors import InputError, UsageError
 from engine.model.rulebook import RULE_ID_PATTERN
 from engine.model.submission import HSA_ID_PATTERN
 from engine.read.dates import outside_window, parse_day
@@ -33,10 +33,10 @@ def _day(value: str | None, flag: str) -> dt.date | None:
         return None
     day = parse_day(value)
     if day is None:
-        raise InputError.single(None, f"{flag}: '{value}' är inget datum; skriv som 2024-03-31")
+        raise UsageError.single(None, f"{flag}: '{value}' är inget datum; skriv som 2024-03-31")
     why = outside_window(day)
     if why:
-        raise InputError.single(None, f"{flag}: {why}")
+        raise UsageError.single(None, f"{flag}: {why}")
     return day
 
 
@@ -47,7 +47,7 @@ def _as_of(value: str | None) -> dt.date:
 
 def _hsa(value: str) -> str:
     if not HSA_ID.fullmatch(value):
-        raise InputError.single(None, f"'{value}' är inget HSA-id (t.ex. SE2321000207-E00000000042)")
+        raise UsageError.single(None, f"'{value}' är inget HSA-id (t.ex. SE2321000207-E00000000042)")
     return value
 
 
@@ -56,7 +56,7 @@ def _rules(values) -> list[str]:
     for v in values:
         rule = v.upper()
         if not v.isascii() or not RULE_ID.fullmatch(rule):  # 'ß'.upper() is 'SS'
-            raise InputError.single(None, f"'{v}' är inget regel-id (t.ex. JHV-BEM-03)")
+            raise UsageError.single(None, f"'{v}' är inget regel-id (t.ex. JHV-BEM-03)")
         if rule not in out:
             out.append(rule)
     return out

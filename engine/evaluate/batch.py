@@ -240,10 +240,11 @@ def run(paths: list[str], books: list[LoadedRulebook], rulebooks: str, as_of: dt
 
 # --- the county at a glance -------------------------------------------------------------------
 
-KIND_VERBS = {"krav": "uppfyller kravet", "riktlinje": "följer riktlinjen",
-              "malniva": "når målnivån", "lag": "uppfyller lagkravet"}
-LEVEL_LABELS = {"krav": "kravgräns", "riktlinje": "riktlinje", "malniva": "målnivå",
-                "lag": "lagkrav"}
+KIND_VERBS = {"krav": "uppfyller kravet", "forslag": "uppfyller förslaget",
+              "riktlinje": "följer riktlinjen", "malniva": "når målnivån",
+              "lag": "uppfyller lagkravet", "dialog": "besvarar frågan"}
+LEVEL_LABELS = {"krav": "kravgräns", "forslag": "förslag", "riktlinje": "riktlinje",
+                "malniva": "målnivå", "lag": "lagkrav", "dialog": "dialogfråga"}
 
 
 @dataclass

@@ -155,10 +155,12 @@ def _finding(rf: RuleFact, outcome: str, rulebook: Rulebook, sub: LoadedSubmissi
         fields=ev.fields,
         location=Location(ev.path, line, cell(at) if cell and at else None),
         source={"document": rule.source.document, "document_title": doc.title,
-                "document_status": doc.status, "section": rule.source.section, "status": rule.source.status,
+                "document_status": doc.status, "section": rule.source.section,
+                "status": rulebook.source_status(rule.source),
                 "quote": rule.source.quote, "lines": rule.source.lines, "note": rule.source.note},
         consequence=_consequence(rule, outcome, rf, rulebook),
         missing=ev.missing if outcome == "missing" else [],
+        proposal=rulebook.is_proposal(rule),
     )
 
 
@@ -183,7 +185,9 @@ _DIALOG = {"applies": True, "handlingsplan": None, "sanctions": [], "accrued": [
 def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> dict | None:
     shortfall = outcome in ("fail", "partial", "missing")
     if rule.consequence is None:
-        return dict(_DIALOG) if rule.kind != "krav" and shortfall else None
+        if rule.kind == "krav" or not shortfall:
+            return None
+        return dict(_PROPOSAL) if rulebook.is_proposal(rule) else dict(_DIALOG)
     static = _static_consequence(rule, rulebook)
     out = dict(static, applies=rule.kind == "krav" and shortfall, accrued=[])
     overdue = _overdue_days(rf) if out["applies"] and outcome == "fail" else 0
@@ -200,6 +204,10 @@ def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> 
         out["text"] = " ".join(parts)
     return out
 
+
+_PROPOSAL = dict(_DIALOG, text="Förslag, inte beslutad text: tas upp i dialoguppföljningen (ingen "
+                               "handlingsplan, vite eller uppsägning förrän regelboken anger den "
+                               "beslutade texten).")
 
 # (id of rulebook, rule id) -> (the rulebook, terms). The rulebook is kept alive with its entry so
 # that its id cannot be reused by another rulebook while the entry exists.

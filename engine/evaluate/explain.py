@@ -77,18 +77,32 @@ def explain(rule: Rule, book: Rulebook) -> list[tuple[str, str]]:
     src += f", {rule.source.section}"
     if rule.source.lines:
         src += f", {rule.source.lines}"
-    if rule.source.status != "beslutad":
-        src += f" [{SOURCE_STATUS_LABELS[rule.source.status]}]"
+    status = book.source_status(rule.source)
+    if status in SOURCE_STATUS_LABELS:
+        src += f" [{SOURCE_STATUS_LABELS[status]}]"
+    proposal = book.is_proposal(rule)
     out = [
-        ("Regel", f"{rule.id}: {rule.title}"),
+        ("Regel", f"{rule.id}: {rule.title}" + (" [förslag]" if proposal else "")),
         ("Typ", KIND_LABELS[rule.kind] + ("" if rule.kind == "krav" else
                                           " (ingen handlingsplan eller vite; tas upp i dialogen)")),
         ("Område", rule.area + (f", årsbokslutets fråga {rule.question}" if rule.question else "")),
         ("Källa", src),
         ("Citat", f"»{rule.source.quote}«"),
     ]
+    if proposal:
+        out.append(("Status", "Förslag, inte beslutad text: en dialogpunkt utan handlingsplan, vite "
+                              "eller uppsägning tills regelboken anger den beslutade texten (decided)."))
+    if rule.source.assumption:
+        out.append(("Antagande", rule.source.assumption))
     if rule.source.note:
         out.append(("Not", rule.source.note))
+    if rule.decided is not None:
+        d = rule.decided
+        ddoc = book.documents[d.document]
+        out.append(("Beslutad text", f"{ddoc.title}, {d.section}" + (f", {d.lines}" if d.lines else "")
+                    + f": »{d.quote}«"))
+        if d.assumption:
+            out.append(("Antagande", d.assumption))
     scope = []
     if rule.scope.regi:
         scope.append(f"enheter i {' eller '.join(rule.scope.regi)} regi")

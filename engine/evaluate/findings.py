@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from engine.model.rulebook import KIND_LABELS
+
 Outcome = Literal["pass", "fail", "partial", "missing", "not_applicable", "waived"]
 OUTCOMES: tuple[str, ...] = ("pass", "fail", "partial", "missing", "not_applicable", "waived")
 OUTCOME_LABELS = {
@@ -15,6 +17,7 @@ OUTCOME_LABELS = {
     "not_applicable": "ej tillämplig",
     "waived": "dispens",
 }
+PROPOSAL_MARK = " [förslag]"
 # Outcomes of a krav that call for action (handlingsplan, exit code 1): missing data is never a pass.
 SHORTFALLS = ("fail", "partial", "missing")
 
@@ -44,6 +47,14 @@ class Finding:
     source: dict
     consequence: dict | None
     missing: list[str] = field(default_factory=list)
+    # The rule rests on a proposal, not decided text: a dialogue point, shown with PROPOSAL_MARK
+    # in every output (and in letters) until the rulebook names the decided text.
+    proposal: bool = False
+
+    @property
+    def marked_kind(self) -> str:
+        """The kind in words, with [förslag] for a rule that rests on a proposal."""
+        return KIND_LABELS.get(self.kind, self.kind) + (PROPOSAL_MARK if self.proposal else "")
 
     @property
     def is_shortfall(self) -> bool:

@@ -11,6 +11,7 @@ a git revision of the new one (`--base REV`, read with `git show REV:path`).
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from engine import identity
-from engine.errors import InputError
+from engine.errors import InputError, UsageError
 from engine.evaluate.evaluation import LoadedSubmission, check_against, load_submission
 from engine.evaluate.findings import OUTCOME_LABELS
 from engine.model.library import LoadedRulebook, load_rulebook, region_of
@@ -45,21 +46,49 @@ def rulebook_from_text(text: str, name: str) -> LoadedRulebook:
     return LoadedRulebook(model, name, hashlib.sha256(text.encode("utf-8")).hexdigest(), doc)
 
 
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=60)
+    except FileNotFoundError:
+        raise UsageError.single(None, "--base: git finns inte på datorn; ange den gamla "
+                                "regelboken som en fil i stället") from None
+
+
+def _end_of_options(cwd: Path) -> list[str]:
+    """["--end-of-options"] where git knows it (2.24 and later), else nothing: the value is
+    already known not to start with '-'."""
+    out = _git(["--version"], cwd).stdout.decode("ascii", "replace")
+    found = re.search(r"(\d+)\.(\d+)", out)
+    return ["--end-of-options"] if found and tuple(map(int, found.groups())) >= (2, 24) else []
+
+
+def verify_revision(rev: str, cwd: Path) -> str:
+    """The commit `rev` names in the repository at cwd, as a full hash. Checked before git is
+    asked anything else, so that a value like `--output=X` never reaches git as an option."""
+    if not rev or rev.startswith("-") or any(c.isspace() or ord(c) < 32 for c in rev):
+        raise UsageError.single(None, f"--base: '{rev}' är ingen git-version (t.ex. origin/main "
+                                "eller en commit); den får inte vara tom eller börja med '-'")
+    proc = _git(["rev-parse", "--verify", "--quiet", *_end_of_options(cwd), f"{rev}^{{commit}}"],
+                cwd)
+    if proc.returncode != 0:
+        where = ("ligger inte i ett git-förråd" if proc.returncode == 128
+                 else "har ingen sådan commit i sitt git-förråd")
+        raise UsageError.single(None, f"--base: '{rev}' är ingen git-version här: mappen {cwd} "
+                                f"{where}")
+    return proc.stdout.decode("ascii").strip()
+
+
 def rulebook_at_revision(rev: str, path: str) -> LoadedRulebook:
     """The rulebook file `path` as it was at git revision `rev`."""
     p = Path(path)
     if not p.is_file():
         raise InputError.single(path, "regelboken finns inte")
-    try:
-        proc = subprocess.run(["git", "show", f"{rev}:./{p.name}"], cwd=p.parent.resolve(),
-                              capture_output=True, timeout=60)
-    except FileNotFoundError:
-        raise InputError.single(path, "git finns inte på datorn; ange den gamla regelboken som "
-                                "en fil i stället för --base") from None
+    cwd = p.parent.resolve()
+    commit = verify_revision(rev, cwd)
+    proc = _git(["show", f"{commit}:./{p.name}"], cwd)
     if proc.returncode != 0:
-        why = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError.single(path, f"kan inte läsa regelboken i git-versionen '{rev}'"
-                                + (f" (git: {why[-1]})" if why else ""))
+        raise InputError.single(path, f"kan inte läsa regelboken i git-versionen '{rev}' (filen "
+                                "finns inte i den versionen)")
     return rulebook_from_text(decode(proc.stdout, f"{rev}:{path}"), f"{rev}:{path}")
 
 
@@ -313,12 +342,12 @@ def load_pair(args: tuple[str, ...], base: str | None) -> tuple[LoadedRulebook, 
     """(old, new, submissions folder) from the command line's arguments."""
     if base is not None:
         if len(args) != 2:
-            raise InputError.single(None, "med --base anges NY_REGELBOK och MAPP_MED_ÅRSBOKSLUT "
+            raise UsageError.single(None, "med --base anges NY_REGELBOK och MAPP_MED_ÅRSBOKSLUT "
                                     f"(fick {len(args)} argument)")
         new_path, folder = args
         return rulebook_at_revision(base, new_path), load_rulebook(new_path), folder
     if len(args) != 3:
-        raise InputError.single(None, "ange GAMMAL_REGELBOK NY_REGELBOK MAPP_MED_ÅRSBOKSLUT, eller "
+        raise UsageError.single(None, "ange GAMMAL_REGELBOK NY_REGELBOK MAPP_MED_ÅRSBOKSLUT, eller "
                                 f"--base REV NY_REGELBOK MAPP_MED_ÅRSBOKSLUT (fick {len(args)} argument)")
     old_path, new_path, folder = args
     return load_rulebook(old_path), load_rulebook(new_path), folder

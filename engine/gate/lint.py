@@ -17,6 +17,15 @@ Checks on one rulebook:
 - citat: every source has a quote (not empty, not a placeholder).
 - foljd: every krav has a consequence with a handlingsplan, a plan_for or a sanction.
 - oanvand: every parameter, measure, sanction and document is used (warning).
+- beslut: a krav, or a rule with handlingsplan or vite, rests on decided text, not only on a
+  proposal or a sammanställning (engine/model/rulebook_policy.py; also refused on load).
+- inlamning: a submission deadline lies after the end of the rulebook's period (also on load).
+- antagande: every choice the sources leave open is stated: a source read as stating the
+  förfrågningsunderlag's krav (formular_aterger_krav, aterger_fu) has an assumption; a weekly
+  sanction (how weeks count, from which day) and a sanction quoted from a document that is not
+  the decided text have one; every followup setting has one under followup.assumptions.
+- tal: a number in a rule's quote, or a parameter's or sanction's own quote, matches the value
+  used, unit for unit (quote "mer än 50%", parameter 60 → warning).
 
 Checks across the rulebooks of one region and vårdval:
 - overlapp: validity periods do not overlap.
@@ -28,6 +37,7 @@ Checks across the rulebooks of one region and vårdval:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +46,11 @@ from engine import identity
 from engine.errors import InputError, Problem
 from engine.model.library import LoadedRulebook, region_of, rulebook_files
 from engine.model.rulebook_layers import resolve
-from engine.model.rulebook import Rulebook
+from engine.model.rulebook import READINGS, Rulebook, Source
+from engine.model.rulebook_policy import early_deadlines, undecided_rules
 from engine.model.rulebook_refs import check_references, rule_exprs
 from engine.model.rulebook_types import check_types, name_rule, rule_problems
+from engine.read.numbers import format_number
 from engine.output import dumps_json
 from engine.read.validation import validate
 from engine.read.yamlstrict import dotted, load_file
@@ -129,6 +141,7 @@ def check_unused(c: _Collector) -> None:
     if m.followup:
         sanctions |= {m.followup.late_plan_sanction, m.followup.rattelse_sanction}
     documents = {r.source.document for r in m.rules}
+    documents |= {r.decided.document for r in m.rules if r.decided is not None}
     documents |= {p.source.document for p in m.parameters.values() if p.source}
     documents |= {s.source.document for s in m.sanctions.values()}
     for kind, names, used, label in (("parameters", m.parameters, params, "parametern"),
@@ -142,7 +155,116 @@ def check_unused(c: _Collector) -> None:
                       (kind, name), key=True)
 
 
-BOOK_CHECKS = (check_quotes, check_consequences, check_unused)
+def check_policy(c: _Collector) -> None:
+    m = c.book.model
+    for code, problems in (("beslut", undecided_rules(m)), ("inlamning", early_deadlines(m))):
+        for message, path in problems:
+            c.add(ERROR, code, message, path)
+
+
+def _all_sources(m: Rulebook):
+    for i, r in enumerate(m.rules):
+        yield r.source, ("rules", i, "source")
+        if r.decided is not None:
+            yield r.decided, ("rules", i, "decided")
+    for n, p in m.parameters.items():
+        if p.source:
+            yield p.source, ("parameters", n, "source")
+    for n, s in m.sanctions.items():
+        yield s.source, ("sanctions", n, "source")
+
+
+FOLLOWUP_KEYS = ("late_plan_sanction", "rattelse_days", "rattelse_sanction")
+
+
+def check_assumptions(c: _Collector) -> None:
+    m = c.book.model
+    for src, path in _all_sources(m):
+        if src.status in READINGS and not src.assumption:
+            c.add(ERROR, "antagande", f"källan läses som förfrågningsunderlagets krav "
+                  f"(status {src.status}); skriv tolkningen under assumption", path + ("status",))
+    for name, s in m.sanctions.items():
+        if s.assumption:
+            continue
+        if s.interval == "vecka":
+            c.add(ERROR, "antagande", f"sanktionen '{name}' räknas per vecka men källan säger inte "
+                  "hur veckor räknas eller från vilken dag; skriv valet under assumption",
+                  ("sanctions", name), key=True)
+        elif m.source_status(s.source) != "beslutad" and not s.source.assumption:
+            c.add(ERROR, "antagande", f"sanktionen '{name}' citeras ur {s.source.document}, som inte "
+                  "är beslutad text för regelbokens period; skriv under assumption varför den "
+                  "antas gälla", ("sanctions", name), key=True)
+    if m.followup is not None:
+        given = m.followup.assumptions
+        for key in FOLLOWUP_KEYS:
+            if key not in given:
+                c.add(ERROR, "antagande", f"followup.{key} är regelbokens val (förfrågningsunderlaget "
+                      "lämnar steget åt regionen); skriv skälet under followup.assumptions."
+                      f"{key}", ("followup", key))
+        for key in given:
+            if key not in FOLLOWUP_KEYS:
+                c.add(ERROR, "antagande", f"followup.assumptions.{key}: okänd inställning (möjliga: "
+                      f"{', '.join(FOLLOWUP_KEYS)})", ("followup", "assumptions", key), key=True)
+
+
+# Numbers as the sources write them ("50%", "≥ 65 procent", "30 dagar", "5 000 kr"), by the
+# parameter unit they would be compared with.
+_NUMBER = r"(\d{1,3}(?:[ \u00a0]\d{3})+|\d+(?:,\d+)?)"
+_UNIT_WORDS = {"procent": r"\s*(?:%|procent)", "dagar": r"\s*dag(?:ar)?\b", "kr": r"\s*kr\b"}
+
+
+def quoted_numbers(quote: str, unit: str) -> set[float]:
+    pattern = _UNIT_WORDS.get(unit)
+    if pattern is None:
+        return set()
+    return {float(n.replace(" ", "").replace("\u00a0", "").replace(",", "."))
+            for n in re.findall(_NUMBER + pattern, quote)}
+
+
+def _differs(src: Source, value, unit: str) -> set[float] | None:
+    numbers = quoted_numbers(src.quote, unit)
+    if numbers and float(value) not in numbers:
+        return numbers
+    return None
+
+
+def check_numbers(c: _Collector) -> None:
+    m = c.book.model
+
+    def warn(where: str, numbers: set[float], value, unit: str, path: tuple) -> None:
+        said = ", ".join(format_number(n) for n in sorted(numbers))
+        c.add(WARNING, "tal", f"{where} säger {said} ({unit}) men värdet är {format_number(value)}; "
+              "stämmer citatet och värdet?", path)
+
+    for name, p in m.parameters.items():
+        if p.source and not isinstance(p.value, dt.date):
+            numbers = _differs(p.source, p.value, p.unit)
+            if numbers:
+                warn("parameterns citat", numbers, p.value, p.unit, ("parameters", name, "value"))
+    for name, s in m.sanctions.items():
+        for key in ("amount_kr", "cap_kr"):
+            value = getattr(s, key)
+            if value is not None and (numbers := _differs(s.source, value, "kr")):
+                warn("sanktionens citat", numbers, value, "kr", ("sanctions", name, key))
+    for i, rule in enumerate(m.rules):
+        cmp = rule.check.compare or (rule.check.required_when.when.compare
+                                     if rule.check.required_when else None)
+        if cmp is None:
+            continue
+        for side in ("left", "right", "partial_right"):
+            e = getattr(cmp, side)
+            if e is None or not e.param or e.param not in m.parameters:
+                continue
+            p = m.parameters[e.param]
+            if isinstance(p.value, dt.date):
+                continue
+            numbers = _differs(rule.source, p.value, p.unit)
+            if numbers:
+                warn(f"{rule.id}:s citat", numbers, p.value, p.unit, ("rules", i, "source", "quote"))
+
+
+BOOK_CHECKS = (check_quotes, check_consequences, check_unused, check_policy, check_assumptions,
+               check_numbers)
 
 
 # --- Checks across the rulebooks of a region --------------------------------------------------

@@ -18,6 +18,7 @@ from engine.read.yamlstrict import Document, load_file
 
 from .rulebook import Rulebook
 from .rulebook_layers import resolve
+from .rulebook_policy import policy_problems
 from .rulebook_refs import check_references
 from .rulebook_types import check_types, rule_problems
 
@@ -51,6 +52,8 @@ def load_rulebook(path: str | Path) -> LoadedRulebook:
     except InputError as exc:
         raise InputError(exc.file, rule_problems(exc.problems, doc.data)) from None
     problems = check_references(model, doc) + [p for _code, p in check_types(model, doc)]
+    if not problems:  # the policy reads names the references have shown to exist
+        problems = policy_problems(model, doc)
     if problems:
         raise InputError(doc.file, rule_problems(problems, doc.data))
     return LoadedRulebook(model, str(path), doc.sha256, doc)

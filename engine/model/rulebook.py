@@ -17,10 +17,24 @@ from pydantic_core import PydanticCustomError
 
 from engine.read.dates import outside_window
 
-Kind = Literal["krav", "riktlinje", "malniva", "lag"]
-KIND_LABELS = {"krav": "Krav", "riktlinje": "Riktlinje", "malniva": "Målnivå", "lag": "Lag"}
-SOURCE_STATUS_LABELS = {"forslag": "förslag", "rutin": "regional rutin",
-                        "nationell_malniva": "nationell målnivå", "lag": "lag"}
+# forslag: a krav proposed but not (as far as the sources show) decided: a dialogue point with
+# no handlingsplan, vite or termination until the rulebook names the decided text.
+# dialog: a question of the form the beställarenhet follows up in the dialogue, stating no krav.
+Kind = Literal["krav", "forslag", "riktlinje", "malniva", "lag", "dialog"]
+KIND_LABELS = {"krav": "Krav", "forslag": "Förslag till krav", "riktlinje": "Riktlinje",
+               "malniva": "Målnivå", "lag": "Lag", "dialog": "Dialogfråga"}
+# Shown in brackets after a source in every output. The two readings of a secondary text as the
+# förfrågningsunderlag's krav (formular_aterger_krav, aterger_fu) carry an assumption instead.
+SOURCE_STATUS_LABELS = {"forslag": "förslag", "sammanstallning": "sammanställning",
+                        "rutin": "regional rutin", "nationell_malniva": "nationell målnivå",
+                        "lag": "lag"}
+# A rule whose every source has one of these statuses rests on no decided text.
+UNDECIDED = ("forslag", "sammanstallning")
+# Statuses that read a secondary document as stating the decided förfrågningsunderlag: an
+# interpretation, so the source must say it in `assumption`.
+READINGS = ("formular_aterger_krav", "aterger_fu")
+SourceStatus = Literal["beslutad", "forslag", "sammanstallning", "formular_aterger_krav",
+                       "aterger_fu", "rutin", "nationell_malniva", "lag"]
 Op = Literal[">", ">=", "<", "<=", "==", "!="]
 OP_WORDS = {">": "mer än", ">=": "minst", "<": "mindre än", "<=": "högst", "==": "lika med",
             "!=": "skilt från"}
@@ -121,9 +135,13 @@ class Source(Model):
     section: Text
     quote: Text
     lines: str | None = None  # where in the source document, e.g. "l.410–412"
-    # What kind of text the quote is, where it differs from a decided contract clause.
-    status: Literal["beslutad", "forslag", "rutin", "nationell_malniva", "lag"] = "beslutad"
-    note: str | None = None  # e.g. why a proposal is used, or an assumption made
+    # What kind of text the quote is; unset: the document's status. formular_aterger_krav: the
+    # form's question states the förfrågningsunderlag's krav ("Uppfylls kravet på …");
+    # aterger_fu: the document quotes the förfrågningsunderlag ("I förfrågningsunderlaget
+    # framkommer"). Both are readings and need an `assumption`.
+    status: SourceStatus | None = None
+    note: str | None = None  # e.g. why a proposal is used
+    assumption: str | None = None  # how the quote is read, where that is an interpretation
 
 
 class Parameter(Model):
@@ -151,6 +169,10 @@ class Sanction(Model):
     cap_per: str | None = None
     weeks: Literal["begun", "whole"] | None = None  # how weeks are counted for interval=vecka
     source: Source
+    # What the source leaves open and the rulebook chose (how weeks are counted, from which day
+    # the vite runs, that a clause quoted for one year holds in another): `kravkoll lint`
+    # refuses such a choice left unstated.
+    assumption: str | None = None
 
     @model_validator(mode="after")
     def _weeks_stated(self):
@@ -356,6 +378,9 @@ class Rule(Model):
     check: Check
     consequence: Consequence | None = None
     description: str | None = None
+    # The decided text (förfrågningsunderlaget) the krav rests on, where `source` is a proposal
+    # or a sammanställning. Without it such a rule cannot carry handlingsplan or vite.
+    decided: Source | None = None
 
     @model_validator(mode="after")
     def _plan_for_alone(self):
@@ -369,10 +394,11 @@ class Rule(Model):
     def _krav_has_consequence(self):
         if self.kind == "krav" and self.consequence is None:
             raise PydanticCustomError("kravkoll_consequence", "ett krav måste ha en consequence")
-        if self.kind != "krav" and self.consequence is not None and self.consequence.sanctions:
+        c = self.consequence
+        if self.kind != "krav" and c is not None and (c.sanctions or c.handlingsplan_days is not None):
             raise PydanticCustomError("kravkoll_consequence",
-                                      "bara krav kan ha sanktioner (vite); detta är "
-                                      f"{KIND_LABELS[self.kind].lower()}")
+                                      "bara krav kan ha handlingsplan eller sanktioner (vite); "
+                                      f"detta är {KIND_LABELS[self.kind].lower()}")
         return self
 
 
@@ -382,6 +408,9 @@ class Followup(Model):
     late_plan_sanction: Name  # the sanction for a handlingsplan that comes in late
     rattelse_days: Expr  # the frist of a föreläggande om rättelse, in days (a parameter)
     rattelse_sanction: Name  # vite after an unheeded föreläggande, when a rule names none itself
+    # Why each setting above was chosen: the förfrågningsunderlag leaves these steps to the
+    # region, so every one is an assumption of the rulebook (`kravkoll lint` refuses one unstated).
+    assumptions: dict[str, Text] = Field(default_factory=dict)
 
 
 class Rulebook(Model):
@@ -412,6 +441,20 @@ class Rulebook(Model):
         if expr is None:
             return None
         return int(self.parameters[expr.param].value if expr.param else expr.value)
+
+    def source_status(self, source: Source) -> str:
+        """What kind of text a source is: its own status, else its document's."""
+        if source.status is not None:
+            return source.status
+        doc = self.documents.get(source.document)
+        return doc.status if doc is not None else "beslutad"
+
+    def is_proposal(self, rule: Rule) -> bool:
+        """True when the rule rests on a proposal, not decided text: a dialogue point, marked
+        [förslag] in every output."""
+        if rule.decided is not None:
+            return False
+        return rule.kind == "forslag" or self.source_status(rule.source) == "forslag"
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)

@@ -22,11 +22,11 @@ from engine import ENGINE_NAME, __version__
 from engine.evaluate.batch import Indicator, RulebookOverview, Summary, UnitRow
 from engine.evaluate.evaluation import CheckResult
 from engine.evaluate.findings import OUTCOME_LABELS, Finding, counts
-from engine.model.rulebook import KIND_LABELS, OP_WORDS
+from engine.model.rulebook import OP_WORDS
 from engine.read.numbers import format_number
 
 from .common import grouped, source_reference
-from .overview import KIND_HEADINGS, KIND_ORDER
+from .overview import KIND_HEADINGS, KIND_ORDER, KIND_VERB
 
 COLORS = {"pass": "#2e7d32", "fail": "#c62828", "partial": "#ef8f00", "missing": "#7b1fa2",
           "not_applicable": "#d5d5d5", "waived": "#0277bd"}
@@ -306,9 +306,8 @@ def _indicators(ov: RulebookOverview) -> str:
             out.append(f'<p class="dim">{escape(level)}: inga värden.</p>\n</figure>\n')
             continue
         out.append(distribution(ind))
-        verb = {"krav": "uppfyller", "riktlinje": "följer", "malniva": "når", "lag": "uppfyller"}
         out.append(f"<figcaption>{escape(level.capitalize())}. {st['meeting']} av {st['n']} "
-                   f"{verb[ind.rule.kind]}. Median {_num(st['median'], ind.unit)}, "
+                   f"{KIND_VERB[ind.rule.kind]}. Median {_num(st['median'], ind.unit)}, "
                    f"min {_num(st['min'], ind.unit)}, max {_num(st['max'], ind.unit)}, "
                    f"medelvärde {_num(st['mean'], ind.unit)}.</figcaption>\n</figure>\n")
     out.append("</section>\n")
@@ -464,7 +463,7 @@ def _finding(f: Finding) -> str:
     head = (f'<td><span class="badge o-{f.outcome}">{MARKS[f.outcome]} '
             f"{OUTCOME_LABELS[f.outcome]}</span></td>"
             f'<td><span class="id">{escape(f.rule_id)}</span><br>'
-            f'<span class="dim">{KIND_LABELS[f.kind]}'
+            f'<span class="dim">{f.marked_kind}'
             + (f" {escape(f.question)}" if f.question else "") + "</span></td>")
     body = [f'<div class="title">{escape(f.title)}</div>']
     if f.outcome in ("not_applicable", "missing"):

@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator
 from engine import ENGINE_NAME, __version__
 from engine.evaluate.evaluation import CheckResult
 from engine.evaluate.findings import OUTCOME_LABELS, SHORTFALLS, Finding
-from engine.model.rulebook import KIND_LABELS
 
 
 def _token(text: str) -> str:
@@ -59,7 +58,7 @@ def _stamp(date) -> str:
 
 
 def _evidence(f: Finding, path: str) -> str:
-    lines = [f"{f.rule_id} {KIND_LABELS[f.kind].lower()}: {f.title}",
+    lines = [f"{f.rule_id} {f.marked_kind.lower()}: {f.title}",
              f"Utfall: {OUTCOME_LABELS[f.outcome]} ({f.outcome})",
              f"Värde: {f.observed_text}; krav: {f.expected}"]
     if f.derivation:
@@ -94,7 +93,7 @@ def suite_of(r: CheckResult, parent: ET.Element, index: int) -> ET.Element:
         if f.outcome in SHORTFALLS:
             el = ET.SubElement(case, "failure", {
                 "type": f"{f.kind}.{f.outcome}",
-                "message": f"{KIND_LABELS[f.kind]} {OUTCOME_LABELS[f.outcome]}: "
+                "message": f"{f.marked_kind} {OUTCOME_LABELS[f.outcome]}: "
                            f"{f.observed_text}, krävs {f.expected}"})
             el.text = _evidence(f, r.submission.path)
         elif f.outcome in ("not_applicable", "waived"):

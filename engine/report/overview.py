@@ -30,9 +30,12 @@ from .terminal import MARK, STYLE
 
 # Wider than this many units, the matrix is left to csv, xlsx and html.
 MATRIX_MAX_UNITS = 60
-KIND_ORDER = ("krav", "riktlinje", "malniva", "lag")
-KIND_HEADINGS = {"krav": "Krav", "riktlinje": "Riktlinjer", "malniva": "Målnivåer",
-                 "lag": "Lagkrav"}
+KIND_ORDER = ("krav", "forslag", "riktlinje", "malniva", "lag", "dialog")
+KIND_HEADINGS = {"krav": "Krav", "forslag": "Förslag till krav [förslag]",
+                 "riktlinje": "Riktlinjer", "malniva": "Målnivåer", "lag": "Lagkrav",
+                 "dialog": "Dialogfrågor"}
+KIND_VERB = {"krav": "uppfyller", "forslag": "uppfyller", "riktlinje": "följer", "malniva": "når",
+             "lag": "uppfyller", "dialog": "besvarar"}
 SPARK = " ▁▂▃▄▅▆▇█"
 
 
@@ -187,8 +190,7 @@ def _indicator(ind: Indicator):
     body.append(format_number(round(lo, 1), 1) + " ")
     body.append(line, style="cyan")
     body.append(" " + format_number(round(hi, 1), 1))
-    verb = {"krav": "uppfyller", "riktlinje": "följer", "malniva": "når", "lag": "uppfyller"}
-    facts = Text(f"   │ = {level} · {st['meeting']} av {st['n']} {verb[ind.rule.kind]} · "
+    facts = Text(f"   │ = {level} · {st['meeting']} av {st['n']} {KIND_VERB[ind.rule.kind]} · "
                  f"median {_number(st['median'], ind.unit)}", style="dim")
     return Padding(Group(head, body, facts), (0, 0, 1, 1))
 

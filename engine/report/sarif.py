@@ -22,12 +22,13 @@ from urllib.parse import quote
 
 from engine import ENGINE_NAME, __version__
 from engine.evaluate.evaluation import CheckResult
-from engine.evaluate.findings import OUTCOME_LABELS, SHORTFALLS, Finding
+from engine.evaluate.findings import OUTCOME_LABELS, PROPOSAL_MARK, SHORTFALLS, Finding
 from engine.model.library import LoadedRulebook
-from engine.model.rulebook import KIND_LABELS, Rule, Rulebook
+from engine.model.rulebook import KIND_LABELS, SOURCE_STATUS_LABELS, Rule, Rulebook
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-KIND_LEVEL = {"krav": "error", "lag": "warning", "riktlinje": "warning", "malniva": "note"}
+KIND_LEVEL = {"krav": "error", "forslag": "note", "lag": "warning", "riktlinje": "warning",
+              "malniva": "note", "dialog": "note"}
 FINGERPRINT = "kravkoll/v1"
 
 
@@ -55,6 +56,9 @@ def rule_descriptor(rule: Rule, book: Rulebook) -> dict:
     doc = book.documents[rule.source.document]
     src = rule.source
     where = f"{doc.title}, {src.section}" + (f" ({src.lines})" if src.lines else "")
+    status = book.source_status(src)
+    if status in SOURCE_STATUS_LABELS:
+        where += f" [{SOURCE_STATUS_LABELS[status]}]"
     full = f"{rule.title}. {KIND_LABELS[rule.kind]}. Källa: {where}: »{src.quote}«"
     return {
         "id": rule.id,
@@ -69,7 +73,8 @@ def rule_descriptor(rule: Rule, book: Rulebook) -> dict:
             "question": rule.question,
             "source": {"document": src.document, "document_title": doc.title,
                        "section": src.section, "quote": src.quote, "lines": src.lines,
-                       "status": src.status},
+                       "status": status},
+            "proposal": book.is_proposal(rule),
             "tags": [rule.kind, rule.area],
         },
     }
@@ -89,7 +94,7 @@ def _location(path: str, line: int | None, field: str | None = None) -> dict:
 
 
 def _finding_message(f: Finding) -> str:
-    text = f"{f.rule_id} {OUTCOME_LABELS[f.outcome]}: {f.title}. {f.explanation}"
+    text = f"{f.rule_id}{PROPOSAL_MARK if f.proposal else ''} {OUTCOME_LABELS[f.outcome]}: {f.title}. {f.explanation}"
     if f.derivation:
         text += f" Uträkning: {f.derivation}."
     if f.consequence and f.consequence.get("applies") and f.consequence.get("text"):
@@ -114,7 +119,8 @@ def unit_results(r: CheckResult) -> list[dict]:
             "partialFingerprints": {
                 FINGERPRINT: fingerprint(f.rule_id, sub.enhet.hsa_id, sub.period, f.location.path)},
             "properties": {
-                "outcome": f.outcome, "observed": f.observed_text, "expected": f.expected,
+                "outcome": f.outcome, "proposal": f.proposal, "observed": f.observed_text,
+                "expected": f.expected,
                 "derivation": f.derivation, "unit": sub.enhet.namn, "hsa_id": sub.enhet.hsa_id,
                 "period": sub.period, "as_of": r.as_of.isoformat(),
                 "consequence": (f.consequence or {}).get("text") if f.is_shortfall else None,

@@ -13,7 +13,6 @@ from rich.text import Text
 
 from engine.evaluate.evaluation import CheckResult
 from engine.evaluate.findings import OUTCOME_LABELS, Finding, counts
-from engine.model.rulebook import KIND_LABELS
 
 from .common import grouped, source_reference
 
@@ -54,7 +53,7 @@ def _finding(f: Finding, result: CheckResult, verbose: bool):
     head.append(f"{MARK[f.outcome]} ", style=style)
     label = OUTCOME_LABELS[f.outcome]
     head.append(label.upper() if f.outcome in ("fail", "missing") else label, style=style)
-    head.append(f"  {f.rule_id} · {KIND_LABELS[f.kind]}" + (f" {f.question}" if f.question else ""),
+    head.append(f"  {f.rule_id} · {f.marked_kind}" + (f" {f.question}" if f.question else ""),
                 style="dim" if not shortfall else "")
     head.append("\n")
     head.append(f.title, style="bold" if shortfall else "")
