@@ -218,7 +218,7 @@ def explain(rule_id, rulebooks, period, rulebook_id):
     if rulebook_id is not None:
         return _show_rulebook(books, rulebook_id)
     if rule_id is None:
-        raise InputError.single(None, "ange ett regel-id (t.ex. JHV-BEM-02) eller --rulebook ID")
+        raise UsageError.single(None, "ange ett regel-id (t.ex. JHV-BEM-02) eller --rulebook ID")
     having = [b for b in books if b.model.rule(rule_id.upper())]
     if period is not None:
         having = [b for b in having if b.model.valid_from.year <= period <= b.model.valid_to.year]

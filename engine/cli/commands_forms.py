@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from engine.errors import InputError
+from engine.errors import InputError, UsageError
 from engine.exitcodes import EXIT_INPUT, EXIT_OK
 from engine.output import dumps_json
 
@@ -64,12 +64,13 @@ def template_command(form_id, output, force, namn, hsa_id, source):
     Den ifyllda mallen granskas med 'kravkoll check mall.xlsx'.
     """
     from engine.model.form import get_form
-    from engine.output import write_atomic
+    from engine.output import check_target, write_atomic
     from engine.report.template import build
 
-    if not output.lower().endswith(".xlsx"):
-        raise InputError.single(output, "mallen är en Excel-arbetsbok: ange ett filnamn som "
+    if not output.lower().endswith(".xlsx"):  # a command line that cannot be run as written
+        raise UsageError.single(output, "mallen är en Excel-arbetsbok: ange ett filnamn som "
                                 "slutar på .xlsx")
+    check_target(output, force)  # refused before the work, as check's -o is
     form = get_form(form_id)
     data = None
     if source is not None:
