@@ -298,8 +298,13 @@ def test_a_ledger_that_already_holds_extreme_or_broken_dates_does_not_crash_late
     assert "0001-01-01 – 0001-01-01 (gäller inte)" in out
     ok("demands", "list", *led, "--as-of", "2199-12-31", "--format", "json")
     ok("demands", "letter", HSA, *led, "--as-of", "2199-12-31", "--out", str(tmp_path / "brev"))
+    # a decision date is something that happened: one in the future is refused (issue 11) …
+    err = refused("demands", "register", str(registered["other"]), "--rulebooks", str(RULEBOOKS),
+                  *led, "--as-of", "2199-12-31")
+    assert "ligger i framtiden" in err
+    # … and today, with a due date of 9999-12-31 in the ledger, works
     ok("demands", "register", str(registered["other"]), "--rulebooks", str(RULEBOOKS), *led,
-       "--as-of", "2199-12-31")
+       "--as-of", dt.date.today().isoformat())
     with closing(sqlite3.connect(ledger)) as db, db:
         db.execute("UPDATE dispenser SET valid_to = '2024-13-45'")
     err = refused("dispens", "list", *led)
@@ -309,8 +314,7 @@ def test_a_ledger_that_already_holds_extreme_or_broken_dates_does_not_crash_late
 def test_date_arithmetic_near_the_end_of_the_calendar_does_not_overflow():
     """A föreläggande's frist from a huge rattelse_days, decided on the window's last day."""
     standing = lifecycle.Standing("1", "inkommen", 2023, dt.date(2199, 1, 1), None)
-    event = lifecycle.Event("beslut", dt.date(2199, 12, 31), decision="underkand",
-                            rattelse_days=10**9)
+    event = lifecycle.Event("forelaggande", dt.date(2199, 12, 31), rattelse_days=10**9)
     (step,) = lifecycle.step([(standing, event)])
     assert step.after == "forelaggande" and step.frist == dt.date.max
 

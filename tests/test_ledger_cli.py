@@ -56,15 +56,25 @@ def test_the_scenario_through_the_command_line(setup, tmp_path):
     ok("demands", "approve", HSA, "JHV-BEM-03", "--date", "2024-06-10", "--diarienummer", "RS/1/24", *led)
     ok("demands", "register", str(SUB_2024), *rb, *led, "--as-of", "2025-03-14")
     data = as_json("demands", "list", *led, "--as-of", "2025-03-20")
-    assert next(d for d in data["demands"] if d["rule_id"] == "JHV-BEM-03")["status"] == "forelaggande"
+    bem03 = next(d for d in data["demands"] if d["rule_id"] == "JHV-BEM-03")
+    # 003 l.856–859 "kan regionen … förelägga": proposed, not decided
+    assert bem03["status"] == "godkand"
+    assert [p["kind"] for p in bem03["proposals"]] == ["forelaggande"]
+    assert bem03["proposals"][0]["text"].startswith("föreslås: föreläggande om rättelse")
+    # the unit named by its name; the decision with its own frist
+    out = ok("demands", "forelaggande", "Hälsocentralen Exempelbyn", "JHV-BEM-03", "JHV-INF-04",
+             "--date", "2025-03-20", "--diarienummer", "RS/7/25", "--frist-dagar", "21", *led)
+    assert "frist: 21 dagar enligt beslutet" in out and "2025-04-10" in out
+    ok("demands", "vite", HSA, "JHV-BEM-03", "--date", "2025-04-11", "--belopp", "20000",
+       "--diarienummer", "RS/9/25", *led)
     ok("demands", "register", str(SUB_2025), *rb, *led, "--as-of", "2026-03-13")
     data = as_json("demands", "list", HSA, *led, "--as-of", "2026-03-13", "--all")
     status = {d["rule_id"]: d["status"] for d in data["demands"]}
-    assert status["JHV-BEM-03"] == "atgardad" and status["JHV-INF-04"] == "uppsagningsrisk"
+    assert status["JHV-BEM-03"] == "atgardad" and status["JHV-INF-04"] == "forelaggande"
 
     history = as_json("demands", "history", HSA, "JHV-BEM-03", *led)["events"]
-    assert [e["to_status"] for e in history] == ["kravd", "forsenad", "inkommen", "godkand",
-                                                  "forelaggande", "vite", "atgardad"]
+    moves = [e["to_status"] for e in history if e["from_status"] != e["to_status"]]
+    assert moves == ["kravd", "forsenad", "inkommen", "godkand", "forelaggande", "vite", "atgardad"]
 
 
 def test_list_output_is_reproducible_and_names_its_date(setup, tmp_path):

@@ -51,17 +51,27 @@ def test_the_letter_names_each_brist_with_source_asks_due_date_and_sanction(ledg
 def test_a_late_plan_shows_the_vite_with_its_arithmetic(ledger, tmp_path):
     text = letters.markdown(letters.compose(ledger, HSA, D(2024, 6, 1)))
     # 2024-06-01 − 2024-05-14 = 18 days; ⌈18/7⌉ = 3 weeks × 5 000 kr = 15 000 kr
-    assert ("handlingsplanen har inte kommit in, 18 dagar efter sista dagen 2024-05-14: "
-            "3 veckor × 5 000 kr = 15 000 kr.") in text
+    # the krav demanded in one decision share one handlingsplan: one handling (003 l.866–867)
+    assert ("handlingsplanen har inte kommit in, 18 dagar efter sista dagen 2024-05-14 (en "
+            "handling för JHV-BEM-03, JHV-INF-03, JHV-INF-04): 3 veckor × 5 000 kr = 15 000 kr.") in text
+    assert text.count("= 15 000 kr.") == 1
     assert "**Status:** försenad (sedan 2024-05-15)" in text
 
 
 def test_a_foreleggande_letter_gives_the_frist_and_what_follows(ledger, books):
     demands.register(ledger, check(load_submission(str(SUB_2024)), books), D(2025, 3, 14))
     text = letters.markdown(letters.compose(ledger, HSA, D(2025, 3, 14)))
+    # before a decision: a proposal, clearly not a decision (003 l.856–859 "kan")
+    assert "**Föreslås (beslutas av beställarenheten):** Föreläggande om rättelse" in text
+    assert "Förslaget är inget beslut." in text
+    demands.record_forelaggande(ledger, HSA, ["JHV-BEM-03"], D(2025, 3, 14), "RS/7/2025",
+                                note="Enligt dialogen 2025-03-10")
+    text = letters.markdown(letters.compose(ledger, HSA, D(2025, 3, 14)))
     assert "# Uppföljning av årsbokslut 2024" in text
-    assert "vidta rättelse senast 2025-04-13" in text
-    assert "upp till 50 000 kr per brist" in text
+    assert ("**Föreläggande om rättelse (beslutat):** Beställarenheten beslutade 2025-03-14 "
+            "(RS/7/2025) att förelägga enheten att vidta rättelse senast 2025-04-13") in text
+    assert "upp till högst 50 000 kr per brist (förfrågningsunderlaget 4.7 Kravuppfyllnad)" in text
+    assert "**Anteckning 2025-03-14:** Enligt dialogen 2025-03-10" in text
     assert "**Senare bedömning:** Årsbokslutet för 2024: Krav inte uppfyllt: 48,0 %" in text
     assert "## Åtgärdade krav" in text and "JHV-BEM-04" in text
 

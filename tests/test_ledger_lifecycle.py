@@ -101,7 +101,7 @@ def test_steps_in_one_batch():
         (Standing("a", "kravd", 2023, due, None), Event("tick", dt.date(2024, 5, 14))),
         (Standing("b", "kravd", 2023, due, None), Event("tick", dt.date(2024, 5, 15))),
         (Standing("c", "godkand", 2023, due, None),
-         Event("finding", dt.date(2025, 3, 14), period=2024, outcome="fail", rattelse_days=30)),
+         Event("finding", dt.date(2025, 3, 14), period=2024, outcome="fail")),
         (Standing("d", "godkand", 2023, due, None),
          Event("finding", dt.date(2025, 3, 14), period=2024, outcome="pass")),
         (Standing("e", "godkand", 2023, due, None),
@@ -109,16 +109,30 @@ def test_steps_in_one_batch():
     ]
     a, b, c, d, e = lifecycle.step(items)
     assert (a.changed, b.after, b.date) == (False, "forsenad", dt.date(2024, 5, 15))
-    assert (c.after, c.frist) == ("forelaggande", dt.date(2025, 4, 13))  # 14 March + 30 days
+    # 003 l.856–859: the region "kan" förelägga; a brist again a later year is recorded (what a
+    # proposal rests on) but moves nothing by itself
+    assert (c.after, c.changed, c.transition) == ("godkand", False, "upprepad_brist")
     assert d.after == "atgardad"
     assert not e.changed  # the same period again (a re-run) changes nothing
 
 
-def test_frist_passed_gives_vite_from_the_day_after():
+def test_a_decided_foreleggande_takes_the_decisions_frist():
+    (s,) = lifecycle.step([(Standing("x", "godkand", 2023, None, None),
+                            Event("forelaggande", dt.date(2025, 3, 14), rattelse_days=21))])
+    assert (s.after, s.frist) == ("forelaggande", dt.date(2025, 4, 4))  # 14 March + 21 days
+
+
+def test_frist_passed_makes_vite_possible_not_decided():
     frist = dt.date(2025, 4, 13)
     (s,) = lifecycle.step([(Standing("x", "forelaggande", 2023, None, frist),
                             Event("tick", dt.date(2025, 5, 1)))])
-    assert (s.after, s.date) == ("vite", dt.date(2025, 4, 14))
+    assert not s.changed  # l.859: "får regionen ta ut vite": a decision, not a date
+    early, late = lifecycle.step([(Standing("x", "forelaggande", 2023, None, frist),
+                                   Event("vite", dt.date(2025, 4, 13))),
+                                  (Standing("y", "forelaggande", 2023, None, frist),
+                                   Event("vite", dt.date(2025, 4, 14)))])
+    assert early.invalid and "2025-04-13" in early.reason
+    assert (late.after, late.date) == ("vite", dt.date(2025, 4, 14))
 
 
 def test_an_event_that_makes_no_sense_is_invalid_with_a_swedish_reason():
@@ -128,12 +142,18 @@ def test_an_event_that_makes_no_sense_is_invalid_with_a_swedish_reason():
     assert "handlingsplan kan inte tas emot" in s.reason and "godkänd" in s.reason
 
 
-def test_a_foreleggande_needs_the_rulebooks_frist():
+def test_a_foreleggande_needs_a_frist():
     from engine.errors import InputError
 
-    with pytest.raises(InputError, match="rattelse_days"):
+    with pytest.raises(InputError, match="frist"):
         lifecycle.step([(Standing("x", "godkand", 2023, None, None),
-                         Event("finding", dt.date(2025, 3, 14), period=2024, outcome="fail"))])
+                         Event("forelaggande", dt.date(2025, 3, 14)))])
+
+
+def test_no_status_is_uppsagningsrisk():
+    # 003 l.874–876: the right to terminate is the region's, shown beside the demand
+    assert "uppsagningsrisk" not in STATUSES
+    assert all(t.then != "uppsagningsrisk" for t in TRANSITIONS)
 
 
 def test_transition_engine_reports_a_fact_no_rule_matches():

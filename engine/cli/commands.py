@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 
 from engine.errors import InputError, UsageError
+from engine.evaluate.crosscheck import Disagreement
 from engine.model.library import default_folder
 from engine.output import check_target, dumps_json
 from engine.report import formats
@@ -98,6 +99,9 @@ class KravkollGroup(click.Group):
             where = f"{shown_name(exc.filename)}: " if exc.filename is not None else ""
             _err(f"kravkoll: fel i indata\n{where}kan inte läsas eller skrivas ({os_reason(exc)})")
             return EXIT_INPUT
+        except Disagreement as exc:  # the two evaluators differ: its own message names both
+            _err(f"kravkoll: {exc}\nDetta är ett fel i kravkoll, inte i indata.")
+            return EXIT_INTERNAL
         except Exception as exc:  # an engine defect: say so plainly, keep the detail short
             from engine.evaluate.rete import EngineError
 

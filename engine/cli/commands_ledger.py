@@ -40,6 +40,16 @@ def _day(value: str | None, flag: str) -> dt.date | None:
     return day
 
 
+def _recorded(value: str | None, flag: str = "--date") -> dt.date | None:
+    """The date of something that happened: never later than today (a register records what
+    has happened; a date in the future is a typo)."""
+    day = _day(value, flag)
+    if day is not None and day > dt.date.today():
+        raise UsageError.single(None, f"{flag}: {day} ligger i framtiden (i dag är "
+                                f"{dt.date.today()}); kravliggaren registrerar det som har hänt")
+    return day
+
+
 def _as_of(value: str | None) -> dt.date:
     """--as-of, or today: the one place these commands read the clock, and it is printed."""
     return _day(value, "--as-of") or dt.date.today()
@@ -60,6 +70,49 @@ def _rules(values) -> list[str]:
         if rule not in out:
             out.append(rule)
     return out
+
+
+def _unit_form(ctx, param, value: str | None) -> str | None:
+    """Checked before the ledger is opened: a word with digits and no space is meant as an
+    HSA-id and must be one (ASCII; a look-alike with full-width or Arabic-Indic digits is
+    refused); anything else is a unit's name, looked up in the ledger."""
+    if value is not None and any(ch.isdigit() for ch in value) and not any(ch.isspace() for ch in value):
+        _hsa(value)
+    return value
+
+
+def _unit(ledger, value: str) -> str:
+    """A unit named by its HSA-id or by its name (compared as names are, read.names): one
+    match, or a message listing the candidates."""
+    from engine.read.names import name_key
+
+    if HSA_ID.fullmatch(value):
+        return value
+    units = {(c.hsa_id, c.unit_name) for c in ledger.checks()}
+    hits = sorted({hsa for hsa, name in units if name_key(name) == name_key(value)})
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        shown = "; ".join(f"{hsa} ({name})" for hsa, name in sorted(units) if hsa in hits)
+        raise InputError.single(None, f"namnet '{value}' passar flera enheter: {shown}; ange HSA-id")
+    near = sorted({name for _, name in units if name_key(value) in name_key(name)})
+    hint = f" (menade du {', '.join(near[:3])}?)" if near else ""
+    raise UsageError.single(None, f"'{value}' är inget HSA-id (t.ex. SE2321000207-E00000000042) "
+                            f"och inget namn på en enhet i kravliggaren{hint}")
+
+
+def _region(ledger, value: str | None) -> str | None:
+    """--region as the ledger spells it; one that matches nothing is said so (exit 2)."""
+    from engine.read.names import name_key
+
+    if value is None:
+        return None
+    known = sorted({c.region for c in ledger.checks()})
+    hit = next((r for r in known if name_key(r) == name_key(value)), None)
+    if hit is None:
+        raise InputError.single(None, f"--region '{value}' finns inte i kravliggaren; regioner: "
+                                + (", ".join(known) if known else "inga"))
+    return hit
 
 
 def _known_unit(ledger, hsa: str) -> None:
@@ -117,20 +170,20 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
 
     Brister i krav blir krav på handlingsplan (sista dag: beslutsdagen + regelbokens antal
     dagar); ett krav som redan är öppet för enheten följs upp: uppfyllt → åtgärdat, inte
-    uppfyllt ett senare år → föreläggande om rättelse. --as-of är beslutsdagen. Samma
-    årsbokslut två gånger ändrar ingenting.
+    uppfyllt ett senare år → föreslås föreläggande om rättelse (beställarenheten beslutar).
+    --as-of är beslutsdagen. Samma årsbokslut två gånger ändrar ingenting. Mappar läses som
+    'kravkoll check' läser dem (.yaml och .yml, inga dolda filer).
     """
     from engine.evaluate.evaluation import check, load_submission
     from engine.followup.demands import register
     from engine.model.library import default_folder, load_library
     from engine.report.demands_table import changes_json
 
-    decided = _as_of(as_of)
+    decided = _recorded(as_of, "--as-of") or dt.date.today()
     books = load_library(rulebooks or default_folder())
     files = _expand(submissions)
     results = [check(load_submission(f), books, decided) for f in files]
-    results.sort(key=lambda r: (r.submission.model.period, r.submission.model.enhet.hsa_id,
-                                r.submission.path))
+    results.sort(key=registration_order)
     with _ledger(ledger_path, create=True) as ledger:
         done = [register(ledger, r, decided) for r in results]
         path = str(ledger.path)
@@ -157,17 +210,20 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
 
 
 def _expand(paths) -> list[str]:
-    out = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            found = sorted(str(x) for x in path.rglob("*.yaml"))
-            if not found:
-                raise InputError.single(p, "inga årsbokslut (*.yaml) i mappen")
-            out.extend(found)
-        else:
-            out.append(p)
-    return out
+    """Exactly the files `kravkoll check` reads (batch.collect: .yaml and .yml, no hidden files
+    or folders, FIFOs and other non-files skipped)."""
+    from engine.evaluate.batch import collect
+
+    return collect(paths)
+
+
+def registration_order(result):
+    """The order a run registers its submissions in, whatever the files are called: by unit,
+    period and inlämningsdag (a corrected resubmission, handed in later, is registered after
+    the original and stands), then by content sha256 when two have the same inlämningsdag
+    (assumption samma_inlamnad in the rulebook's followup section)."""
+    m = result.submission.model
+    return (m.period, m.enhet.hsa_id, m.inlamnad or dt.date.min, result.submission.sha256)
 
 
 def _registration_dict(r) -> dict:
@@ -181,24 +237,26 @@ def _registration_dict(r) -> dict:
 
 
 @demands_group.command("list")
-@click.argument("hsa_id", required=False)
+@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", callback=_unit_form)
 @click.option("--region", default=None, metavar="NAMN", help="Bara enheter i denna region.")
 @click.option("--all", "show_all", is_flag=True, help="Visa även åtgärdade krav.")
 @ledger_option
 @as_of_option
 @format_option
 def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
-    """Lista öppna krav för en enhet (HSA-id) eller hela regionen per ett datum: sista dag,
-    dagar försenat och upplupet vite."""
+    """Lista öppna krav för en enhet (HSA-id eller namn) eller hela regionen per ett datum:
+    status, sista dag, upplupet vite, vad som föreslås (föreläggande, vite) och regionens rätt
+    att säga upp avtalet."""
     from engine.followup.lifecycle import views
     from engine.report.demands_table import as_json, render
 
     day = _as_of(as_of)
-    hsa = _hsa(hsa_id) if hsa_id else None
     with _ledger(ledger_path, readonly=True) as ledger:
         with ledger.read():
+            hsa = _unit(ledger, hsa_id) if hsa_id else None
             if hsa:
                 _known_unit(ledger, hsa)
+            region = _region(ledger, region)
             rows = ledger.demands(hsa, region)
             vs = views(rows, ledger.events(hsa_id=hsa) if hsa else ledger.events(),
                        ledger.plans(), ledger.dispenser(hsa), day)
@@ -213,27 +271,24 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
 
 
 @demands_group.command("history")
-@click.argument("hsa_id")
-@click.argument("rule_id", required=False)
+@click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
+@click.argument("rule_id", required=False, callback=lambda c, p, v: _rules([v])[0] if v else None)
 @ledger_option
 @format_option
 def history_cmd(hsa_id, rule_id, ledger_path, fmt):
-    """Visa varje statusändring för en enhets krav (händelseloggen), med datum och skäl."""
-    from engine.report.demands_table import history_json, render_history
+    """Visa varje händelse för en enhets krav (händelseloggen), med nummer, datum, skäl,
+    anteckningar, korrigeringar och återkallelser."""
+    from engine.report.demands_table import history_json, history_rows, render_history
 
-    hsa = _hsa(hsa_id)
     rule = _rules([rule_id])[0] if rule_id else None
     with _ledger(ledger_path, readonly=True) as ledger:
         with ledger.read():
+            hsa = _unit(ledger, hsa_id)
             _known_unit(ledger, hsa)
             demands = {d.id: d for d in ledger.demands(hsa, rule_id=rule)}
             events = [e for e in ledger.events(hsa_id=hsa) if e.demand_id in demands]
         path = str(ledger.path)
-    rows = [{"date": e.date.isoformat(), "rule_id": demands[e.demand_id].rule_id,
-             "period": demands[e.demand_id].period, "from_status": e.from_status,
-             "to_status": e.to_status, "event": e.event, "rule": e.rule, "reason": e.reason}
-            for e in events]
-    rows.sort(key=lambda r: (r["rule_id"], r["period"], r["date"]))
+    rows = history_rows(demands, events)
     if fmt == "json":
         sys.stdout.write(history_json(rows, path))
     else:
@@ -243,20 +298,25 @@ def history_cmd(hsa_id, rule_id, ledger_path, fmt):
     return 0
 
 
+unit_argument = click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
+note_option = click.option("--note", default=None, metavar="TEXT",
+                           help="Anteckning (visas i historiken och i brevet).")
+
+
 @demands_group.command("plan")
-@click.argument("hsa_id")
+@unit_argument
 @click.argument("rule_ids", nargs=-1, required=True)
 @date_option
 @click.option("--file", "file", required=True, metavar="FIL",
               help="Handlingsplanen som kom in (filen sparas inte; dess sha256 gör det).")
 @ledger_option
 def plan_cmd(hsa_id, rule_ids, date, file, ledger_path):
-    """Registrera att en handlingsplan har kommit in (en fil kan svara på flera krav)."""
+    """Registrera att en handlingsplan har kommit in (en fil kan svara på flera krav: en handling)."""
     from engine.followup.demands import record_plan
 
-    day = _day(date, "--date")
+    day = _recorded(date)
     with _ledger(ledger_path) as ledger:
-        changes = record_plan(ledger, _hsa(hsa_id), _rules(rule_ids), day, file)
+        changes = record_plan(ledger, _unit(ledger, hsa_id), _rules(rule_ids), day, file)
     _print_changes(changes, f"Handlingsplan inkommen {day} ({Path(file).name})")
     return 0
 
@@ -264,19 +324,19 @@ def plan_cmd(hsa_id, rule_ids, date, file, ledger_path):
 def _decision(decision: str):
     label = "godkänd" if decision == "godkand" else "underkänd"
 
-    @click.argument("hsa_id")
+    @unit_argument
     @click.argument("rule_ids", nargs=-1, required=True)
     @date_option
     @click.option("--diarienummer", default=None, help="Beslutets diarienummer.")
-    @click.option("--note", default=None, metavar="TEXT", help="Kommentar till beslutet.")
+    @note_option
     @ledger_option
     def command(hsa_id, rule_ids, date, diarienummer, note, ledger_path):
         from engine.followup.demands import record_decision
 
-        day = _day(date, "--date")
+        day = _recorded(date)
         with _ledger(ledger_path) as ledger:
-            changes = record_decision(ledger, _hsa(hsa_id), _rules(rule_ids), decision, day,
-                                      diarienummer, note)
+            changes = record_decision(ledger, _unit(ledger, hsa_id), _rules(rule_ids), decision,
+                                      day, diarienummer, note)
         _print_changes(changes, f"Handlingsplan {label} {day}")
         return 0
     return command
@@ -284,40 +344,191 @@ def _decision(decision: str):
 
 demands_group.command("approve", help="Registrera att en inkommen handlingsplan är godkänd.")(
     _decision("godkand"))
-demands_group.command("reject", help="Registrera att en inkommen handlingsplan är underkänd: "
-                                     "kravet går till föreläggande om rättelse.")(_decision("underkand"))
+demands_group.command("reject", help="Registrera att en inkommen handlingsplan är underkänd. "
+                                     "Statusen ändras inte; kravkoll föreslår föreläggande om "
+                                     "rättelse, som beställarenheten beslutar "
+                                     "('demands forelaggande').")(_decision("underkand"))
+
+
+@demands_group.command("forelaggande")
+@unit_argument
+@click.argument("rule_ids", nargs=-1, required=True)
+@date_option
+@click.option("--diarienummer", required=True, help="Beslutets diarienummer.")
+@click.option("--frist-dagar", "frist_days", type=click.IntRange(1, 3650), default=None,
+              help="Fristen för rättelse i dagar från beslutet. Standard: regelbokens "
+                   "followup.rattelse_days (ett antagande; skrivs ut).")
+@click.option("--vasentlig", is_flag=True,
+              help="Bristen är väsentlig: rättas den inte inom regelbokens tid efter beslutet "
+                   "får regionen säga upp avtalet (003 l.874–876).")
+@note_option
+@ledger_option
+def forelaggande_cmd(hsa_id, rule_ids, date, diarienummer, frist_days, vasentlig, note,
+                     ledger_path):
+    """Registrera beställarenhetens beslut om föreläggande om rättelse (003 l.856–859) för de
+    brister som anges. kravkoll föreslår, beställarenheten beslutar."""
+    from engine.followup.demands import record_forelaggande
+
+    day = _recorded(date)
+    with _ledger(ledger_path) as ledger:
+        changes = record_forelaggande(ledger, _unit(ledger, hsa_id), _rules(rule_ids), day,
+                                      diarienummer, frist_days, vasentlig, note)
+    source = f"{frist_days} dagar enligt beslutet" if frist_days else "regelbokens antagande"
+    _print_changes(changes, f"Föreläggande om rättelse {day} ({diarienummer}); frist: {source}")
+    return 0
+
+
+@demands_group.command("vite")
+@unit_argument
+@click.argument("rule_ids", nargs=-1, required=True)
+@date_option
+@click.option("--belopp", type=int, required=True, metavar="KR",
+              help="Beslutat vite i kronor (högst regelbokens tak per brist).")
+@click.option("--diarienummer", required=True, help="Beslutets diarienummer.")
+@click.option("--per", type=click.Choice(["vecka", "manad", "engang"]), default=None,
+              help="Hur vitet löper tills rättelse sker. Standard: regelbokens followup.vite_per.")
+@note_option
+@ledger_option
+def vite_cmd(hsa_id, rule_ids, date, belopp, diarienummer, per, note, ledger_path):
+    """Registrera beställarenhetens beslut om vite efter fristen utan rättelse (003 l.859–861).
+    Vitet löper tills rättelse sker ('demands rattelse')."""
+    from engine.followup.demands import record_vite
+
+    day = _recorded(date)
+    with _ledger(ledger_path) as ledger:
+        changes = record_vite(ledger, _unit(ledger, hsa_id), _rules(rule_ids), day, belopp,
+                              diarienummer, per, note)
+    _print_changes(changes, f"Vite beslutat {day} ({diarienummer})")
+    return 0
+
+
+@demands_group.command("nekad-listning")
+@unit_argument
+@click.argument("rule_id", required=False)
+@date_option
+@click.option("--personer", type=int, required=True, metavar="N", help="Antal personer som nekades.")
+@click.option("--diarienummer", default=None, help="Ärendets diarienummer.")
+@note_option
+@ledger_option
+def refusal_cmd(hsa_id, rule_id, date, personer, diarienummer, note, ledger_path):
+    """Registrera den dag enheten nekade listning: listningsvitet löper från den dagen
+    (003 l.870–872), inte från beslutsdagen."""
+    from engine.followup.demands import record_refusal
+
+    day = _recorded(date)
+    rule = _rules([rule_id])[0] if rule_id else None
+    with _ledger(ledger_path) as ledger:
+        changes = record_refusal(ledger, _unit(ledger, hsa_id), rule, day, personer,
+                                 diarienummer, note)
+    _print_changes(changes, f"Nekad listning {day}")
+    return 0
+
+
+@demands_group.command("fakturerat")
+@unit_argument
+@click.argument("rule_id")
+@date_option
+@click.option("--belopp", type=int, required=True, metavar="KR", help="Fakturerat belopp i kronor.")
+@click.option("--diarienummer", required=True, help="Beslutets eller fakturans diarienummer.")
+@note_option
+@ledger_option
+def invoice_cmd(hsa_id, rule_id, date, belopp, diarienummer, note, ledger_path):
+    """Registrera vite som beslutats och fakturerats; det visas bredvid det beräknade."""
+    from engine.followup.demands import record_invoice
+
+    day = _recorded(date)
+    with _ledger(ledger_path) as ledger:
+        changes = record_invoice(ledger, _unit(ledger, hsa_id), _rules([rule_id])[0], day,
+                                 belopp, diarienummer, note)
+    _print_changes(changes, f"Fakturerat {day}")
+    return 0
+
+
+@demands_group.command("korrigera")
+@unit_argument
+@click.argument("rule_id")
+@click.option("--handelse", "event_id", type=int, required=True, metavar="NR",
+              help="Händelsen som rättas (Nr i 'demands history').")
+@click.option("--reason", required=True, metavar="TEXT", help="Varför den rättas.")
+@click.option("--date", "date", default=None, metavar="DATUM", help="Rätt datum för händelsen.")
+@click.option("--frist-dagar", "frist_days", type=click.IntRange(1, 3650), default=None)
+@click.option("--belopp", type=int, default=None, metavar="KR")
+@click.option("--per", type=click.Choice(["vecka", "manad", "engang"]), default=None)
+@click.option("--personer", type=int, default=None, metavar="N")
+@click.option("--diarienummer", default=None)
+@click.option("--vasentlig/--ej-vasentlig", "vasentlig", default=None)
+@click.option("--den", "on", default=None, metavar="DATUM",
+              help="Dagen korrigeringen görs. Standard: dagens datum.")
+@ledger_option
+def correct_cmd(hsa_id, rule_id, event_id, reason, date, frist_days, belopp, per, personer,
+                diarienummer, vasentlig, on, ledger_path):
+    """Korrigera en felaktig post med en ny händelse och ett skäl; ingenting raderas."""
+    from engine.followup.demands import correct
+
+    changes = {"date": _recorded(date), "frist_dagar": frist_days, "belopp": belopp, "per": per,
+               "personer": personer, "diarienummer": diarienummer, "vasentlig": vasentlig}
+    day = _recorded(on, "--den") or dt.date.today()
+    with _ledger(ledger_path) as ledger:
+        done = correct(ledger, _unit(ledger, hsa_id), _rules([rule_id])[0], event_id, changes,
+                       reason, day)
+    _print_changes(done, f"Korrigering {day}")
+    return 0
+
+
+@demands_group.command("aterkalla")
+@unit_argument
+@click.argument("rule_id")
+@click.option("--handelse", "event_id", type=int, required=True, metavar="NR",
+              help="Händelsen som återkallas (Nr i 'demands history').")
+@click.option("--reason", required=True, metavar="TEXT", help="Varför den återkallas.")
+@click.option("--den", "on", default=None, metavar="DATUM",
+              help="Dagen återkallelsen görs. Standard: dagens datum.")
+@ledger_option
+def withdraw_cmd(hsa_id, rule_id, event_id, reason, on, ledger_path):
+    """Återkalla en post som gjorts av misstag (nekad listning, fakturering): den står kvar i
+    historiken, markerad återkallad, och räknas inte."""
+    from engine.followup.demands import withdraw
+
+    day = _recorded(on, "--den") or dt.date.today()
+    with _ledger(ledger_path) as ledger:
+        done = withdraw(ledger, _unit(ledger, hsa_id), _rules([rule_id])[0], event_id, reason, day)
+    _print_changes(done, f"Återkallelse {day}")
+    return 0
 
 
 @demands_group.command("rattelse")
-@click.argument("hsa_id")
+@unit_argument
 @click.argument("rule_ids", nargs=-1, required=True)
 @date_option
 @click.option("--diarienummer", default=None, help="Beslutets diarienummer.")
+@note_option
 @ledger_option
-def rattelse_cmd(hsa_id, rule_ids, date, diarienummer, ledger_path):
+def rattelse_cmd(hsa_id, rule_ids, date, diarienummer, note, ledger_path):
     """Registrera att rättelse har skett: kravet blir åtgärdat och vite upphör."""
     from engine.followup.demands import record_rattelse
 
-    day = _day(date, "--date")
+    day = _recorded(date)
     with _ledger(ledger_path) as ledger:
-        changes = record_rattelse(ledger, _hsa(hsa_id), _rules(rule_ids), day, diarienummer)
+        changes = record_rattelse(ledger, _unit(ledger, hsa_id), _rules(rule_ids), day,
+                                  diarienummer, note)
     _print_changes(changes, f"Rättelse {day}")
     return 0
 
 
 @demands_group.command("letter")
-@click.argument("hsa_id")
+@unit_argument
 @ledger_option
 @as_of_option
 @click.option("--out", "out", default=None, metavar="MAPP", help="Mapp för breven. Standard: reports/brev.")
 def letter_cmd(hsa_id, ledger_path, as_of, out):
     """Skriv brevet till en enhet (Markdown och utskrivbar HTML): varje brist med källa, vad
-    handlingsplanen ska besvara, sista dag och sanktion. Ett tidigare brev skrivs aldrig över."""
+    handlingsplanen ska besvara, sista dag och sanktion, beslut och förslag. Ett tidigare brev
+    skrivs aldrig över."""
     from engine.followup.letters import DEFAULT_FOLDER, compose, write
 
     day = _as_of(as_of)
     with _ledger(ledger_path, readonly=True) as ledger:
-        letter = compose(ledger, _hsa(hsa_id), day)
+        letter = compose(ledger, _unit(ledger, hsa_id), day)
     md, page = write(letter, out or DEFAULT_FOLDER)
     sys.stdout.write(f"Brev per {day} till {letter.unit_name} ({letter.hsa_id}):\n  {md}\n  {page}\n")
     return 0
@@ -331,7 +542,7 @@ def dispens_group() -> None:
 
 
 @dispens_group.command("grant")
-@click.argument("hsa_id")
+@click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
 @click.argument("rule_id")
 @click.option("--reason", required=True, metavar="TEXT", help="Motivering.")
 @click.option("--diarienummer", required=True, help="Beslutets diarienummer.")
@@ -355,7 +566,7 @@ def grant_cmd(hsa_id, rule_id, reason, diarienummer, until, start, rulebooks, le
         raise InputError.single(None, f"ingen regel med id {rule}" + (f" (menade du {hint[0]}?)" if hint else ""))
     first = _day(start, "--from") or dt.date.today()
     with _ledger(ledger_path, create=True) as ledger:
-        d, new = grant_dispens(ledger, _hsa(hsa_id), rule, diarienummer, reason, first,
+        d, new = grant_dispens(ledger, _unit(ledger, hsa_id), rule, diarienummer, reason, first,
                                _day(until, "--until"))
     state = "beviljad" if new else "redan registrerad, oförändrad"
     sys.stdout.write(f"Dispens {d.diarienummer} för {d.rule_id} ({d.hsa_id}) {state}: gäller "
@@ -364,7 +575,7 @@ def grant_cmd(hsa_id, rule_id, reason, diarienummer, until, start, rulebooks, le
 
 
 @dispens_group.command("end")
-@click.argument("hsa_id")
+@click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
 @click.argument("rule_id")
 @click.option("--diarienummer", required=True, help="Dispensens diarienummer.")
 @date_option
@@ -374,7 +585,7 @@ def end_cmd(hsa_id, rule_id, diarienummer, date, ledger_path):
     from engine.followup.demands import end_dispens
 
     with _ledger(ledger_path) as ledger:
-        d, new = end_dispens(ledger, _hsa(hsa_id), _rules([rule_id])[0], diarienummer,
+        d, new = end_dispens(ledger, _unit(ledger, hsa_id), _rules([rule_id])[0], diarienummer,
                              _day(date, "--date"))
     state = "avslutad" if new else "redan avslutad"
     sys.stdout.write(f"Dispens {d.diarienummer} för {d.rule_id} ({d.hsa_id}) {state}: gällde till "
@@ -383,14 +594,14 @@ def end_cmd(hsa_id, rule_id, diarienummer, date, ledger_path):
 
 
 @dispens_group.command("list")
-@click.argument("hsa_id", required=False)
+@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", callback=_unit_form)
 @ledger_option
 @as_of_option
 def dispens_list_cmd(hsa_id, ledger_path, as_of):
     """Lista dispenser och om de gäller per ett datum."""
     day = _as_of(as_of)
     with _ledger(ledger_path, readonly=True) as ledger:
-        rows = ledger.dispenser(_hsa(hsa_id) if hsa_id else None)
+        rows = ledger.dispenser(_unit(ledger, hsa_id) if hsa_id else None)
     out = [f"Dispenser per {day}:"]
     for d in rows:
         state = "gäller" if d.valid_on(day) else "gäller inte"

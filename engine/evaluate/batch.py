@@ -3,7 +3,9 @@
 Every file gives one entry, in the order of its path: the unit's compact row (outcome per rule,
 the numbers the indicators need, the krav that fall short), optionally a rendered piece of the
 report (the unit's JSON or HTML section, made where the check ran), or the Swedish message of why
-the file could not be read. A file that cannot be read or validated never stops the batch.
+the file could not be read. A file that cannot be read or validated never stops the batch; a
+disagreement between durable_rules and its cross-check (crosscheck.py) does, with exit 3, since
+then no answer of the engine can be trusted.
 
 Large batches run in a pool of worker processes (2 by default: the machines have 2 cores). Each
 worker evaluates with its own durable_rules engine (evaluation.engine_for compiles one per
@@ -33,6 +35,7 @@ from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
 from engine.model.library import LoadedRulebook
 from engine.model.rulebook import Rule, Rulebook
 
+from .crosscheck import Disagreement
 from .findings import OUTCOMES, SHORTFALLS
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml")
@@ -194,6 +197,8 @@ def _check_one(path: str) -> Entry:
         result = check(load_submission(path), _books, _config.as_of)
         rendered = _config.render(result) if _config.render else None
         return Entry(path, row_of(result), None, rendered)
+    except Disagreement:  # the rule engine cannot be trusted for any file: stop (exit 3)
+        raise
     except Exception as exc:  # one file never stops the batch
         return Entry(path, None, error_of(path, exc))
 

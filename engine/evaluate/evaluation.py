@@ -1,4 +1,5 @@
-"""Check one submission against the rulebook in force: facts → rule engine → findings."""
+"""Check one submission against the rulebook in force: facts → rule engine (checked by the
+interpreter of crosscheck.py) → findings."""
 
 from __future__ import annotations
 
@@ -15,19 +16,34 @@ from engine.read.numbers import format_number
 from engine.read.yamlstrict import Document, load_file
 
 from .compile import compile_rulebook
+from .crosscheck import RulebookCheck
 from .facts import RuleFact, build_facts
 from .previous_year import find_previous, uses_previous
 from .findings import Finding, Location, verdict
 from .rete import RuleEngine
 
 _engines: dict[str, RuleEngine] = {}
+_checks: dict[str, RulebookCheck] = {}
 
 
 def engine_for(book: LoadedRulebook) -> RuleEngine:
-    """One compiled engine per rulebook content, reused for every submission of a run."""
+    """One compiled engine per rulebook content, reused for every submission of a run, with the
+    interpreter that checks its answers (crosscheck.py) built from the same compiled rules."""
     if book.sha256 not in _engines:
-        _engines[book.sha256] = RuleEngine(book.sha256[:12], compile_rulebook(book.model))
+        compiled = compile_rulebook(book.model)
+        _checks[book.sha256] = RulebookCheck(compiled)
+        _engines[book.sha256] = RuleEngine(book.sha256[:12], compiled)
     return _engines[book.sha256]
+
+
+def evaluate(book: LoadedRulebook, facts: list[RuleFact]) -> dict[str, str]:
+    """{rule id: outcome}, as durable_rules decides it; every outcome is checked by the
+    interpreter, and a disagreement stops the run (crosscheck.Disagreement, exit 3)."""
+    engine = engine_for(book)
+    plain = [rf.fact for rf in facts]
+    outcomes = engine.evaluate(plain)
+    _checks[book.sha256].verify(plain, outcomes)
+    return outcomes
 
 
 @dataclass
@@ -129,7 +145,7 @@ def check_against(sub: LoadedSubmission, book: LoadedRulebook, as_of: dt.date | 
     if previous is None and sub.search_previous and uses_previous(book.model):
         previous = find_previous(sub.path, sub.model, load_submission)
     facts = build_facts(book.model, sub.model, previous)
-    outcomes = engine_for(book).evaluate([rf.fact for rf in facts])
+    outcomes = evaluate(book, facts)
     findings = [_finding(rf, outcomes[rf.rule.id], book.model, sub) for rf in facts]
     return CheckResult(sub, book, as_of or default_as_of(sub.model), findings)
 

@@ -129,5 +129,37 @@ def explain(rule: Rule, book: Rulebook) -> list[tuple[str, str]]:
             out.append(("Sanktion", f"{s.title}: {describe(s)}."))
         if c.note:
             out.append(("Not", c.note))
+    out.extend(followup_words(rule, book))
     out.append(("Regelbok", f"{book.id} version {book.version}, gäller {book.valid_from}–{book.valid_to}"))
     return out
+
+
+def followup_words(rule: Rule, book: Rulebook) -> list[tuple[str, str]]:
+    """What may follow a shortfall after the handlingsplan (förfrågningsunderlaget 4.7
+    Kravuppfyllnad, 003 l.852–876): decided by the beställarenhet, proposed by kravkoll."""
+    f, c = book.followup, rule.consequence
+    if rule.kind != "krav" or f is None or c is None:
+        return []
+    if c.plan_for:
+        return [("Uppföljning", f"Föreläggs inte och får inget vite för sig: följer {c.plan_for} "
+                                "(en brist, en plan, ett vite).")]
+    days = book.days(f.rattelse_days)
+    cap = book.sanctions[f.rattelse_sanction]
+    words = {"upprepad_brist": "bristen kvarstår ett senare år",
+             "underkand_plan": "underkänd handlingsplan",
+             "plan_ej_inkommen": "handlingsplan som inte kommit in i tid"}
+    triggers = ", ".join(words[t.id] for t in f.forelaggande_triggers) or "inga"
+    out = [("Uppföljning", "Föreläggande om rättelse och vite är beställarenhetens beslut "
+                           "(förfrågningsunderlaget 4.7 Kravuppfyllnad, 003 l.856–861). kravkoll "
+                           f"föreslår föreläggande vid: {triggers}; fristen bestäms i beslutet "
+                           f"(annars {days} dagar, ett antagande i regelboken); vite efter "
+                           f"fristen, {describe(cap)}.")]
+    if rule.vasentlig is not None:
+        why = rule.vasentlig.assumption or rule.vasentlig.source.quote
+        out.append(("Väsentlig brist", f"Rättas bristen inte efter skriftligt påpekande får "
+                                       f"regionen säga upp avtalet (003 l.874–876). {why}"))
+    if f.innehallande_sanction:
+        s = book.sanctions[f.innehallande_sanction]
+        out.append(("Saknas svaret", f"{s.title}: {describe(s)} (003 l.852–854)."))
+    return out
+

@@ -164,4 +164,7 @@ def difference(left: Value, right: Value) -> Decimal | None:
         return None
     if isinstance(a, dt.date):
         return Decimal((a - b).days)
-    return (a - b).quantize(Decimal("1e-9"))
+    diff = a - b
+    if diff.adjusted() >= 18:  # 19+ whole digits: no ninth decimal to keep, and quantize
+        return diff            # would need more than the context's 28 digits (InvalidOperation)
+    return diff.quantize(Decimal("1e-9"))

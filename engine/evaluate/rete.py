@@ -124,7 +124,7 @@ class TransitionEngine:
         fired: list[tuple[str, str]] = []
         with _lock:
             sid = f"t{next(self._sids)}"
-            batch = json.dumps([dict(f, sid=sid) for f in facts], ensure_ascii=False)
+            batch = _batch_json([dict(f, sid=sid) for f in facts])
             code, state = _engine.assert_facts(self._handle, batch)
             if code == _NOT_HANDLED:  # no delete_state: see the class docstring
                 raise EngineError(f"{self.label}: ingen regel matchade ett faktum")
@@ -151,6 +151,38 @@ class TransitionEngine:
         if absent:
             raise EngineError(f"{self.label}: ingen regel för {', '.join(absent)}")
         return matched
+
+
+def _batch_json(facts: list[dict]) -> str:
+    """Flat facts as JSON that durable_rules reads right.
+
+    Its parser takes a number without a "." for an integer and stops at the "e": Python writes
+    0.00001 as 1e-05, and durable_rules then dropped that fact and every later one of the batch
+    (with no earlier fact it read an undefined state offset: a segmentation fault). Python uses
+    that notation only outside 1e-4 <= |x| < 1e16; such a float is written with a fraction
+    (1.0e-05), the rest by json.dumps as before. Infinity and NaN are refused.
+    """
+    if not any(_exponent_only(v) for f in facts for v in f.values()):
+        return json.dumps(facts, ensure_ascii=False)
+    return "[" + ",".join(_fact_json(f) for f in facts) + "]"
+
+
+def _exponent_only(value) -> bool:
+    return type(value) is float and value != 0 and not 1e-4 <= abs(value) < 1e16
+
+
+def _fact_json(fact: dict) -> str:
+    parts = []
+    for name, value in fact.items():
+        if _exponent_only(value):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise EngineError(f"{fact.get('key', '')}: {name} är inte ett ändligt tal")
+            mantissa, e, exponent = repr(value).partition("e")
+            text = (mantissa if "." in mantissa else mantissa + ".0") + e + exponent
+        else:
+            text = json.dumps(value, ensure_ascii=False)
+        parts.append(json.dumps(name, ensure_ascii=False) + ":" + text)
+    return "{" + ",".join(parts) + "}"
 
 
 def _check_size(label: str, compiled: dict[str, dict]) -> None:

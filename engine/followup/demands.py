@@ -29,6 +29,7 @@ from engine.evaluate.evaluation import CheckResult
 from engine.evaluate.findings import SHORTFALLS, Finding, verdict
 from engine.model.rulebook import Rulebook, Sanction
 from engine.read.dates import shift
+from engine.read.numbers import format_number
 
 from . import lifecycle
 from .ledger import DemandRow, DispensRow, Ledger
@@ -132,6 +133,11 @@ def terms(rulebook: Rulebook, finding: Finding, kind: str, rulebook_sha256: str)
             if kind == "handlingsplan" and followup else None)
     persons = finding.observed if isinstance(finding.observed, int) and not isinstance(finding.observed, bool) else None
     hp = c.get("handlingsplan") or {}
+    withheld = None
+    if (followup and followup.innehallande_sanction and finding.outcome == "missing"
+            and rule.kind == "krav"):
+        withheld = _sanction(followup.innehallande_sanction,
+                             rulebook.sanctions[followup.innehallande_sanction])
     return {
         "rulebook": {"id": rulebook.id, "version": rulebook.version, "title": rulebook.title,
                      "region": rulebook.region, "sha256": rulebook_sha256},
@@ -144,6 +150,15 @@ def terms(rulebook: Rulebook, finding: Finding, kind: str, rulebook_sha256: str)
         "fixed": list(c.get("accrued") or []),  # amounts the check computed itself (late årsbokslut)
         "persons": persons,
         "note": (rule.consequence.note if rule.consequence else None),
+        # what the escalation reads (issue 11): a plan_for rule follows its krav; the triggers
+        # on which kravkoll proposes a föreläggande; how a decided vite accrues by default; the
+        # days after a written notice before the region may terminate for a väsentlig brist
+        "plan_for": rule.consequence.plan_for if rule.consequence else None,
+        "vasentlig": rule.vasentlig.model_dump(mode="json", exclude_none=True) if rule.vasentlig else None,
+        "triggers": [t.id for t in followup.forelaggande_triggers] if followup else [],
+        "vite_per": followup.vite_per if followup else "engang",
+        "uppsagning_days": rulebook.days(followup.uppsagning_days) if followup else None,
+        "innehallande": withheld,
     }
 
 
@@ -184,6 +199,12 @@ def _apply(ledger: Ledger, d: DemandRow, s: lifecycle.Step, event: str, changes:
            check_id: int | None = None, plan_id: int | None = None,
            outcome: str | None = None, detail: dict | None = None) -> DemandRow:
     if not s.changed:
+        if s.transition in lifecycle.RECORDED and not s.invalid:
+            ledger.record(d, s.date, event, s.transition, s.reason, check_id=check_id,
+                          plan_id=plan_id, detail=detail)
+            changes.append(Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status,
+                                  s.date, s.reason + _proposal_words(d, s.transition), d.due,
+                                  d.frist, outcome))
         return d
     new = ledger.move(d, s.after, s.date, event, s.transition, s.reason, check_id=check_id,
                       plan_id=plan_id, frist=s.frist if s.after == "forelaggande" else None,
@@ -191,6 +212,18 @@ def _apply(ledger: Ledger, d: DemandRow, s: lifecycle.Step, event: str, changes:
     changes.append(Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, new.status, s.date,
                           s.reason, new.due, new.frist, outcome))
     return new
+
+
+def _proposal_words(d: DemandRow, transition: str) -> str:
+    """What a recorded brist makes possible (never decided here: 003 l.856–859 'kan')."""
+    trigger = {"upprepad_brist": "upprepad_brist", "plan_underkand": "underkand_plan"}.get(transition)
+    triggers = d.terms.get("triggers")
+    triggers = lifecycle.DEFAULT_TRIGGERS if triggers is None else triggers
+    if trigger is None or trigger not in triggers or lifecycle.is_plan_for(d):
+        return ""
+    if d.status not in lifecycle.BEFORE_FORELAGGANDE:
+        return ""
+    return " Föreslås: föreläggande om rättelse (regionens beslut: 'demands forelaggande')."
 
 
 def register(ledger: Ledger, result: CheckResult, decided: dt.date) -> Registration:
@@ -205,6 +238,17 @@ def register(ledger: Ledger, result: CheckResult, decided: dt.date) -> Registrat
         if known is not None:
             findings = waive(result.findings, ledger.dispenser(unit.hsa_id), known.decided)
             return Registration(result, known.decided, findings, [], True, known.id)
+        later = [c for c in ledger.checks(unit.hsa_id)
+                 if (c.period, c.inlamnad or dt.date.min) > (sub.model.period, sub.model.inlamnad or dt.date.min)]
+        if later:
+            c = max(later, key=lambda c: (c.period, c.inlamnad or dt.date.min))
+            raise InputError.single(sub.path, f"kravliggaren har redan årsbokslutet för {c.period} "
+                                    f"(inlämnat {c.inlamnad or 'okänt datum'}) för {unit.hsa_id}; "
+                                    f"ett årsbokslut för {sub.model.period} inlämnat "
+                                    f"{sub.model.inlamnad or 'okänt datum'} kan inte registreras "
+                                    "efter det (resultatet skulle bero på ordningen). Registrera "
+                                    "dem i en körning (de sorteras efter period och "
+                                    "inlämningsdag) i en ny kravliggare", "period")
         findings = waive(result.findings, ledger.dispenser(unit.hsa_id), decided)
         check_id = ledger.add_check(
             submission_sha256=sub.sha256, submission_path=sub.path, hsa_id=unit.hsa_id,
@@ -222,10 +266,9 @@ def register(ledger: Ledger, result: CheckResult, decided: dt.date) -> Registrat
         current = _tick_all(ledger, open_demands, decided, changes, check_id)
         # 2. the findings on the unit's open demands
         by_rule = {d.rule_id: d for d in current.values() if not d.closed}
-        rattelse_days = book.model.days(book.model.followup.rattelse_days) if book.model.followup else None
         moved = [(by_rule[f.rule_id], f) for f in findings if f.rule_id in by_rule]
         steps = lifecycle.step([(standing(d), Event("finding", decided, period=sub.model.period,
-                                                    outcome=f.outcome, rattelse_days=rattelse_days))
+                                                    outcome=f.outcome))
                                 for d, f in moved])
         for (d, f), s in zip(moved, steps):
             _apply(ledger, d, s, "finding", changes, check_id=check_id, outcome=f.outcome,
@@ -288,7 +331,7 @@ def _open(ledger: Ledger, hsa_id: str, rule_id: str) -> DemandRow:
 
 
 def _event_on(ledger: Ledger, d: DemandRow, event: Event, changes: list[Change],
-              plan_id_for=None) -> DemandRow:
+              plan_id_for=None, detail: dict | None = None) -> DemandRow:
     """Ticks up to the event's date, then the event; an event that makes no sense is an error."""
     _guard_order(ledger, d, event.date, "datumet")
     d = _tick_all(ledger, [d], event.date, changes)[d.id]
@@ -296,7 +339,7 @@ def _event_on(ledger: Ledger, d: DemandRow, event: Event, changes: list[Change],
     if s.invalid:
         raise InputError.single(None, f"{d.rule_id} ({d.hsa_id}): {s.reason}")
     plan_id = plan_id_for(d) if plan_id_for else None
-    return _apply(ledger, d, s, event.kind, changes, plan_id=plan_id)
+    return _apply(ledger, d, s, event.kind, changes, plan_id=plan_id, detail=detail)
 
 
 def file_sha256(path: str) -> str:
@@ -344,18 +387,19 @@ def record_decision(ledger: Ledger, hsa_id: str, rule_ids: list[str], decision: 
             d = _open(ledger, hsa_id, rule_id)
             plan = ledger.plan(d.id)
             event = Event("beslut", day, decision=decision,
-                          rattelse_days=d.terms.get("rattelse_days"), context={"reference": ref})
+                          context={"reference": ref, "note": _note(note)})
             if plan is not None and plan.decision is not None:
                 raise InputError.single(None, f"{rule_id} ({hsa_id}): handlingsplanen har redan "
                                         f"beslutats ({plan.decision}, {plan.decided})")
-            new = _event_on(ledger, d, event, changes)
-            if plan is not None and new.status != d.status:
+            _event_on(ledger, d, event, changes,
+                      detail={"decision": decision, "diarienummer": reference, "note": note})
+            if plan is not None:
                 ledger.decide_plan(plan.id, decision, day, reference, note)
     return changes
 
 
 def record_rattelse(ledger: Ledger, hsa_id: str, rule_ids: list[str], day: dt.date,
-                    reference: str | None = None) -> list[Change]:
+                    reference: str | None = None, note: str | None = None) -> list[Change]:
     """The beställarenhet found the brist corrected: the demand closes as åtgärdad."""
     changes: list[Change] = []
     ref = f" (diarienummer {reference})" if reference else ""
@@ -368,13 +412,246 @@ def record_rattelse(ledger: Ledger, hsa_id: str, rule_ids: list[str], day: dt.da
                     changes.append(_noop(latest, day, "Rättelsen är redan registrerad."))
                     continue
             d = _open(ledger, hsa_id, rule_id)
-            _event_on(ledger, d, Event("rattelse", day, context={"reference": ref}), changes)
+            _event_on(ledger, d, Event("rattelse", day, context={"reference": ref, "note": _note(note)}),
+                      changes, detail={"diarienummer": reference, "note": note})
     return changes
 
 
 def _noop(d: DemandRow, day: dt.date, reason: str) -> Change:
     return Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
                   d.due, d.frist, None, noop=True)
+
+
+def _note(note: str | None) -> str:
+    return f" Anteckning: {note.strip()}" if note and note.strip() else ""
+
+
+def _not_plan_for(d: DemandRow, what: str) -> None:
+    """One brist, one plan, one vite: a plan_for rule follows its krav (issue 11)."""
+    if lifecycle.is_plan_for(d):
+        krav = d.terms["plan_for"]
+        raise InputError.single(None, f"{d.rule_id} ({d.hsa_id}) gäller handlingsplanen för "
+                                f"{krav} och följer det kravet; {what} ges för {krav}, inte "
+                                f"för {d.rule_id} (en brist, en plan, ett vite)")
+
+
+def _last(ledger: Ledger, d: DemandRow | None, kind: str):
+    if d is None:
+        return None
+    return next((e for e in reversed(ledger.events(d.id)) if e.event == kind), None)
+
+
+def record_forelaggande(ledger: Ledger, hsa_id: str, rule_ids: list[str], day: dt.date,
+                        diarienummer: str, frist_days: int | None = None,
+                        vasentlig: bool = False, note: str | None = None) -> list[Change]:
+    """The beställarenhet's decision to förelägga rättelse (003 l.856–859) for the brister
+    named: its date is the written notice, its frist is the decision's (the rulebook's
+    followup.rattelse_days only when the decision names none, an assumption stated there)."""
+    if not diarienummer or not diarienummer.strip():
+        raise InputError.single(None, "ett föreläggande behöver ett diarienummer")
+    if frist_days is not None and frist_days < 1:
+        raise InputError.single(None, f"fristen ska vara minst en dag (fick {frist_days})")
+    changes: list[Change] = []
+    with ledger.write():
+        for rule_id in rule_ids:
+            latest = ledger.latest_demand(hsa_id, rule_id)
+            last = _last(ledger, latest, "forelaggande")
+            if last is not None and last.date == day and (last.detail or {}).get("diarienummer") == diarienummer:
+                changes.append(_noop(latest, day, f"Föreläggandet {diarienummer} är redan registrerat."))
+                continue
+            d = _open(ledger, hsa_id, rule_id)
+            _not_plan_for(d, "föreläggande")
+            days, source = (frist_days, "beslut") if frist_days is not None else (
+                d.terms.get("rattelse_days"), "regelbok")
+            words = _note(note) + (" Bristen är väsentlig (003 l.874–876)." if vasentlig else "")
+            event = Event("forelaggande", day, rattelse_days=days,
+                          context={"reference": f" ({diarienummer})", "note": words})
+            _event_on(ledger, d, event, changes,
+                      detail={"diarienummer": diarienummer, "frist_dagar": days,
+                              "frist_kalla": source, "vasentlig": vasentlig, "note": note,
+                              "rules": rule_ids})
+    return changes
+
+
+PER = {"vecka": "per påbörjad vecka", "manad": "per påbörjad månad", "engang": "en gång"}
+
+
+def vite_cap(d: DemandRow) -> int | None:
+    r = lifecycle.sanction_of(d.terms.get("rattelse"))
+    return r[1].amount_kr if r else None
+
+
+def _check_amount(d: DemandRow, belopp: int) -> int | None:
+    from engine.errors import UsageError
+
+    if belopp <= 0:
+        raise UsageError.single(None, f"--belopp ska vara ett positivt antal kronor (fick {belopp})")
+    cap = vite_cap(d)
+    if cap is not None and belopp > cap:
+        raise UsageError.single(None, f"--belopp {belopp} kr är mer än regelbokens tak "
+                                f"{cap} kr per brist för {d.rule_id} (003 l.860–861)")
+    return cap
+
+
+def record_vite(ledger: Ledger, hsa_id: str, rule_ids: list[str], day: dt.date, belopp: int,
+                diarienummer: str, per: str | None = None, note: str | None = None) -> list[Change]:
+    """The beställarenhet's decision to take vite after the frist without rättelse (003
+    l.859–861): an amount ≤ the cap per brist, accruing the way the decision says (the
+    rulebook's followup.vite_per when it says nothing) until rättelse."""
+    if not diarienummer or not diarienummer.strip():
+        raise InputError.single(None, "ett beslut om vite behöver ett diarienummer")
+    if per is not None and per not in PER:
+        raise InputError.single(None, f"--per ska vara {', '.join(PER)} (fick {per})")
+    changes: list[Change] = []
+    with ledger.write():
+        for rule_id in rule_ids:
+            latest = ledger.latest_demand(hsa_id, rule_id)
+            last = _last(ledger, latest, "vite")
+            if last is not None and last.date == day and (last.detail or {}).get("diarienummer") == diarienummer:
+                changes.append(_noop(latest, day, f"Vitet {diarienummer} är redan registrerat."))
+                continue
+            d = _open(ledger, hsa_id, rule_id)
+            _not_plan_for(d, "vite")
+            cap = _check_amount(d, belopp)
+            how = per or d.terms.get("vite_per") or "engang"
+            amount = f"{format_number(belopp)} kr {PER[how]}" + (
+                f", högst {format_number(cap)} kr" if cap and how != "engang" else "")
+            event = Event("vite", day, context={"reference": f" ({diarienummer})",
+                                                "amount": amount, "note": _note(note)})
+            _event_on(ledger, d, event, changes,
+                      detail={"belopp": belopp, "per": how, "per_kalla": "beslut" if per else "regelbok",
+                              "tak": cap, "diarienummer": diarienummer, "note": note})
+    return changes
+
+
+def _person_demand(ledger: Ledger, hsa_id: str, rule_id: str | None) -> DemandRow:
+    if rule_id is not None:
+        return _open(ledger, hsa_id, rule_id)
+    found = [d for d in ledger.demands(hsa_id) if not d.closed and any(
+        (x["sanction"].get("per") or "").startswith("person") for x in d.terms.get("sanctions", []))]
+    if len(found) != 1:
+        what = ", ".join(d.rule_id for d in found) if found else "inget öppet krav med vite per person"
+        raise InputError.single(None, f"ange regeln för den nekade listningen ({what})")
+    return found[0]
+
+
+def record_refusal(ledger: Ledger, hsa_id: str, rule_id: str | None, day: dt.date,
+                   personer: int, diarienummer: str | None = None,
+                   note: str | None = None) -> list[Change]:
+    """The day the unit turned persons away against the listningsregler: listningsvite runs
+    from it (003 l.870–872), not from the decision date."""
+    if personer < 1:
+        raise InputError.single(None, f"--personer ska vara minst 1 (fick {personer})")
+    with ledger.write():
+        d = _person_demand(ledger, hsa_id, rule_id)
+        same = [e for e in ledger.events(d.id) if e.event == "nekad_listning" and e.date == day
+                and (e.detail or {}).get("personer") == personer]
+        if same:
+            return [_noop(d, day, "Den nekade listningen är redan registrerad.")]
+        reason = f"Enheten nekade listning av {personer} personer {day}.{_note(note)}"
+        ledger.record(d, day, "nekad_listning", "nekad_listning", reason,
+                      detail={"personer": personer, "diarienummer": diarienummer, "note": note})
+        return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
+                       d.due, d.frist)]
+
+
+def record_invoice(ledger: Ledger, hsa_id: str, rule_id: str, day: dt.date, belopp: int,
+                   diarienummer: str, note: str | None = None) -> list[Change]:
+    """The vite actually decided and invoiced, kept beside the one kravkoll computes."""
+    if belopp <= 0:
+        raise InputError.single(None, f"--belopp ska vara ett positivt antal kronor (fick {belopp})")
+    with ledger.write():
+        d = ledger.latest_demand(hsa_id, rule_id)
+        if d is None:
+            raise InputError.single(None, f"ingen kravpost för {rule_id} och {hsa_id} i kravliggaren")
+        same = [e for e in ledger.events(d.id) if e.event == "fakturerat"
+                and (e.detail or {}).get("diarienummer") == diarienummer
+                and (e.detail or {}).get("belopp") == belopp and e.date == day]
+        if same:
+            return [_noop(d, day, "Faktureringen är redan registrerad.")]
+        reason = f"Fakturerat vite {format_number(belopp)} kr {day} ({diarienummer}).{_note(note)}"
+        ledger.record(d, day, "fakturerat", "fakturerat", reason,
+                      detail={"belopp": belopp, "diarienummer": diarienummer, "note": note})
+        return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
+                       d.due, d.frist)]
+
+
+# What a correction may change, per kind of recorded event; the rest is the ledger's own.
+CORRECTABLE = {"forelaggande": ("frist_dagar", "vasentlig", "diarienummer"),
+               "vite": ("belopp", "per", "diarienummer"),
+               "nekad_listning": ("date", "personer"),
+               "fakturerat": ("date", "belopp", "diarienummer")}
+WITHDRAWABLE = ("nekad_listning", "fakturerat")
+
+
+def _target(ledger: Ledger, hsa_id: str, rule_id: str, event_id: int):
+    e = ledger.event(event_id)
+    d = ledger.demand(e.demand_id) if e else None
+    if e is None or d.hsa_id != hsa_id or d.rule_id != rule_id:
+        raise InputError.single(None, f"ingen händelse {event_id} för {rule_id} och {hsa_id} "
+                                "(se 'demands history', kolumnen Nr)")
+    return d, e
+
+
+def correct(ledger: Ledger, hsa_id: str, rule_id: str, event_id: int, changes: dict,
+            reason: str, day: dt.date) -> list[Change]:
+    """An entry made by mistake is corrected by a new event with a reason; nothing is deleted
+    or overwritten (history shows both)."""
+    if not reason or not reason.strip():
+        raise InputError.single(None, "en korrigering behöver ett skäl (--reason)")
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        raise InputError.single(None, "ange vad som ska korrigeras")
+    with ledger.write():
+        d, e = _target(ledger, hsa_id, rule_id, event_id)
+        allowed = CORRECTABLE.get(e.event, ())
+        wrong = [k for k in changes if k not in allowed]
+        if wrong:
+            raise InputError.single(None, f"händelse {event_id} ({e.event}) kan inte korrigeras i "
+                                    f"{', '.join(wrong)}" + (f"; bara {', '.join(allowed)}" if allowed
+                                                             else "; registrera en ny händelse"))
+        if "belopp" in changes and e.event == "vite":
+            _check_amount(d, int(changes["belopp"]))
+        if "per" in changes and changes["per"] not in PER:
+            raise InputError.single(None, f"--per ska vara {', '.join(PER)}")
+        if "frist_dagar" in changes:
+            if int(changes["frist_dagar"]) < 1:
+                raise InputError.single(None, "fristen ska vara minst en dag")
+            if d.status != "forelaggande":
+                raise InputError.single(None, f"fristen kan bara korrigeras medan kravet har status "
+                                        f"föreläggande (nu {lifecycle.STATUS_LABELS[d.status]})")
+            ledger.set_frist(d.id, shift(e.date, int(changes["frist_dagar"])))
+        if "date" in changes:
+            changes["date"] = changes["date"].isoformat()
+        shown = ", ".join(f"{k} {v}" for k, v in changes.items())
+        text = f"Korrigering av händelse {event_id} ({e.event}): {shown}. Skäl: {reason.strip()}"
+        ledger.record(d, day, "korrigering", "korrigering", text,
+                      detail={"corrects": event_id, "changes": changes, "reason": reason.strip()})
+        d = ledger.demand(d.id)
+        return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, text,
+                       d.due, d.frist)]
+
+
+def withdraw(ledger: Ledger, hsa_id: str, rule_id: str, event_id: int, reason: str,
+             day: dt.date) -> list[Change]:
+    """An entry made by mistake is withdrawn by a new event with a reason; it stays in the
+    history, marked withdrawn, and counts no more."""
+    if not reason or not reason.strip():
+        raise InputError.single(None, "en återkallelse behöver ett skäl (--reason)")
+    with ledger.write():
+        d, e = _target(ledger, hsa_id, rule_id, event_id)
+        if e.event not in WITHDRAWABLE:
+            raise InputError.single(None, f"händelse {event_id} ({e.event}) ändrade kravets status "
+                                    "och kan inte återkallas; korrigera den ('demands korrigera') "
+                                    "eller registrera rättelse")
+        if any(x.event == "aterkallelse" and (x.detail or {}).get("withdraws") == event_id
+               for x in ledger.events(d.id)):
+            return [_noop(d, day, f"Händelse {event_id} är redan återkallad.")]
+        text = f"Återkallelse av händelse {event_id} ({e.event}). Skäl: {reason.strip()}"
+        ledger.record(d, day, "aterkallelse", "aterkallelse", text,
+                      detail={"withdraws": event_id, "reason": reason.strip()})
+        return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, text,
+                       d.due, d.frist)]
 
 
 # --- dispenser ---------------------------------------------------------------------------------

@@ -38,9 +38,13 @@ DEFAULT_PATH = Path("reports") / "kravliggare.sqlite"
 BUSY_TIMEOUT_S = 60.0
 
 # The lifecycle's statuses in their forward order (lifecycle.STATUSES; repeated here so that the
-# database enforces the order on its own).
+# database enforces the order on its own). `uppsagningsrisk` is a status kravkoll set before the
+# right to terminate became a right shown beside the demand (issue 11): ledgers that have it
+# keep it (the CHECK and the trigger stay as they were), and it is read as `vite`, the status it
+# followed; kravkoll writes it no more (LEGACY_STATUS).
 _STATUS_ORDER = ("kravd", "forsenad", "inkommen", "godkand", "forelaggande", "vite",
                  "uppsagningsrisk", "atgardad")
+LEGACY_STATUS = {"uppsagningsrisk": "vite"}
 _RANK_SQL = "CASE {col} " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(_STATUS_ORDER)) + " END"
 _STATUS_CHECK = "status IN (" + ", ".join(f"'{s}'" for s in _STATUS_ORDER) + ")"
 
@@ -285,15 +289,20 @@ def _check(r) -> CheckRow:
                     _json(r["dialogue"]))
 
 
+def _status(value: str | None) -> str | None:
+    return LEGACY_STATUS.get(value, value)
+
+
 def _demand(r) -> DemandRow:
     return DemandRow(r["id"], r["hsa_id"], r["unit_name"], r["region"], r["rule_id"], r["period"],
-                     r["kind"], r["status"], _date(r["decided"]), _date(r["due"]),
+                     r["kind"], _status(r["status"]), _date(r["decided"]), _date(r["due"]),
                      _date(r["frist"]), r["check_id"], _json(r["finding"]),
                      _json(r["terms"]))
 
 
 def _event(r) -> EventRow:
-    return EventRow(r["id"], r["demand_id"], _date(r["date"]), r["from_status"], r["to_status"],
+    return EventRow(r["id"], r["demand_id"], _date(r["date"]), _status(r["from_status"]),
+                    _status(r["to_status"]),
                     r["event"], r["rule"], r["reason"], r["check_id"], r["plan_id"],
                     _json(r["detail"]) if r["detail"] else None)
 
@@ -648,21 +657,39 @@ class Ledger:
             raise RuntimeError(f"status {demand.status} -> {to_status} is not forward")
         cur = self._db.execute(
             "UPDATE demands SET status = ?, closed = ?, frist = COALESCE(?, frist) "
-            "WHERE id = ? AND status = ?",
-            (to_status, int(to_status == "atgardad"), _iso(frist), demand.id, demand.status))
+            "WHERE id = ? AND (status = ? OR (? = 'vite' AND status = 'uppsagningsrisk'))",
+            (to_status, int(to_status == "atgardad"), _iso(frist), demand.id, demand.status,
+             demand.status))
         if cur.rowcount != 1:
             raise RuntimeError(f"demand {demand.id} changed under us")
         self._add_event(demand.id, date, demand.status, to_status, event, rule, reason, check_id,
                         plan_id, detail)
         return self.demand(demand.id)
 
+    def record(self, demand: DemandRow, date: dt.date, event: str, rule: str, reason: str, *,
+               check_id: int | None = None, plan_id: int | None = None,
+               detail: dict | None = None) -> int:
+        """Append an event that changes no status (a decision, a correction, a note)."""
+        self._require_tx()
+        return self._add_event(demand.id, date, demand.status, demand.status, event, rule, reason,
+                               check_id, plan_id, detail)
+
+    def set_frist(self, demand_id: int, frist: dt.date) -> None:
+        """A föreläggande's frist corrected (the correction itself is an event)."""
+        self._require_tx()
+        self._db.execute("UPDATE demands SET frist = ? WHERE id = ?", (_iso(frist), demand_id))
+
+    def event(self, event_id: int) -> EventRow | None:
+        r = self._db.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
+        return _event(r) if r else None
+
     def _add_event(self, demand_id, date, from_status, to_status, event, rule, reason, check_id,
-                   plan_id, detail=None) -> None:
-        self._db.execute(
+                   plan_id, detail=None) -> int:
+        return self._db.execute(
             "INSERT INTO events (demand_id, date, from_status, to_status, event, rule, reason, "
             "check_id, plan_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (demand_id, _iso(date), from_status, to_status, event, rule, reason, check_id, plan_id,
-             dumps(detail) if detail is not None else None))
+             dumps(detail) if detail is not None else None)).lastrowid
 
     def add_plan(self, demand_id: int, received: dt.date, file: str, file_sha256: str) -> int:
         self._require_tx()

@@ -33,7 +33,7 @@ from engine.output import write_atomic
 from engine.read.numbers import format_number
 
 from .ledger import Ledger
-from .lifecycle import AFTER_FORELAGGANDE, PLAN_PHASE, STATUS_LABELS, View, sanction_of, views
+from .lifecycle import AFTER_FORELAGGANDE, PLAN_PHASE, View, sanction_of, views
 
 HSA_ID = re.compile(HSA_ID_PATTERN)
 DEFAULT_FOLDER = Path("reports") / "brev"
@@ -111,7 +111,7 @@ def compose(ledger: Ledger, hsa_id: str, as_of) -> Letter:
 def _item(letter: Letter, n: int, v: View) -> None:
     d, f, t = v.demand, v.demand.finding, v.demand.terms
     letter.add("h2", f"{n}. {d.rule_id} {f.get('title')}")
-    rows = [("Status", f"{STATUS_LABELS[v.status]} (sedan {v.since})"),
+    rows = [("Status", f"{v.status_label} (sedan {v.since})"),
             ("Bedömning", f"Årsbokslutet för {d.period}: {f.get('explanation')}")]
     later = [e.detail for e in v.events if e.event == "finding" and e.detail]
     if later:
@@ -141,19 +141,46 @@ def _item(letter: Letter, n: int, v: View) -> None:
         rows.append(("Uppföljning", text))
     elif v.status == "inkommen" and v.plan:
         rows.append(("Handlingsplan", f"Kom in {v.plan.received}; beställarenheten återkommer med beslut."))
+    elif v.status == "inkommen" and v.plan is None and d.kind != "uppfoljning":
+        pass
     elif v.status == "godkand":
         when = next((e.date for e in v.events if e.to_status == "godkand"), v.since)
         rows.append(("Handlingsplan", f"Godkänd {when}. Kravet följs upp i nästa årsbokslut; uppfylls "
-                                      "det inte då, följer föreläggande om rättelse."))
+                                      "det inte då kan beställarenheten förelägga enheten att "
+                                      "vidta rättelse (förfrågningsunderlaget 4.7 Kravuppfyllnad)."))
     elif d.kind == "brist" and v.status in PLAN_PHASE:
         rows.append(("Krävs", "Rättelse: kravet ska uppfyllas." + (f" {t['note']}" if t.get("note") else "")))
     if v.status in AFTER_FORELAGGANDE:
         rows.extend(_forelaggande_rows(v))
     for a in v.accruals:
         rows.append((f"{a.title} per {v.as_of}", _accrual_words(a)))
-    if v.vite_max:
-        rows.append(("Vite efter föreläggande", f"{v.vite_max['text']}; beloppet beslutas efter "
-                                                "bristens art och omfattning."))
+    if v.vite_max and v.status == "forelaggande":
+        rows.append(("Tak för vite", f"{v.vite_max['text']}; beloppet beslutas efter bristens "
+                                     "art och omfattning (4.7 Kravuppfyllnad)."))
+    if v.withheld:
+        w = v.withheld
+        state = (f"från {w['from']} tills uppgiften lämnas" if w["active"]
+                 else f"{w['from']}–{w['until']} (uppgiften har lämnats)")
+        rows.append((w["title"], f"{w['text'][0].upper()}{w['text'][1:]}; {state} "
+                                 "(4.7 Kravuppfyllnad)."))
+    for p in v.proposals:
+        rows.append(("Föreslås (beslutas av beställarenheten)",
+                     _upper_first(p["text"][len("föreslås: "):]) + f" (sedan {p['since']}). "
+                     "Förslaget är inget beslut."))
+    if v.termination:
+        rows.append(("Uppsägning" if v.termination["arisen"] else "Om rättelse inte sker",
+                     v.termination["text"]))
+    for i in v.invoiced:
+        rows.append(("Fakturerat vite", f"{kr(i['belopp'])} {i['date']}"
+                     + (f" ({i['diarienummer']})" if i.get("diarienummer") else "")
+                     + f"; beräknat per {v.as_of}: {kr(v.vite_kr)}."))
+    for n in v.notes:
+        rows.append(("Not", n))
+    for e in v.events:
+        r = v.register.get(e.id)
+        note = (r.detail if r else (e.detail or {})).get("note")
+        if note and not (r and r.withdrawn):
+            rows.append((f"Anteckning {e.date}", note))
     if v.dispens:
         rows.append(("Dispens", f"{v.dispens.diarienummer} till och med {v.dispens.last_day}: "
                                 f"{v.dispens.justification}"))
@@ -162,29 +189,50 @@ def _item(letter: Letter, n: int, v: View) -> None:
 
 
 def _forelaggande_rows(v: View) -> list[tuple[str, str]]:
-    d, t = v.demand, v.demand.terms
-    r = sanction_of(t.get("rattelse"))
-    days = t.get("rattelse_days")
-    vite = f"vite, {sanctions.describe(r[1])}" if r else "vite tills rättelse sker"
+    d, f = v.demand, v.forelaggande or {}
+    r = sanction_of(d.terms.get("rattelse"))
+    ceiling = f", upp till högst {kr(r[1].amount_kr)} per brist" if r else ""
+    decided = f.get("decided", False)
+    how = (f"Beställarenheten beslutade {f.get('date')}"
+           + (f" ({f['diarienummer']})" if f.get("diarienummer") else "")
+           if decided else f"Föreläggande {f.get('date', v.since)}")
+    frist = ""
+    if f.get("frist_kalla") == "regelbok":
+        frist = " (fristen är regelbokens, beslutet angav ingen)"
     rows = []
     if v.status == "forelaggande":
-        rows.append(("Föreläggande om rättelse",
-                     f"Beställarenheten förelägger enheten att vidta rättelse senast {d.frist}: "
-                     f"kravet ska vara uppfyllt. Sker inte rättelse får regionen ta ut {vite}."))
-    elif v.status == "vite":
-        rows.append(("Föreläggande om rättelse",
-                     f"Rättelse har inte skett inom fristen {d.frist}. Regionen får ta ut {vite}."))
+        rows.append(("Föreläggande om rättelse (beslutat)" if decided else "Föreläggande om rättelse",
+                     f"{how} att förelägga enheten att vidta rättelse senast {d.frist}{frist}: "
+                     f"kravet ska vara uppfyllt. Sker inte rättelse får regionen ta ut vite tills "
+                     f"rättelse sker{ceiling} (förfrågningsunderlaget 4.7 Kravuppfyllnad)."))
     else:
-        rows.append(("Risk för uppsägning",
-                     f"Kravet uppfylls fortfarande inte, trots föreläggande om rättelse med frist "
-                     f"{d.frist}. Regionen kan säga upp avtalet när en part i väsentliga delar "
-                     f"inte uppfyller avtalskraven och inte vidtar rättelse inom "
-                     f"{days if days is not None else 'den avtalade tiden'} dagar efter "
-                     "skriftligt påpekande."))
+        vite = next((e for e in v.events if e.event == "vite" and e.to_status == "vite"), None)
+        det = (v.register[vite.id].detail if vite is not None and vite.id in v.register else {})
+        text = f"{how}; rättelse skedde inte inom fristen {d.frist}."
+        if det:
+            text += (f" Beställarenheten beslutade {vite.date}"
+                     + (f" ({det['diarienummer']})" if det.get("diarienummer") else "")
+                     + f" vite om {kr(int(det['belopp']))} "
+                     + {"vecka": "per påbörjad vecka", "manad": "per påbörjad månad"}.get(det.get("per"), "")
+                     + " tills rättelse sker (4.7 Kravuppfyllnad).")
+        else:
+            text += f" Regionen får ta ut vite tills rättelse sker{ceiling}."
+        rows.append(("Föreläggande och vite (beslutat)" if det else "Föreläggande om rättelse",
+                     text.replace("  ", " ")))
     return rows
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _accrual_words(a) -> str:
+    if a.decided:
+        text = f"{a.basis}: " + (f"{kr(a.rate_kr)}" if a.unit == "gång"
+                                 else f"{a.weeks} {a.unit} × {kr(a.rate_kr)}")
+        if a.cap_kr and a.weeks * a.rate_kr > a.cap_kr:
+            text += f", högst {kr(a.cap_kr)}"
+        return text + f" = {kr(a.amount_kr)}."
     text = f"{a.basis}: {a.weeks} veckor × {kr(a.rate_kr)}"
     if a.persons > 1:
         text += f" × {a.persons} personer"

@@ -139,7 +139,8 @@ def check_unused(c: _Collector) -> None:
     measures = {e.measure for e, _ in rule_exprs(m) if e.measure}
     sanctions = {s for r in m.rules if r.consequence for s in r.consequence.sanctions}
     if m.followup:
-        sanctions |= {m.followup.late_plan_sanction, m.followup.rattelse_sanction}
+        sanctions |= {m.followup.late_plan_sanction, m.followup.rattelse_sanction,
+                      m.followup.innehallande_sanction}
     documents = {r.source.document for r in m.rules}
     documents |= {r.decided.document for r in m.rules if r.decided is not None}
     documents |= {p.source.document for p in m.parameters.values() if p.source}
@@ -175,6 +176,11 @@ def _all_sources(m: Rulebook):
 
 
 FOLLOWUP_KEYS = ("late_plan_sanction", "rattelse_days", "rattelse_sanction")
+# Settings that need a stated reason when they are set (the escalation of issue 11) …
+FOLLOWUP_OPTIONAL = ("innehallande_sanction", "uppsagning_days", "vite_per", "forelaggande_triggers")
+# … and the kravliggare's other readings of 4.7 Kravuppfyllnad, which are not settings.
+FOLLOWUP_READINGS = ("handling_per_beslut", "plan_for_foljer_kravet", "listningsvite_start",
+                     "samma_inlamnad")
 
 
 def check_assumptions(c: _Collector) -> None:
@@ -196,15 +202,18 @@ def check_assumptions(c: _Collector) -> None:
                   "antas gälla", ("sanctions", name), key=True)
     if m.followup is not None:
         given = m.followup.assumptions
-        for key in FOLLOWUP_KEYS:
+        required = FOLLOWUP_KEYS + tuple(k for k in FOLLOWUP_OPTIONAL
+                                         if k in m.followup.model_fields_set)
+        known = FOLLOWUP_KEYS + FOLLOWUP_OPTIONAL + FOLLOWUP_READINGS
+        for key in required:
             if key not in given:
                 c.add(ERROR, "antagande", f"followup.{key} är regelbokens val (förfrågningsunderlaget "
                       "lämnar steget åt regionen); skriv skälet under followup.assumptions."
                       f"{key}", ("followup", key))
         for key in given:
-            if key not in FOLLOWUP_KEYS:
+            if key not in known:
                 c.add(ERROR, "antagande", f"followup.assumptions.{key}: okänd inställning (möjliga: "
-                      f"{', '.join(FOLLOWUP_KEYS)})", ("followup", "assumptions", key), key=True)
+                      f"{', '.join(known)})", ("followup", "assumptions", key), key=True)
 
 
 # Numbers as the sources write them ("50%", "≥ 65 procent", "30 dagar", "5 000 kr"), by the

@@ -159,10 +159,13 @@ class Parameter(Model):
 
 
 class Sanction(Model):
-    """A contractual sanction: a rate per week (förseningsvite), or a ceiling per brist."""
+    """A contractual sanction: a rate per week (förseningsvite), a ceiling per brist, or
+    (kind innehallande, 003 l.852–854) ersättning the region may withhold until the missing
+    information is supplied: an amount, or none when it is "the ersättning linked to it"."""
 
     title: Text
-    amount_kr: Kronor
+    kind: Literal["vite", "innehallande"] = "vite"
+    amount_kr: Kronor | None = None
     per: Text  # in words: "vecka och handling"
     interval: Literal["vecka"] | None = None  # None: one amount per occasion, "upp till"
     cap_kr: Kronor | None = None
@@ -173,6 +176,15 @@ class Sanction(Model):
     # the vite runs, that a clause quoted for one year holds in another): `kravkoll lint`
     # refuses such a choice left unstated.
     assumption: str | None = None
+
+    @model_validator(mode="after")
+    def _amount_stated(self):
+        if self.kind == "vite" and self.amount_kr is None:
+            raise PydanticCustomError("kravkoll_amount", "ett vite behöver amount_kr")
+        if self.kind == "innehallande" and self.amount_kr is None and not self.assumption:
+            raise PydanticCustomError("kravkoll_amount", "ett innehållande utan amount_kr behöver "
+                                      "en assumption (vilken ersättning som innehålls)")
+        return self
 
     @model_validator(mode="after")
     def _weeks_stated(self):
@@ -367,6 +379,19 @@ class Consequence(Model):
     note: str | None = None
 
 
+class Vasentlig(Model):
+    """Why a rule's brist is one "i väsentliga delar" (003 l.874–876): a source or an assumption."""
+
+    source: Source | None = None
+    assumption: str | None = None
+
+    @model_validator(mode="after")
+    def _grounded(self):
+        if self.source is None and not self.assumption:
+            raise PydanticCustomError("kravkoll_source", "vasentlig behöver source eller assumption")
+        return self
+
+
 class Rule(Model):
     id: RuleId
     title: Text
@@ -377,6 +402,9 @@ class Rule(Model):
     scope: Scope = Field(default_factory=Scope)
     check: Check
     consequence: Consequence | None = None
+    # A brist in this krav is väsentlig: not corrected within the days after a written notice,
+    # it gives the region the right to terminate (a decision may also mark it, --vasentlig).
+    vasentlig: Vasentlig | None = None
     description: str | None = None
     # The decided text (förfrågningsunderlaget) the krav rests on, where `source` is a proposal
     # or a sammanställning. Without it such a rule cannot carry handlingsplan or vite.
@@ -402,14 +430,32 @@ class Rule(Model):
         return self
 
 
+TRIGGERS = ("upprepad_brist", "underkand_plan", "plan_ej_inkommen")
+
+
+class Trigger(Model):
+    """When kravkoll proposes a föreläggande om rättelse (the region decides): a brist
+    established after an utredning communicated to the vårdgivare (003 l.856–858)."""
+
+    id: Literal["upprepad_brist", "underkand_plan", "plan_ej_inkommen"]
+    assumption: Text  # why this counts as such a brist
+
+
 class Followup(Model):
-    """How demands are followed up under this rulebook (the kravliggare reads these)."""
+    """How demands are followed up under this rulebook (the kravliggare reads these). Every
+    step after the handlingsplan is a recorded decision of the beställarenhet; these are the
+    defaults and limits kravkoll proposes and checks them against."""
 
     late_plan_sanction: Name  # the sanction for a handlingsplan that comes in late
-    rattelse_days: Expr  # the frist of a föreläggande om rättelse, in days (a parameter)
-    rattelse_sanction: Name  # vite after an unheeded föreläggande, when a rule names none itself
-    # Why each setting above was chosen: the förfrågningsunderlag leaves these steps to the
-    # region, so every one is an assumption of the rulebook (`kravkoll lint` refuses one unstated).
+    rattelse_days: Expr  # the default frist of a föreläggande om rättelse, in days (a parameter)
+    rattelse_sanction: Name  # the ceiling of a decided vite per brist
+    forelaggande_triggers: list[Trigger] = Field(default_factory=list)
+    vite_per: Literal["vecka", "manad", "engang"] = "engang"  # default accrual of a decided vite
+    uppsagning_days: Expr | None = None  # days after a written notice (003 l.874–876)
+    innehallande_sanction: Name | None = None  # withheld ersättning for missing answers
+    # Why each setting above was chosen, and every other interpretation of the contract the
+    # kravliggare makes: the förfrågningsunderlag leaves these steps to the region, so every one
+    # is an assumption of the rulebook (`kravkoll lint` refuses one unstated).
     assumptions: dict[str, Text] = Field(default_factory=dict)
 
 

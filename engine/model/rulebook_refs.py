@@ -75,6 +75,8 @@ def rule_exprs(rulebook: Rulebook) -> Iterator[tuple[Expr, tuple]]:
                                  ("rules", i, "consequence", "handlingsplan_days"))
     if rulebook.followup is not None:
         yield from walk_expr(rulebook.followup.rattelse_days, ("followup", "rattelse_days"))
+        if rulebook.followup.uppsagning_days is not None:
+            yield from walk_expr(rulebook.followup.uppsagning_days, ("followup", "uppsagning_days"))
 
 
 def rule_fields(rulebook: Rulebook) -> Iterator[tuple[str, tuple]]:
@@ -138,13 +140,14 @@ def check_references(rulebook: Rulebook, doc: Document) -> list[Problem]:
                     ("rules", i, "consequence", "handlingsplan_days"))
 
     if rulebook.followup is not None:
-        for key in ("late_plan_sanction", "rattelse_sanction"):
+        for key in ("late_plan_sanction", "rattelse_sanction", "innehallande_sanction"):
             name = getattr(rulebook.followup, key)
-            if name not in rulebook.sanctions:
+            if name is not None and name not in rulebook.sanctions:
                 add(f"okänd sanktion '{name}'", ("followup", key))
-        days = rulebook.followup.rattelse_days
-        if days.param is None and days.value is None:
-            add("rattelse_days ska vara ett tal eller en parameter", ("followup", "rattelse_days"))
+        for key in ("rattelse_days", "uppsagning_days"):
+            days = getattr(rulebook.followup, key)
+            if days is not None and days.param is None and days.value is None:
+                add(f"{key} ska vara ett tal eller en parameter", ("followup", key))
 
     for source, path in _sources(rulebook):
         if source.document not in rulebook.documents:

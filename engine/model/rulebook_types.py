@@ -319,12 +319,25 @@ def check_types(rulebook: Rulebook, doc: Document) -> list[tuple[str, Problem]]:
     if rulebook.followup is not None:
         f = rulebook.followup
         c.days(f.rattelse_days, ("followup", "rattelse_days"), "rattelse_days")
+        if f.uppsagning_days is not None:
+            c.days(f.uppsagning_days, ("followup", "uppsagning_days"), "uppsagning_days")
+        withheld = rulebook.sanctions.get(f.innehallande_sanction) if f.innehallande_sanction else None
+        if withheld is not None and withheld.kind != "innehallande":
+            c.add(f"innehallande_sanction '{f.innehallande_sanction}' har inte kind: innehallande",
+                  ("followup", "innehallande_sanction"))
+        ids = [t.id for t in f.forelaggande_triggers]
+        if len(set(ids)) != len(ids):
+            c.add("samma utlösare står två gånger i forelaggande_triggers",
+                  ("followup", "forelaggande_triggers"))
         late, rattelse = rulebook.sanctions.get(f.late_plan_sanction), rulebook.sanctions.get(
             f.rattelse_sanction)
         if late is not None and late.interval != "vecka":
             c.add(f"late_plan_sanction '{f.late_plan_sanction}' är inget vite per vecka; en sen "
                   "handlingsplan räknas i veckor (ange en sanktion med interval: vecka)",
                   ("followup", "late_plan_sanction"))
+        if rattelse is not None and rattelse.kind != "vite":
+            c.add(f"rattelse_sanction '{f.rattelse_sanction}' är inget vite",
+                  ("followup", "rattelse_sanction"))
         if rattelse is not None and rattelse.interval is not None:
             c.add(f"rattelse_sanction '{f.rattelse_sanction}' är ett vite per {rattelse.interval}; "
                   "vitet efter ett föreläggande är ett belopp per brist (utan interval)",

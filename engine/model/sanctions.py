@@ -14,7 +14,7 @@ def weeks(days: int, counting: str) -> int:
 
 def accrued_kr(sanction: Sanction, days: int) -> int:
     """The amount for `days` overdue: rate × weeks, at most the cap."""
-    if sanction.interval != "vecka":
+    if sanction.interval != "vecka" or sanction.kind != "vite":
         return 0
     amount = weeks(days, sanction.weeks) * sanction.amount_kr
     return min(amount, sanction.cap_kr) if sanction.cap_kr else amount
@@ -24,6 +24,10 @@ def describe(sanction: Sanction) -> str:
     """'5 000 kr per vecka och handling, högst 50 000 kr per tillfälle och handling'."""
     from engine.read.numbers import format_number
 
+    if sanction.kind == "innehallande":
+        what = (f"{format_number(sanction.amount_kr)} kr" if sanction.amount_kr
+                else "den ersättning som är kopplad till uppgiften")
+        return f"regionen får innehålla {what} ({sanction.per}) i avvaktan på att uppgiften lämnas"
     text = f"{format_number(sanction.amount_kr)} kr per {sanction.per}"
     if sanction.interval is None:
         text = f"upp till {text}"
@@ -37,6 +41,6 @@ def describe(sanction: Sanction) -> str:
 
 
 def as_dict(name: str, sanction: Sanction) -> dict:
-    return {"id": name, "title": sanction.title, "amount_kr": sanction.amount_kr,
+    return {"id": name, "title": sanction.title, "kind": sanction.kind, "amount_kr": sanction.amount_kr,
             "per": sanction.per, "interval": sanction.interval, "cap_kr": sanction.cap_kr,
             "cap_per": sanction.cap_per, "weeks": sanction.weeks, "text": describe(sanction)}

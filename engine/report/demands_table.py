@@ -19,10 +19,9 @@ from engine.read.numbers import format_number
 KIND_LABELS = {"handlingsplan": "handlingsplan", "uppfoljning": "uppföljning av plan",
                "brist": "rättelse"}
 # Short labels where a table column is narrow; the full words are in the JSON and the letter.
-STATUS_SHORT = dict(STATUS_LABELS, forelaggande="föreläggande")
+STATUS_SHORT = dict(STATUS_LABELS, forelaggande="föreläggande", vite="vite")
 STATUS_STYLE = {"kravd": "", "forsenad": "bold yellow", "inkommen": "cyan", "godkand": "green",
-                "forelaggande": "bold red", "vite": "bold red", "uppsagningsrisk": "bold magenta",
-                "atgardad": "dim"}
+                "forelaggande": "bold red", "vite": "bold red", "atgardad": "dim"}
 
 
 dumps = dumps_json
@@ -48,12 +47,12 @@ def view_dict(v: View) -> dict:
         "period": d.period,
         "kind": d.kind,
         "status": v.status,
-        "status_label": STATUS_LABELS[v.status],
+        "status_label": v.status_label,
         "status_since": _iso(v.since),
         "pending": v.pending,
         "decided": _iso(d.decided),
         "due": _iso(d.due),
-        "frist": _iso(d.frist) if v.status in ("forelaggande", "vite", "uppsagningsrisk") else None,
+        "frist": _iso(d.frist) if v.status in ("forelaggande", "vite") else None,
         "deadline": _iso(v.deadline),
         "days_overdue": v.days_overdue,
         "asks": d.terms.get("asks"),
@@ -65,6 +64,15 @@ def view_dict(v: View) -> dict:
         "vite": [a.to_dict() for a in v.accruals],
         "vite_kr": v.vite_kr,
         "vite_max": v.vite_max,
+        # decided by the beställarenhet, proposed by kravkoll, and the region's rights: kept apart
+        "forelaggande": v.forelaggande,
+        "proposals": v.proposals,
+        "termination_right": v.termination,
+        "withheld": v.withheld,
+        "invoiced": v.invoiced,
+        "invoiced_kr": v.invoiced_kr,
+        "notes": v.notes,
+        "plan_for": d.terms.get("plan_for"),
         "dispens": ({"diarienummer": v.dispens.diarienummer, "until": _iso(v.dispens.last_day),
                      "justification": v.dispens.justification} if v.dispens else None),
         "rulebook": d.terms.get("rulebook"),
@@ -79,7 +87,8 @@ def as_json(views: list[View], as_of, ledger_path: str) -> str:
         "ledger": ledger_path,
         "demands": [view_dict(v) for v in views],
         "totals": {"open": len(open_views), "shown": len(views),
-                   "vite_kr": sum(v.vite_kr for v in views)},
+                   "vite_kr": sum(v.vite_kr for v in views),
+                   "invoiced_kr": sum(v.invoiced_kr for v in views)},
     })
 
 
@@ -101,6 +110,24 @@ def render(views: list[View], as_of, ledger_path: str, console: Console) -> None
     if any(v.vite_max for v in views):
         console.print("Tak: vite efter föreläggande om rättelse, per brist tills rättelse sker; "
                       "beloppet beslutas efter bristens art och omfattning.")
+    lines = []
+    for v in views:
+        d = v.demand
+        for p in v.proposals:
+            lines.append(f"{d.hsa_id} {d.rule_id}: {p['text']} (sedan {p['since']}).")
+        if v.termination:
+            lines.append(f"{d.hsa_id} {d.rule_id}: {v.termination['text']}")
+        if v.withheld and v.withheld["active"]:
+            lines.append(f"{d.hsa_id} {d.rule_id}: {v.withheld['title']}: {v.withheld['text']}.")
+        if v.invoiced:
+            lines.append(f"{d.hsa_id} {d.rule_id}: fakturerat {kr(v.invoiced_kr)} "
+                         f"(beräknat {kr(v.vite_kr)}).")
+        for n in v.notes:
+            lines.append(f"{d.hsa_id} {d.rule_id}: {n}")
+    if lines:
+        console.print("\nFörslag (beslutas av beställarenheten), rättigheter och noteringar:")
+        for line in lines:
+            console.print(Text("  " + line))
     if pending:
         console.print(f"* följer av att ett datum har passerat per {as_of}; förs in i "
                       "kravliggaren vid nästa registrering eller händelse.")
@@ -117,7 +144,11 @@ def _table(views: list[View]) -> Table:
     for v in views:
         d = v.demand
         style = STATUS_STYLE[v.status]
-        status = escape(STATUS_SHORT[v.status] + ("*" if v.pending else ""))
+        label = "underkänd plan" if v.status_label == "handlingsplan underkänd" else STATUS_SHORT[v.status]
+        label += "*" if v.pending else ""
+        if v.proposals:
+            label += "\nföreslås: " + v.proposals[0]["kind"].replace("forelaggande", "föreläggande")
+        status = escape(label)
         status = f"[{style}]{status}[/]" if style else status
         if v.dispens:
             status += f"\n[cyan]dispens till\n{v.dispens.last_day}[/]"
@@ -150,6 +181,8 @@ def render_changes(changes, console: Console) -> None:
     for c in changes:
         if c.noop:
             status = f"{STATUS_SHORT[c.after]} (oförändrad)"
+        elif c.before == c.after:
+            status = STATUS_SHORT[c.after]
         elif c.before is None:
             status = f"ny: {STATUS_SHORT[c.after]}"
         else:
@@ -157,6 +190,35 @@ def render_changes(changes, console: Console) -> None:
         table.add_row(Text(c.rule_id), str(c.period), Text(status), c.date.isoformat(),
                       Text(c.reason))
     console.print(table)
+
+
+def history_rows(demands: dict, events: list) -> list[dict]:
+    """The event log of a unit's demands, with each event's number (for korrigera and
+    aterkalla), its notes, and whether it was corrected or withdrawn later."""
+    from engine.followup.lifecycle import recorded
+
+    by_demand: dict[int, list] = {}
+    for e in events:
+        by_demand.setdefault(e.demand_id, []).append(e)
+    rows = []
+    for demand_id, evs in by_demand.items():
+        reg = recorded(evs)
+        d = demands[demand_id]
+        for e in evs:
+            r = reg[e.id]
+            detail = e.detail or {}
+            rows.append({
+                "id": e.id, "date": e.date.isoformat(), "rule_id": d.rule_id, "period": d.period,
+                "from_status": e.from_status, "to_status": e.to_status, "event": e.event,
+                "rule": e.rule, "reason": e.reason, "note": detail.get("note"),
+                "diarienummer": detail.get("diarienummer"),
+                "corrected": [{"date": c[0].isoformat(), "reason": c[1], "changes": c[2]}
+                              for c in r.corrections],
+                "withdrawn": ({"date": r.withdrawn[0].isoformat(), "reason": r.withdrawn[1]}
+                              if r.withdrawn else None),
+            })
+    rows.sort(key=lambda r: (r["rule_id"], r["period"], r["date"], r["id"]))
+    return rows
 
 
 def history_json(rows: list[dict], ledger_path: str) -> str:
@@ -169,13 +231,24 @@ def render_history(rows: list[dict], console: Console) -> None:
         console.print("Inga händelser.")
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Nr", justify="right", no_wrap=True)
     table.add_column("Datum", no_wrap=True)
     table.add_column("Krav", no_wrap=True)
     table.add_column("År", justify="right")
     table.add_column("Status", overflow="fold")
     table.add_column("Skäl", overflow="fold")
     for r in rows:
-        before = STATUS_SHORT[r["from_status"]] + " → " if r["from_status"] else "ny: "
-        table.add_row(Text(r["date"]), Text(r["rule_id"]), str(r["period"]),
-                      Text(before + STATUS_SHORT[r["to_status"]]), Text(r["reason"]))
+        if r["from_status"] is None:
+            status = "ny: " + STATUS_SHORT[r["to_status"]]
+        elif r["from_status"] == r["to_status"]:
+            status = STATUS_SHORT[r["to_status"]]
+        else:
+            status = STATUS_SHORT[r["from_status"]] + " → " + STATUS_SHORT[r["to_status"]]
+        reason = r["reason"]
+        for c in r["corrected"]:
+            reason += f" [korrigerad {c['date']}: {c['reason']}]"
+        if r["withdrawn"]:
+            reason += f" [ÅTERKALLAD {r['withdrawn']['date']}: {r['withdrawn']['reason']}]"
+        table.add_row(str(r["id"]), Text(r["date"]), Text(r["rule_id"]), str(r["period"]),
+                      Text(status), Text(reason))
     console.print(table)
