@@ -16,12 +16,15 @@ class Problem:
     path: str = ""  # dotted field path, "" for the whole file
     line: int | None = None  # 1-based
     column: int | None = None  # 1-based
+    cell: str | None = None  # in a spreadsheet, instead of line and column: "Årsbokslut!C41"
 
     def render(self, file: str | None) -> str:
-        if file is None and self.line is None:
+        if file is None and self.line is None and self.cell is None:
             return (f"fält '{self.path}': " if self.path else "") + self.message
         where = file or "<indata>"
-        if self.line is not None:
+        if self.cell is not None:
+            where += f":{self.cell}"
+        elif self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +55,19 @@ def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 120, input: bytes | N
         full_env.update(env)
     return subprocess.run([sys.executable, "-m", "engine.cli", *args], cwd=cwd, capture_output=True,
                           timeout=timeout, input=input, env=full_env)
+
+
+def copy_region(target: Path, region: str = "jamtland") -> Path:
+    """A copy of one region's rulebook folder at `target`, with the shared layers its rulebooks
+    include (`include: [../nationellt/…]`) copied beside it, as in rulebooks/."""
+    shutil.copytree(RULEBOOKS / region, target)
+    return copy_layers(target)
+
+
+def copy_layers(folder: Path) -> Path:
+    """The shared layers (rulebooks/nationellt) beside `folder`, for a rulebook copied into it
+    alone; returns the folder."""
+    layers = folder.parent / "nationellt"
+    if not layers.exists():
+        shutil.copytree(RULEBOOKS / "nationellt", layers)
+    return folder

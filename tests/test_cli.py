@@ -131,9 +131,16 @@ def test_period_without_rulebook_is_bad_input(tmp_path):
 
 
 def test_unit_from_another_region_is_bad_input(tmp_path):
+    run = run_cli("check", str(variant(tmp_path, {"enhet.region": "Region Gotland"})))
+    assert run.returncode == 2
+    assert "ingen regelbok för regionen 'Region Gotland'" in run.stderr.decode()
+
+
+def test_a_unit_of_a_region_whose_rulebook_is_of_another_year_is_bad_input(tmp_path):
+    # Västerbotten has a rulebook for 2024 only; the example is Jämtland's 2023 årsbokslut
     run = run_cli("check", str(variant(tmp_path, {"enhet.region": "Region Västerbotten"})))
     assert run.returncode == 2
-    assert "ingen regelbok för regionen 'Region Västerbotten'" in run.stderr.decode()
+    assert "ingen regelbok för Region Västerbotten gäller för hela perioden 2023" in run.stderr.decode()
 
 
 def test_output_file_is_written_and_never_overwritten_without_force(tmp_path):

@@ -111,7 +111,7 @@ def number_expr(draw, params: dict, side: str = "left") -> dict:
 
 
 @st.composite
-def compare(draw, params: dict) -> dict:
+def compare(draw, params: dict, partial: bool = True) -> dict:
     if draw(st.integers(0, 5)) == 0:  # a date against a date limit (days)
         name = f"p{len(params)}"
         params[name] = {"title": "Sista dag", "value": draw(st.sampled_from(DATES)),
@@ -121,7 +121,7 @@ def compare(draw, params: dict) -> dict:
     else:
         out = {"left": draw(number_expr(params)), "op": draw(st.sampled_from(list(OPS))),
                "right": draw(number_expr(params, "right"))}
-    if draw(st.booleans()):
+    if partial and draw(st.booleans()):
         out["partial_op"] = draw(st.sampled_from(list(OPS)))
         out["partial_right"] = draw(number_expr(params, "right"))
     return out
@@ -153,7 +153,8 @@ def check(draw, params: dict) -> dict:
                                 min_size=1, max_size=3, unique=True))
         return {"all_answers": {"fields": fields, "pass": passing}}
     if draw(st.booleans()):
-        when = {"compare": draw(compare(params))}
+        # a condition has no partial level: the rulebook format refuses one there
+        when = {"compare": draw(compare(params, partial=False))}
     else:
         field = draw(st.sampled_from(list(ANSWERS)))
         when = {"answer_in": {"field": field, "in": draw(st.lists(

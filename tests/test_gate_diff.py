@@ -102,7 +102,8 @@ def test_rules_added_between_rulebooks_and_submissions_of_another_form(corpus, t
     write_yaml(folder / "gammal.yaml", unit_data("gammal", 6.0, year=2021))
     text = BOOK_2021.read_text(encoding="utf-8").replace("forms: [arsbokslut-2021]",
                                                          "forms: [arsbokslut-2021, arsbokslut-2023]")
-    old = rulebook_from_text(text, "halsoval-2021-med-2023-formular.yaml")
+    # named beside the real 2021 rulebook: its include (../nationellt/) is read from there
+    old = rulebook_from_text(text, str(BOOK_2021.parent / "halsoval-2021-med-2023-formular.yaml"))
     impact = diff(old, load_rulebook(BOOK_2023), submission_files(str(folder)))
     assert [Path(p).name for p, _ in impact.skipped] == ["gammal.yaml"]
     assert "formuläret arsbokslut-2021 läses inte av jamtland-halsoval-2023" in impact.skipped[0][1]

@@ -10,11 +10,20 @@ import pytest
 
 from engine.gate.lint import lint
 
-from .support import RULEBOOKS, run_cli
+from .support import RULEBOOKS, copy_layers, run_cli
 
 JAMTLAND = RULEBOOKS / "jamtland"
 BOOK_2021 = JAMTLAND / "halsoval-2021.yaml"
 BOOK_2023 = JAMTLAND / "halsoval-2023.yaml"
+
+
+@pytest.fixture
+def tmp_path(tmp_path: Path) -> Path:
+    """Each test's folder is a region folder with the national layers beside it, as in
+    rulebooks/: halsoval-2021.yaml includes ../nationellt/malnivaer.yaml."""
+    folder = tmp_path / "jamtland"
+    folder.mkdir()
+    return copy_layers(folder)
 
 
 def copy_book(tmp_path: Path, source: Path = BOOK_2023, name: str | None = None) -> Path:

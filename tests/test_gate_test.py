@@ -17,7 +17,8 @@ from engine.gate.rulebook_tests import run, run_folder
 from engine.model.library import LoadedRulebook, load_library
 from engine.model.rulebook_refs import rule_exprs
 
-from .support import RULEBOOKS, run_cli
+from .support import RULEBOOKS, copy_layers, run_cli
+from .support import copy_region as copy_jamtland
 
 JAMTLAND = RULEBOOKS / "jamtland"
 
@@ -28,10 +29,15 @@ def project_run():
 
 
 def copy_region(tmp_path: Path) -> Path:
-    """A copy of the Jämtland folder (rulebooks, cases, base submissions, settings)."""
-    target = tmp_path / "jamtland"
-    shutil.copytree(JAMTLAND, target)
-    return target
+    """A copy of the Jämtland folder (rulebooks, cases, base submissions, settings), with the
+    national layers its rulebooks include beside it."""
+    return copy_jamtland(tmp_path / "jamtland")
+
+
+def region_folder(result, name: str):
+    """The result of one region folder of a run over rulebooks/."""
+    (folder,) = [f for f in result.folders if Path(f.folder).name == name]
+    return folder
 
 
 def edit(path: Path, old: str, new: str, after: str = "") -> None:
@@ -45,21 +51,27 @@ def edit(path: Path, old: str, new: str, after: str = "") -> None:
 # --- The project's own cases -------------------------------------------------------------------
 
 
-def test_the_project_cases_pass_and_cover_every_rule_of_both_rulebooks(project_run):
+REGION_BOOKS = {"jamtland": {"jamtland-halsoval-2021", "jamtland-halsoval-2023"},
+                "vasterbotten": {"vasterbotten-halsoval-2024"}}
+
+
+def test_the_project_cases_pass_and_cover_every_rule_of_every_rulebook(project_run):
     assert project_run.ok
     assert not project_run.failed
-    (folder,) = project_run.folders
-    books = {b.model.id: b for b in folder.books}
-    assert set(books) == {"jamtland-halsoval-2021", "jamtland-halsoval-2023"}
-    uncovered = [(c.book.model.id, c.rule.id) for c in folder.coverage if not c.covered]
-    assert uncovered == []
-    assert len(folder.coverage) == sum(len(b.model.rules) for b in books.values())
-    assert folder.percent == 100.0 and folder.threshold == 100
+    assert sorted(Path(f.folder).name for f in project_run.folders) == sorted(REGION_BOOKS)
+    for name, ids in REGION_BOOKS.items():
+        folder = region_folder(project_run, name)
+        books = {b.model.id: b for b in folder.books}
+        assert set(books) == ids
+        uncovered = [(c.book.model.id, c.rule.id) for c in folder.coverage if not c.covered]
+        assert uncovered == []
+        assert len(folder.coverage) == sum(len(b.model.rules) for b in books.values())
+        assert folder.percent == 100.0 and folder.threshold == 100
 
 
 def test_the_cases_run_against_the_rulebook_in_force_for_each_year(project_run):
     used = {c.result.rulebook.model.id for c in project_run.cases}
-    assert used == {"jamtland-halsoval-2021", "jamtland-halsoval-2023"}
+    assert used == set().union(*REGION_BOOKS.values())
     # a case file with two bases runs each case once per base
     bem = [c for c in project_run.cases if c.variant.file.endswith("bemanning.yaml")]
     assert {Path(c.variant.base).name for c in bem} == {"hc-2021.yaml", "hc-2023.yaml"}
@@ -77,8 +89,9 @@ def test_cli_runs_the_project_cases_with_coverage(books):
     out = proc.stdout.decode()
     assert proc.returncode == 0, out + proc.stderr.decode()
     assert "Alla fall gav väntat utfall" in out
-    n = sum(len(b.model.rules) for b in books)
-    assert f"Täckning: {n} av {n} regler (100,0 %), gräns 100 %" in out
+    for name in REGION_BOOKS:  # each region folder has its own coverage and threshold
+        n = sum(len(b.model.rules) for b in books if Path(b.path).parent.name == name)
+        assert f"Täckning: {n} av {n} regler (100,0 %), gräns 100 % (rulebooks/{name}/" in out
 
 
 # --- The cases are real: editing a threshold makes some case fail ----------------------------
@@ -101,8 +114,9 @@ def _threshold_params(book: LoadedRulebook) -> dict[str, set[str]]:
     return out
 
 
-def test_moving_any_threshold_of_either_rulebook_by_one_makes_a_case_fail():
-    (folder,) = discover([str(RULEBOOKS)])
+@pytest.mark.parametrize("region", sorted(REGION_BOOKS))
+def test_moving_any_threshold_of_any_rulebook_by_one_makes_a_case_fail(region):
+    (folder,) = [f for f in discover([str(RULEBOOKS)]) if Path(f.folder).name == region]
     books = load_library(folder.folder)
     files = [load_case_file(p) for p in folder.case_files]
     undetected = []
@@ -127,7 +141,7 @@ def test_moving_any_threshold_of_either_rulebook_by_one_makes_a_case_fail():
 
 
 def test_making_more_than_into_at_least_makes_a_case_fail():
-    (folder,) = discover([str(RULEBOOKS)])
+    (folder,) = [f for f in discover([str(RULEBOOKS)]) if Path(f.folder).name == "jamtland"]
     books = load_library(folder.folder)
     book = next(b for b in books if b.model.id.endswith("2023"))
     rules = [r.model_copy(update={"check": r.check.model_copy(update={
@@ -206,7 +220,7 @@ def test_no_test_cases_found_is_an_error_not_a_pass(tmp_path):
 def _case_folder(tmp_path: Path, text: str) -> Path:
     region = tmp_path / "region"
     (region / "tests").mkdir(parents=True)
-    shutil.copy(JAMTLAND / "halsoval-2023.yaml", region)
+    shutil.copy(JAMTLAND / "halsoval-2023.yaml", copy_layers(region))
     shutil.copytree(JAMTLAND / "tests" / "underlag", region / "tests" / "underlag")
     (region / "tests" / "fall.yaml").write_text(text, encoding="utf-8")
     return region
@@ -323,8 +337,9 @@ def test_json_output_names_every_case_and_the_coverage():
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout)
     assert data["summary"]["failed"] == 0 and data["summary"]["ok"] is True
-    (folder,) = data["folders"]
-    assert folder["coverage"]["percent"] == 100
-    assert all(c["ok"] for c in folder["cases"])
-    assert {c["rulebook"] for c in folder["cases"]} == {"jamtland-halsoval-2021",
-                                                       "jamtland-halsoval-2023"}
+    folders = {Path(f["folder"]).name: f for f in data["folders"]}
+    assert set(folders) == set(REGION_BOOKS)
+    for name, folder in folders.items():
+        assert folder["coverage"]["percent"] == 100
+        assert all(c["ok"] for c in folder["cases"])
+        assert {c["rulebook"] for c in folder["cases"]} == REGION_BOOKS[name]

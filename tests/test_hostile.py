@@ -32,9 +32,11 @@ SUBMISSIONS = {
                          ["kvalitet.di03l1_procent", "högst 100"]),
     "period without rulebook": (BASE.replace("period: 2023", "period: 2019"),
                                 ["ingen regelbok", "perioden 2019", "fält 'period'"]),
+    # Västerbotten has rulebooks since the second region came: a region with none stands in.
     "unit from another region": (BASE.replace("region: Region Jämtland Härjedalen",
-                                              "region: Region Västerbotten"),
-                                 ["ingen regelbok för regionen 'Region Västerbotten'", "enhet.region"]),
+                                              "region: Region Gotland"),
+                                 ["ingen regelbok för regionen 'Region Gotland'", "enhet.region",
+                                  "det finns för: Region Jämtland Härjedalen, Region Västerbotten"]),
     "python tag": ("enhet: !!python/object/apply:os.system ['echo pwned']\n", ["taggen !!python"]),
     "invalid UTF-8 and not Windows-1252": (b"namn: \x81\x8d\x8f\x90\x9d\n", ["varken UTF-8"]),
 }

@@ -293,12 +293,12 @@ BAD_COMMAND_LINES = [
     (["check", "{tmp}/saknas.yaml", "-o", "{tmp}/finns.json"], "filen finns redan"),  # first
     (["check", EX, "--format", "xlsx"], "binärt"),
     (["check", str(EXAMPLE.parent), "--format", "xlsx"], "binärt"),
-    (["explain"], "RULE_ID"),
+    (["explain"], "regel-id"),  # RULE_ID is optional since --rulebook ID; one of them is needed
     (["explain", "JHV-BEM-03", "extra"], "extra"),
     (["explain", "JHV-BEM-03", "--period", "tjugo"], "'tjugo'"),
     (["explain", "JHV-BEM-03", "--period"], "'--period'"),
     (["explain", "JHV-BEM-03", "--nope"], "'--nope'"),
-    (["schema", "extra"], "extra"),
+    (["schema", "arsbokslut-2023", "extra"], "extra"),  # schema takes one FORM since forms are data
     (["schema", "--format", "json"], "'--format'"),
     (["test", "--format", "xml"], "'xml'"),
     (["test", "--coverage=ja"], "'--coverage'"),

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from engine.cli.main import main
 
-from .support import EXAMPLE, ROOT, RULEBOOKS, run_cli, variant
+from .support import EXAMPLE, ROOT, RULEBOOKS, copy_region, run_cli, variant
 from .test_hostile import SUBMISSIONS
 from .test_properties import apply, edit
 
@@ -256,7 +256,7 @@ def hostile_region(tmp_path: Path, name: str) -> tuple[Path, Path, Path]:
     """A copy of the Jämtland folder (rulebooks, cases, settings) with one hostile edit."""
     pwned = tmp_path / "pwned"
     region = tmp_path / "regler" / "jamtland"
-    shutil.copytree(JAMTLAND, region)
+    copy_region(region)  # with the national layers its rulebooks include
     change, expected = rulebook_edits(pwned)[name]
     book = region / "halsoval-2023.yaml"
     text = book.read_text(encoding="utf-8")
@@ -326,7 +326,7 @@ CASE_FILES = {
 def test_kravkoll_test_refuses_a_hostile_case_file_by_file_and_line(tmp_path, name):
     text, expected = CASE_FILES[name]
     region = tmp_path / "regler" / "jamtland"
-    shutil.copytree(JAMTLAND, region)
+    copy_region(region)  # with the national layers its rulebooks include
     for other in (region / "tests").glob("*.yaml"):
         other.unlink()
     case_file = region / "tests" / "fientlig.yaml"
@@ -343,7 +343,7 @@ def test_kravkoll_test_refuses_a_hostile_case_file_by_file_and_line(tmp_path, na
 
 def test_a_hostile_settings_file_is_named_by_test_and_lint(tmp_path):
     region = tmp_path / "regler" / "jamtland"
-    shutil.copytree(JAMTLAND, region)
+    copy_region(region)  # with the national layers its rulebooks include
     settings_file = region / "kravkoll.yaml"
     settings_file.write_text("coverage: !!python/object/apply:os.system ['echo pwned']\n",
                              encoding="utf-8")

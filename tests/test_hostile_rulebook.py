@@ -27,16 +27,14 @@ import yaml
 
 from engine.gate.lint import lint
 
-from .support import EXAMPLE, ROOT, RULEBOOKS, run_cli
+from .support import EXAMPLE, ROOT, RULEBOOKS, copy_region, run_cli
 
 JAMTLAND = RULEBOOKS / "jamtland"
 BOOK_2023 = "halsoval-2023.yaml"
 
 
 def copy_folder(tmp_path: Path) -> Path:
-    target = tmp_path / "regelbocker"
-    shutil.copytree(JAMTLAND, target)
-    return target
+    return copy_region(tmp_path / "regelbocker")
 
 
 # --- 1. Size ------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ import pytest
 
 from .support import SHARED
 
-SEEDS = {"arsbokslut_2023": "004_550c89f4d5fcb244.txt", "oversyn_2022": "003_1cd5a5c6937e99cd.txt"}
+SEEDS = {"arsbokslut_2023": "004_550c89f4d5fcb244.txt", "oversyn_2022": "003_1cd5a5c6937e99cd.txt",
+         "fm_uppdrag_2024": "002_893a37414d0510f4.txt"}
 
 
 def normal(text: str) -> str:

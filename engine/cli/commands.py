@@ -138,7 +138,12 @@ rulebooks_option = click.option(
               "(för en mapp: varje enhets hela rapport före länsöversikten).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, metavar="N",
               help="Antal processer för en mapp. Standard: 2 när mappen har många filer, annars 1.")
-def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers):
+@click.option("--form", "form_id", default=None, metavar="FORMULÄR",
+              help="SUBMISSION är en enkätexport (CSV eller Excel, en rad per enhet) av formuläret.")
+@click.option("--previous", default=None, metavar="FIL", type=click.Path(dir_okay=False),
+              help="Enhetens årsbokslut för året före, för regler som jämför med det. Standard: "
+              "letas upp bredvid (samma HSA-id, året före) i samma eller närliggande mapp.")
+def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, form_id, previous):
     """Granska ett årsbokslut, eller alla i en mapp, mot regelboken som gäller för deras period.
 
     SUBMISSION är en fil, en mapp (alla *.yaml i den, även i undermappar) eller flera filer.
@@ -153,6 +158,13 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers):
     if output:  # a file that would be refused is refused before the work, not after it
         check_target(output, force)
     paths = list(submission)
+    if previous is not None and (len(paths) != 1 or Path(paths[0]).is_dir() or form_id):
+        raise UsageError.single(previous, "--previous gäller granskning av ett enda årsbokslut")
+    if form_id is not None:  # every row of the export is a unit: the county overview
+        from .commands_forms import export_paths
+
+        return _check_batch(export_paths(paths, form_id), rulebooks, fmt, as_of, output, force,
+                            verbose, workers)
     if len(paths) != 1 or Path(paths[0]).is_dir():
         return _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers)
     from engine.evaluate.evaluation import check as run_check
@@ -160,7 +172,13 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers):
     from engine.model.library import load_library
 
     books = load_library(rulebooks or default_folder())
-    result = run_check(load_submission(paths[0]), books, as_of)
+    sub = load_submission(paths[0])
+    if previous is not None:
+        from engine.evaluate.previous_year import check_previous
+
+        sub.previous = load_submission(previous).model
+        check_previous(sub.previous, sub.model, previous)
+    result = run_check(sub, books, as_of)
     _emit(result, fmt, output, force, verbose)
     return EXIT_SHORTFALL if result.verdict == "fail" else EXIT_OK
 
@@ -186,11 +204,14 @@ def _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers) 
 
 
 @cli.command()
-@click.argument("rule_id")
+@click.argument("rule_id", required=False)
 @rulebooks_option
 @click.option("--period", type=int, default=None, metavar="ÅR", help="Verksamhetsår (standard: senaste regelboken).")
-def explain(rule_id, rulebooks, period):
-    """Förklara en regel: text, källa och citat, omfattning, villkor och följd."""
+@click.option("--rulebook", "rulebook_id", default=None, metavar="ID",
+              help="Visa hela regelboken ID så som den gäller, med include och extends lösta.")
+def explain(rule_id, rulebooks, period, rulebook_id):
+    """Förklara en regel: text, källa och citat, omfattning, villkor och följd. Med --rulebook:
+    hela den lösta regelboken (YAML) och dess sha256."""
     from rich.table import Table
     from rich.text import Text
 
@@ -198,6 +219,10 @@ def explain(rule_id, rulebooks, period):
     from engine.model.library import load_library
 
     books = load_library(rulebooks or default_folder())
+    if rulebook_id is not None:
+        return _show_rulebook(books, rulebook_id)
+    if rule_id is None:
+        raise UsageError.single(None, "ange ett regel-id (t.ex. JHV-BEM-02) eller --rulebook ID")
     having = [b for b in books if b.model.rule(rule_id.upper())]
     if period is not None:
         having = [b for b in having if b.model.valid_from.year <= period <= b.model.valid_to.year]
@@ -222,20 +247,32 @@ def explain(rule_id, rulebooks, period):
     return EXIT_OK
 
 
-@cli.command()
-def schema():
-    """Skriv ut JSON Schema för årsbokslutets format (för validering i en editor)."""
-    from engine.model.submission import Submission
-
-    data = Submission.model_json_schema()
-    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    sys.stdout.write(dumps_json(data))
-    return EXIT_OK
-
-
 # Command groups kept in their own modules register themselves here, one line each.
 from .commands_gate import register as _register_gate  # noqa: E402
+from .commands_forms import register as _register_forms  # noqa: E402
 from .commands_ledger import register as _register_ledger  # noqa: E402
 
 _register_gate(cli)
 _register_ledger(cli)
+_register_forms(cli)
+
+
+def _show_rulebook(books, rulebook_id: str) -> int:
+    """The resolved rulebook as YAML: what the engine checks with and what the hash covers."""
+    import difflib
+
+    import yaml
+
+    found = [b for b in books if b.model.id == rulebook_id]
+    if not found:
+        hint = difflib.get_close_matches(rulebook_id, [b.model.id for b in books], n=1)
+        raise InputError.single(None, f"ingen regelbok med id {rulebook_id}"
+                                + (f" (menade du {hint[0]}?)" if hint else "")
+                                + f"; kända: {', '.join(sorted(b.model.id for b in books))}")
+    book = found[0]
+    sources = getattr(book.doc, "sources", [book.path])
+    head = [f"# Regelbok {book.model.id}, löst från: {', '.join(sources)}",
+            f"# sha256: {book.sha256}"]
+    body = yaml.safe_dump(book.doc.data, allow_unicode=True, sort_keys=False, width=100)
+    click.echo("\n".join(head) + "\n" + body, nl=False)
+    return EXIT_OK

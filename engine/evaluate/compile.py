@@ -8,7 +8,7 @@ never tested for absence alone (that hangs durable_rules): a fact always carries
 
 from __future__ import annotations
 
-from engine.model.rulebook import Rule, Rulebook
+from engine.model.rulebook import Check, Rule, Rulebook, When
 
 _DURABLE_OP = {">": "$gt", ">=": "$gte", "<": "$lt", "<=": "$lte", "!=": "$neq"}
 NEGATION = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "==": "!=", "!=": "=="}
@@ -56,9 +56,14 @@ def outcome_conditions(rule: Rule) -> dict[str, list[dict]]:
         out["pass"] = live + [{"n_fail": 0}]
         out["partial"] = live + [{"$gt": {"n_fail": 0}}, {"$gt": {"n_pass": 0}}]
         out["fail"] = live + [{"n_pass": 0}]
-    else:
+    elif c.required_when:
         rw = c.required_when
-        if rw.when.compare:
+        if rw.when.any or rw.when.all:
+            h, n, unknown = _when(rw.when, iter(range(len(rw.when.leaves()))))
+            holds, not_holds = [h], [n]
+            out["missing"] = [{"scope": "in"}, {"$or": [{"state": "missing"}, unknown]}]
+            live = live + [{"$neq": {"state": "missing"}}]  # parts unknown: see `unknown`
+        elif rw.when.compare:
             holds = [_cmp_zero(rw.when.compare.op, "tdiff")]
             not_holds = [_cmp_zero(NEGATION[rw.when.compare.op], "tdiff")]
         else:
@@ -68,7 +73,65 @@ def outcome_conditions(rule: Rule) -> dict[str, list[dict]]:
                                           {"$and": live + not_holds}]}]
         out["pass"] = live + holds + [{"present": "yes"}]
         out["fail"] = live + holds + [{"present": "no"}]
+    else:
+        met, unmet, unknown = _combined(c, iter(range(len(c.leaves()))))
+        out["missing"] = [{"scope": "in"}, unknown]
+        out["pass"] = [{"scope": "in"}, met]
+        out["fail"] = [{"scope": "in"}, unmet]
     return out
+
+
+def _and(parts: list[dict]) -> dict:
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def _or(parts: list[dict]) -> dict:
+    return parts[0] if len(parts) == 1 else {"$or": parts}
+
+
+def _combined(check: Check, numbers) -> tuple[dict, dict, dict]:
+    """(met, not met, unknown) of an any/all check as three exclusive conditions on the parts'
+    keys (c<j>_…, numbered depth first as facts.py numbers them). Each part is met, not met or
+    unknown; `any` is met when one part is, not met when every part is not, else unknown;
+    `all` the other way round."""
+    if check.any or check.all:
+        parts = [_combined(p, numbers) for p in (check.any or check.all)]
+        met, unmet, unknown = ([p[k] for p in parts] for k in range(3))
+        if check.any:
+            return (_or(met), _and(unmet),
+                    _and([_and([_or([n, u]) for n, u in zip(unmet, unknown)]), _or(unknown)]))
+        return (_and(met), _or(unmet),
+                _and([_and([_or([m, u]) for m, u in zip(met, unknown)]), _or(unknown)]))
+    j = next(numbers)
+    key, ok = f"c{j}_", {f"c{j}_state": "ok"}
+    if check.compare:
+        op = check.compare.op
+        return (_and([ok, _cmp_zero(op, key + "diff")]),
+                _and([ok, _cmp_zero(NEGATION[op], key + "diff")]), {key + "state": "missing"})
+    passing = check.answer.pass_
+    return (_and([ok, _one_of(key + "answer", passing)]),
+            _and([ok] + _none_of(key + "answer", passing)), {key + "state": "missing"})
+
+
+def _when(when: When, numbers) -> tuple[dict, dict, dict]:
+    """(holds, does not hold, unknown) of an any/all condition, on the keys t<j>_… facts.py
+    sets: `any` holds when one part does, even if another is unknown; `all` does not hold when
+    one part does not."""
+    if when.any or when.all:
+        parts = [_when(p, numbers) for p in (when.any or when.all)]
+        holds, nots, unknown = ([p[k] for p in parts] for k in range(3))
+        if when.any:
+            return (_or(holds), _and(nots),
+                    _and([_and([_or([n, u]) for n, u in zip(nots, unknown)]), _or(unknown)]))
+        return (_and(holds), _or(nots),
+                _and([_and([_or([h, u]) for h, u in zip(holds, unknown)]), _or(unknown)]))
+    j = next(numbers)
+    ok, unknown = {f"t{j}_state": "ok"}, {f"t{j}_state": "missing"}
+    if when.compare:
+        return (_and([ok, _cmp_zero(when.compare.op, f"t{j}_diff")]),
+                _and([ok, _cmp_zero(NEGATION[when.compare.op], f"t{j}_diff")]), unknown)
+    return (_and([ok, _one_of(f"t{j}_answer", when.answer_in.in_)]),
+            _and([ok] + _none_of(f"t{j}_answer", when.answer_in.in_)), unknown)
 
 
 def compile_rulebook(rulebook: Rulebook) -> dict[str, tuple[str, str, dict]]:

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from engine.errors import InputError
 from engine.model import sanctions
 from engine.model.library import LoadedRulebook, select
 from engine.model.rulebook import KIND_LABELS, Rule, Rulebook
-from engine.model.submission import Submission
+from engine.model.form import validate_submission
 from engine.read.numbers import format_number
-from engine.read.validation import validate
 from engine.read.yamlstrict import Document, load_file
 
 from .compile import compile_rulebook
 from .crosscheck import RulebookCheck
 from .facts import RuleFact, build_facts
+from .previous_year import find_previous, uses_previous
 from .findings import Finding, Location, verdict
 from .rete import RuleEngine
 
@@ -47,10 +48,12 @@ def evaluate(book: LoadedRulebook, facts: list[RuleFact]) -> dict[str, str]:
 
 @dataclass
 class LoadedSubmission:
-    model: Submission
+    model: Any  # the pydantic model of the submission's form
     path: str
     sha256: str
     doc: Document
+    previous: Any = None  # the unit's årsbokslut of the year before (its model), when given
+    search_previous: bool = True  # look for it beside the file (not for a rulebook test case)
 
 
 @dataclass
@@ -65,16 +68,67 @@ class CheckResult:
         return verdict(self.findings)
 
 
+EXPORT_ROW = "#rad="  # "export.xlsx#rad=3@arsbokslut-2023": one unit of a survey export
+
+
+def export_row_path(file: str, row: int, form_id: str) -> str:
+    return f"{file}{EXPORT_ROW}{row}@{form_id}"
+
+
 def load_submission(path: str) -> LoadedSubmission:
+    """A YAML submission, a filled-in template (.xlsx) or one row of a survey export."""
+    from engine.read.workbook import TABLE_SUFFIXES
+
+    if EXPORT_ROW in path or path.lower().endswith(TABLE_SUFFIXES):
+        return _load_cells(path)
     doc = load_file(path)
     if not isinstance(doc.data, dict):
         raise InputError.single(path, "förväntade ett årsbokslut (en mappning med enhet, period …) "
                                 "men filen innehåller något annat", line=1)
-    model = validate(doc, Submission)
+    model = validate_submission(doc)
     return LoadedSubmission(model, path, doc.sha256, doc)
 
 
-def default_as_of(submission: Submission) -> dt.date:
+def _load_cells(path: str) -> LoadedSubmission:
+    from engine.model.form import get_form
+    from engine.model.form_cells import from_export_row, from_template, validate_cells
+    from engine.read.workbook import read_table
+
+    if EXPORT_ROW in path:
+        file, rest = path.split(EXPORT_ROW, 1)
+        row, form_id = rest.split("@", 1)
+        form = get_form(form_id)
+        doc = from_export_row(_table(file, read_table), form, int(row))
+        doc.file = path_label(file, int(row))
+    else:
+        table = read_table(path)
+        if path.lower().endswith(".csv"):
+            raise InputError.single(table.file, "en CSV-fil är en enkätexport: ange formuläret "
+                                    "med --form (t.ex. --form arsbokslut-2023)")
+        doc, form = from_template(table)
+    return LoadedSubmission(validate_cells(doc, form), doc.file, doc.sha256, doc)
+
+
+def path_label(file: str, row: int) -> str:
+    return f"{file} rad {row}"
+
+
+_tables: dict = {}
+
+
+def _table(file: str, read):
+    """A survey export is read once per process, not once per unit."""
+    import os
+
+    st = os.stat(file)
+    key = (os.path.realpath(file), st.st_mtime_ns, st.st_size)
+    if key not in _tables:
+        _tables.clear()
+        _tables[key] = read(file)
+    return _tables[key]
+
+
+def default_as_of(submission: Any) -> dt.date:
     """The reference date when none is given: the day the årsbokslut was submitted, else the
     last day of its period. Never the system clock, so a report can be reproduced."""
     return submission.inlamnad or dt.date(submission.period, 12, 31)
@@ -87,7 +141,10 @@ def check(sub: LoadedSubmission, books: list[LoadedRulebook], as_of: dt.date | N
 
 def check_against(sub: LoadedSubmission, book: LoadedRulebook, as_of: dt.date | None = None) -> CheckResult:
     """Check against the given rulebook, whatever its validity period (`kravkoll diff`)."""
-    facts = build_facts(book.model, sub.model)
+    previous = sub.previous
+    if previous is None and sub.search_previous and uses_previous(book.model):
+        previous = find_previous(sub.path, sub.model, load_submission)
+    facts = build_facts(book.model, sub.model, previous)
     outcomes = evaluate(book, facts)
     findings = [_finding(rf, outcomes[rf.rule.id], book.model, sub) for rf in facts]
     return CheckResult(sub, book, as_of or default_as_of(sub.model), findings)
@@ -95,7 +152,9 @@ def check_against(sub: LoadedSubmission, book: LoadedRulebook, as_of: dt.date | 
 
 def _finding(rf: RuleFact, outcome: str, rulebook: Rulebook, sub: LoadedSubmission) -> Finding:
     rule, ev = rf.rule, rf.evidence
-    line = sub.doc.locate(tuple(ev.path.split(".")))[0] if ev.path else None
+    at = tuple(ev.path.split(".")) if ev.path else None
+    cell = getattr(sub.doc, "cell", None)  # a spreadsheet: the answer's cell, not a line
+    line = None if at is None or cell else sub.doc.locate(at)[0]
     doc = rulebook.documents[rule.source.document]
     return Finding(
         rule_id=rule.id,
@@ -110,7 +169,7 @@ def _finding(rf: RuleFact, outcome: str, rulebook: Rulebook, sub: LoadedSubmissi
         explanation=_explain(rule, outcome, ev),
         derivation=ev.derivation,
         fields=ev.fields,
-        location=Location(ev.path, line),
+        location=Location(ev.path, line, cell(at) if cell and at else None),
         source={"document": rule.source.document, "document_title": doc.title,
                 "document_status": doc.status, "section": rule.source.section,
                 "status": rulebook.source_status(rule.source),

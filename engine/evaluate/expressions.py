@@ -11,8 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation, localcontext
 
+from pydantic import BaseModel
+
 from engine.model.rulebook import Expr, Rulebook
-from engine.model.submission import Submission, read_path
+from engine.model.submission import read_path
 from engine.read.numbers import format_number
 
 _SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "/"}
@@ -61,9 +63,10 @@ def show(value: Decimal | dt.date | None, unit: str | None = None) -> str:
 class Evaluator:
     """Evaluates expressions for one submission; measures are computed once and reused."""
 
-    def __init__(self, rulebook: Rulebook, submission: Submission):
+    def __init__(self, rulebook: Rulebook, submission: BaseModel, previous: BaseModel | None = None):
         self.rulebook = rulebook
         self.submission = submission
+        self.previous = previous  # the unit's årsbokslut of the year before, when at hand
         self._measures: dict[str, Value] = {}
 
     def eval(self, expr: Expr) -> Value:
@@ -72,6 +75,8 @@ class Evaluator:
             return Value(d, format_number(expr.value))
         if expr.field:
             return self._field(expr.field)
+        if expr.previous:
+            return self._previous(expr.previous)
         if expr.param:
             p = self.rulebook.parameters[expr.param]
             v = p.value if isinstance(p.value, dt.date) else to_decimal(p.value)
@@ -82,7 +87,11 @@ class Evaluator:
         return self._arith(name, self.eval(a), self.eval(b))
 
     def _field(self, path: str) -> Value:
-        raw = read_path(self.submission, path)
+        return self._field_of(self.submission, path)
+
+    @staticmethod
+    def _field_of(submission: BaseModel, path: str) -> Value:
+        raw = read_path(submission, path)
         if raw is None:
             return Value(None, "?", [path], [f"{path} saknas"])
         if isinstance(raw, dt.date):
@@ -91,6 +100,16 @@ class Evaluator:
             return Value(None, str(raw), [path], [f"{path} är inte ett tal"])
         unit = "procent" if path.endswith("_procent") else None
         return Value(to_decimal(raw), format_number(raw), [path], unit=unit)
+
+    def _previous(self, path: str) -> Value:
+        """A field of last year's årsbokslut; it is not a field of this one, so `fields` (what
+        a finding points at) stays empty."""
+        if self.previous is None:
+            return Value(None, "?", [], [f"föregående års årsbokslut saknas ({path})"])
+        got = self._field_of(self.previous, path)
+        if not got.known:
+            return Value(None, "?", [], [f"föregående års {m}" for m in got.missing])
+        return Value(got.value, f"{got.text} (föregående år)", [], unit=got.unit)
 
     def measure(self, name: str) -> Value:
         if name not in self._measures:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from engine.model.rulebook import OP_WORDS, Compare, Rule, Rulebook
-from engine.model.submission import Submission, read_path
+from pydantic import BaseModel
+
+from engine.model.rulebook import OP_WORDS, Check, Compare, Rule, Rulebook, Scope
+from engine.model.submission import read_path
 
 from .expressions import Evaluator, difference, show
 
@@ -34,21 +36,32 @@ class RuleFact:
     evidence: Evidence
 
 
-def in_scope(rule: Rule, submission: Submission) -> bool:
-    s = rule.scope
-    if s.regi and submission.enhet.regi not in s.regi:
+def in_scope(rule: Rule, submission: BaseModel) -> bool:
+    return scope_holds(rule.scope, submission)
+
+
+def scope_holds(scope: Scope, submission: BaseModel) -> bool:
+    """Every part of the scope holds: each attribute has an accepted value (a list attribute,
+    such as tilläggsuppdrag, one of them), any/all of the sub-scopes."""
+    for path, accepted in scope.conditions():
+        value = read_path(submission, path)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if not any(v in accepted for v in values):
+            return False
+    if scope.any and not any(scope_holds(s, submission) for s in scope.any):
         return False
-    if s.tillaggsuppdrag and s.tillaggsuppdrag not in submission.enhet.tillaggsuppdrag:
+    if scope.all and not all(scope_holds(s, submission) for s in scope.all):
         return False
     return True
 
 
-def build_facts(rulebook: Rulebook, submission: Submission) -> list[RuleFact]:
-    ev = Evaluator(rulebook, submission)
+def build_facts(rulebook: Rulebook, submission: BaseModel,
+                previous: BaseModel | None = None) -> list[RuleFact]:
+    ev = Evaluator(rulebook, submission, previous)
     return [_fact(rule, submission, ev) for rule in rulebook.rules]
 
 
-def _fact(rule: Rule, submission: Submission, ev: Evaluator) -> RuleFact:
+def _fact(rule: Rule, submission: BaseModel, ev: Evaluator) -> RuleFact:
     fact = {"rule": rule.id, "scope": "in" if in_scope(rule, submission) else "out", "state": "ok"}
     c = rule.check
     if c.compare:
@@ -59,11 +72,39 @@ def _fact(rule: Rule, submission: Submission, ev: Evaluator) -> RuleFact:
         evidence.expected = " eller ".join(c.answer.pass_)
     elif c.all_answers:
         evidence = _all_answers(c.all_answers.fields, c.all_answers.pass_, submission, fact)
-    else:
+    elif c.required_when:
         evidence = _required_when(c.required_when, submission, ev, fact)
+    else:
+        # any/all: each part carries its own state; the rule engine combines them
+        return RuleFact(rule, fact, _combined(c, submission, ev, fact))
     if evidence.missing:
         fact["state"] = "missing"
     return RuleFact(rule, fact, evidence)
+
+
+def _combined(check: Check, submission: BaseModel, ev: Evaluator, fact: dict) -> Evidence:
+    parts = []
+    for j, leaf in enumerate(check.leaves()):
+        key = f"c{j}_"
+        if leaf.compare:
+            e = _compare(leaf.compare, ev, fact, key)
+        else:
+            e = _answer(leaf.answer.field, leaf.answer.pass_, submission, fact)
+            fact[key + "answer"] = e.observed if e.observed is not None else ""
+            e.expected = " eller ".join(leaf.answer.pass_)
+        fact[key + "state"] = "missing" if e.missing else "ok"
+        name = e.fields[0].rsplit(".", 1)[-1] if e.fields else "värde"
+        parts.append((name, e))
+    joiner = "; ett av: " if check.any else "; alla: "
+    fields = [f for _, e in parts for f in e.fields]
+    return Evidence(
+        observed={name: e.observed for name, e in parts},
+        observed_text="; ".join(f"{name}: {e.observed_text}" for name, e in parts),
+        expected=joiner[2:] + "; ".join(f"{name} {e.expected}" for name, e in parts),
+        fields=list(dict.fromkeys(fields)),
+        missing=[],  # a part may be unknown while another decides; the rule engine judges
+        path=fields[0] if fields else None,
+    )
 
 
 def _compare(cmp: Compare, ev: Evaluator, fact: dict, prefix: str) -> Evidence:
@@ -101,7 +142,7 @@ def _plain(value):
     return int(f) if f.is_integer() and "." not in str(value) else round(f, 6)
 
 
-def _answer(path: str, _known: list[str], submission: Submission, fact: dict) -> Evidence:
+def _answer(path: str, _known: list[str], submission: BaseModel, fact: dict) -> Evidence:
     value = read_path(submission, path)
     return Evidence(
         observed=value,
@@ -113,7 +154,7 @@ def _answer(path: str, _known: list[str], submission: Submission, fact: dict) ->
     )
 
 
-def _all_answers(paths: list[str], passing: list[str], submission: Submission, fact: dict) -> Evidence:
+def _all_answers(paths: list[str], passing: list[str], submission: BaseModel, fact: dict) -> Evidence:
     values = {p: read_path(submission, p) for p in paths}
     missing = [f"{p} saknas" for p, v in values.items() if v is None]
     n_pass = sum(1 for v in values.values() if v in passing)
@@ -132,11 +173,29 @@ def _all_answers(paths: list[str], passing: list[str], submission: Submission, f
     )
 
 
-def _required_when(rw, submission: Submission, ev: Evaluator, fact: dict) -> Evidence:
+def _required_when(rw, submission: BaseModel, ev: Evaluator, fact: dict) -> Evidence:
     target = read_path(submission, rw.field)
     present = target is not None and (not isinstance(target, str) or target.strip() != "")
     fact["present"] = "yes" if present else "no"
-    if rw.when.compare:
+    if rw.when.any or rw.when.all:
+        texts, fields, missing = [], [], []
+        for j, leaf in enumerate(rw.when.leaves()):
+            if leaf.compare:
+                trig = _compare(leaf.compare, ev, fact, f"t{j}_")
+                texts.append(f"{trig.observed_text} är {trig.expected}")
+                fields += trig.fields
+                unknown = trig.missing
+            else:
+                value = read_path(submission, leaf.answer_in.field)
+                fact[f"t{j}_answer"] = value if value is not None else ""
+                texts.append(f"{leaf.answer_in.field} är {value if value is not None else 'okänt'}")
+                fields.append(leaf.answer_in.field)
+                unknown = [] if value is not None else [f"{leaf.answer_in.field} saknas"]
+            # a part may be unknown while another decides; the rule engine judges (compile.py)
+            fact[f"t{j}_state"] = "missing" if unknown else "ok"
+        condition = (" eller " if rw.when.any else " och ").join(texts)
+        path = fields[0] if fields else rw.field
+    elif rw.when.compare:
         trig = _compare(rw.when.compare, ev, fact, "t")
         condition = f"{trig.observed_text} är {trig.expected}"
         fields, missing, path = trig.fields, trig.missing, trig.path

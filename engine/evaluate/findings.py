@@ -26,6 +26,7 @@ SHORTFALLS = ("fail", "partial", "missing")
 class Location:
     path: str | None  # dotted path in the submission of the field the rule reads
     line: int | None
+    cell: str | None = None  # in a workbook: "Årsbokslut!C41"
 
 
 @dataclass
@@ -64,6 +65,8 @@ class Finding:
         the nested dicts are built per finding and never shared."""
         out = dict(self.__dict__)
         out["location"] = {"path": self.location.path, "line": self.location.line}
+        if self.location.cell:
+            out["location"]["cell"] = self.location.cell
         return out
 
 

@@ -40,8 +40,8 @@ from pydantic_core import PydanticCustomError
 
 from engine.errors import InputError, Problem
 from engine.evaluate.evaluation import LoadedSubmission
+from engine.model.form import load_forms, validate_submission
 from engine.model.rulebook import RuleId
-from engine.model.submission import Submission
 from engine.read.validation import validate
 from engine.read.yamlstrict import Document, dotted, load_file
 
@@ -65,6 +65,10 @@ class Case(Model):
     base: str | list[str] | None = None
     changes: dict[ChangePath, Any] = Field(default_factory=dict)
     submission: dict[str, Any] | None = None
+    # The unit's årsbokslut of the year before, for rules with `previous:` (relative to this
+    # file), with changes of its own; without it those rules find no previous year.
+    previous: str | None = None
+    previous_changes: dict[ChangePath, Any] = Field(default_factory=dict)
     expect: Annotated[dict[RuleId, ExpectedOutcome], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -81,6 +85,7 @@ class CaseFile(Model):
     description: str | None = None
     base: str | list[str] | None = None
     changes: dict[ChangePath, Any] = Field(default_factory=dict)
+    previous: str | None = None  # for every case that does not name its own
     cases: Annotated[list[Case], Field(min_length=1)]
 
 
@@ -135,7 +140,8 @@ def unwrap(annotation: Any) -> list[Any]:
 
 
 def submission_fields() -> dict[str, Any]:
-    """Every dotted field path of the submission format -> its annotation (groups included)."""
+    """Every dotted field path of the forms' submission models -> its annotation (groups
+    included); where forms share a path, the first form's annotation."""
     out: dict[str, Any] = {}
 
     def walk(model: type[BaseModel], prefix: str) -> None:
@@ -146,15 +152,13 @@ def submission_fields() -> dict[str, Any]:
                 if isinstance(t, type) and issubclass(t, BaseModel):
                     walk(t, path + ".")
 
-    walk(Submission, "")
+    for form in load_forms().values():
+        walk(form.model, "")
     return out
 
 
-_FIELDS = submission_fields()
-
-
 def unknown_field_message(path: str) -> str:
-    hint = difflib.get_close_matches(path, list(_FIELDS), n=1, cutoff=0.7)
+    hint = difflib.get_close_matches(path, list(submission_fields()), n=1, cutoff=0.7)
     return (f"fältet '{path}' finns inte i årsbokslutets format"
             + (f" (menade du {hint[0]}?)" if hint else ""))
 
@@ -194,17 +198,17 @@ class LoadedCaseFile:
         return self.model.rule or self.model.area or Path(self.path).stem
 
 
-_bases: dict[str, tuple[Document, Submission]] = {}
+_bases: dict[str, tuple[Document, Any]] = {}
 
 
-def _load_base(path: str) -> tuple[Document, Submission]:
+def _load_base(path: str) -> tuple[Document, Any]:
     key = os.path.realpath(path)
     if key not in _bases:
         doc = load_file(path)
         if not isinstance(doc.data, dict):
             raise InputError.single(path, "förväntade ett årsbokslut (en mappning med enhet, "
                                     "period …) men filen innehåller något annat", line=1)
-        _bases[key] = (doc, validate(doc, Submission))
+        _bases[key] = (doc, validate_submission(doc))
     return _bases[key]
 
 
@@ -225,11 +229,19 @@ def load_case_file(path: str | Path) -> LoadedCaseFile:
 
 def _check_paths(model: CaseFile, doc: Document) -> list[Problem]:
     problems = []
-    where = [(("changes",), model.changes)] + [(("cases", i, "changes"), c.changes)
-                                                for i, c in enumerate(model.cases)]
+    where = [(("changes",), model.changes)]
+    for i, c in enumerate(model.cases):
+        where += [(("cases", i, "changes"), c.changes),
+                  (("cases", i, "previous_changes"), c.previous_changes)]
+        if c.previous_changes and c.previous is None and model.previous is None:
+            line, col = doc.locate_key(("cases", i, "previous_changes"))
+            problems.append(Problem("previous_changes ändrar föregående års årsbokslut, men "
+                                    "varken fallet eller filen anger previous",
+                                    dotted(("cases", i, "previous_changes")), line, col))
     for prefix, changes in where:
+        known = submission_fields() if changes else {}
         for key in changes:
-            if key not in _FIELDS:
+            if key not in known:
                 line, col = doc.locate_key(prefix + (key,))
                 problems.append(Problem(unknown_field_message(key), dotted(prefix + (key,)), line, col))
     return problems
@@ -278,8 +290,28 @@ def _variants(file: str, doc: Document, model: CaseFile, i: int, case: Case) -> 
                     positions.setdefault(path[:k], pos[path])
         sub_doc = Document(file, data, positions, keys)
         name = case.name if len(bases) == 1 else f"{case.name} [{Path(base).stem}]"
-        out.append(Variant(file, i, name, line, base_path, expect, _loaded(sub_doc, file, name)))
+        loaded = _loaded(sub_doc, file, name)
+        loaded.previous = _previous(file, doc, model, i, case)
+        out.append(Variant(file, i, name, line, base_path, expect, loaded))
     return out
+
+
+def _previous(file: str, doc: Document, model: CaseFile, i: int, case: Case) -> Any:
+    """The previous year's submission a case names (its model), with the case's changes."""
+    ref = case.previous or model.previous
+    if ref is None:
+        return None
+    at = ("cases", i, "previous") if case.previous else ("previous",)
+    path = os.path.normpath(os.path.join(os.path.dirname(file), ref))
+    if not os.path.isfile(path):
+        raise InputError.single(file, f"föregående års årsbokslut '{ref}' finns inte ({path})",
+                                dotted(at), doc.locate(at)[0])
+    data = copy.deepcopy(_load_base(path)[0].data)
+    for key, value in case.previous_changes.items():
+        _apply(data, tuple(key.split(".")), copy.deepcopy(value), file,
+               doc.locate_key(("cases", i, "previous_changes", key))[0])
+    return _loaded(Document(file, data, {(): (doc.locate(at)[0] or 1, 1)}, {}), file,
+                   f"{case.name} (föregående år)").model
 
 
 def _reroot(doc: Document, old: tuple, new: tuple) -> tuple[dict, dict]:
@@ -306,12 +338,13 @@ def _apply(data: dict, path: tuple, value: Any, file: str, line: int | None) -> 
 
 def _loaded(doc: Document, file: str, case: str) -> LoadedSubmission:
     try:
-        model = validate(doc, Submission)
+        model = validate_submission(doc)
     except InputError as exc:
         raise InputError(exc.file, [Problem(f"årsbokslutet i fallet '{case}': {p.message}", p.path,
                                             p.line, p.column) for p in exc.problems]) from None
     canonical = json.dumps(doc.data, sort_keys=True, ensure_ascii=False, default=str)
-    return LoadedSubmission(model, file, hashlib.sha256(canonical.encode()).hexdigest(), doc)
+    return LoadedSubmission(model, file, hashlib.sha256(canonical.encode()).hexdigest(), doc,
+                            search_previous=False)
 
 
 # --- Finding case files ---------------------------------------------------------------------

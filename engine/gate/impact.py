@@ -25,6 +25,7 @@ from engine.errors import InputError, UsageError
 from engine.evaluate.evaluation import LoadedSubmission, check_against, load_submission
 from engine.evaluate.findings import OUTCOME_LABELS
 from engine.model.library import LoadedRulebook, load_rulebook, region_of
+from engine.model.rulebook_layers import resolve
 from engine.model.rulebook import Rulebook
 from engine.model.rulebook_refs import check_references
 from engine.output import dumps_json
@@ -37,7 +38,7 @@ ABSENT = "—"  # a rule the rulebook does not have
 
 def rulebook_from_text(text: str, name: str) -> LoadedRulebook:
     """A rulebook read from text (e.g. `git show`), validated like a rulebook file."""
-    doc = load_text(text, name)
+    doc = resolve(load_text(text, name))  # include/extends: read beside `name`, as they are now
     model = validate(doc, Rulebook)
     problems = check_references(model, doc)
     if problems:

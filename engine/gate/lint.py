@@ -45,6 +45,7 @@ from pathlib import Path
 from engine import identity
 from engine.errors import InputError, Problem
 from engine.model.library import LoadedRulebook, region_of, rulebook_files
+from engine.model.rulebook_layers import resolve
 from engine.model.rulebook import READINGS, Rulebook, Source
 from engine.model.rulebook_policy import early_deadlines, undecided_rules
 from engine.model.rulebook_refs import check_references, rule_exprs
@@ -345,7 +346,7 @@ def _load(path: Path) -> tuple[LoadedRulebook | None, list[Message]]:
     """The rulebook and what loading it refuses (the checks of library.load_rulebook)."""
     name = str(path)
     try:
-        doc = load_file(path)
+        doc = resolve(load_file(path))
     except InputError as exc:
         return None, _messages(exc.problems, "schema", exc.file or name, None)
     try:

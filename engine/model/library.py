@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from engine.errors import InputError, Problem
 from engine.read.names import name_key
@@ -16,10 +17,10 @@ from engine.read.validation import validate
 from engine.read.yamlstrict import Document, load_file
 
 from .rulebook import Rulebook
+from .rulebook_layers import resolve
 from .rulebook_policy import policy_problems
 from .rulebook_refs import check_references
 from .rulebook_types import check_types, rule_problems
-from .submission import Submission
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,9 @@ def default_folder() -> str:
 
 def load_rulebook(path: str | Path) -> LoadedRulebook:
     """A rulebook that validates, whose names all exist and whose values fit where they are
-    used; else InputError with each problem at its line, naming the rule it is in."""
-    doc = load_file(path)
+    used; else InputError with each problem at its line, naming the rule it is in. include and
+    extends are resolved first (rulebook_layers), so all checks see the resolved rulebook."""
+    doc = resolve(load_file(path))
     try:
         model = validate(doc, Rulebook)
     except InputError as exc:
@@ -58,14 +60,30 @@ def load_rulebook(path: str | Path) -> LoadedRulebook:
 
 
 def rulebook_files(folder: str | Path) -> list[Path]:
+    """The rulebooks of a folder: not test cases, folder settings or layers (files with
+    `layer:` that rulebooks include)."""
     root = Path(folder)
     if root.is_file():
         return [root]
     if not root.is_dir():
         raise InputError.single(str(folder), "regelboksmappen finns inte")
     files = [p for p in root.rglob("*.yaml")
-             if "tests" not in p.relative_to(root).parts[:-1] and p.name != "kravkoll.yaml"]
+             if "tests" not in p.relative_to(root).parts[:-1] and p.name != "kravkoll.yaml"
+             and not _is_layer_file(p)]
     return sorted(files)
+
+
+def _is_layer_file(path: Path) -> bool:
+    """A layer says so on a line of its own before anything else (`layer: nationellt`); read
+    that far only, so a folder listing does not parse every rulebook twice."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.strip() and not line.lstrip().startswith("#"):
+                    return line.startswith("layer:")
+    except OSError:
+        return False
+    return False
 
 
 def load_library(folder: str | Path) -> list[LoadedRulebook]:
@@ -103,7 +121,7 @@ def period_dates(period: int) -> tuple[dt.date, dt.date]:
     return dt.date(period, 1, 1), dt.date(period, 12, 31)
 
 
-def select(books: list[LoadedRulebook], submission: Submission, file: str,
+def select(books: list[LoadedRulebook], submission: Any, file: str,
            locate=None) -> LoadedRulebook:
     """The rulebook in force for the submission's region, form and whole period (names are
     compared as a person reads them: read/names.py)."""

@@ -17,8 +17,6 @@ from pydantic_core import PydanticCustomError
 
 from engine.read.dates import outside_window
 
-from .submission import Tillaggsuppdrag
-
 # forslag: a krav proposed but not (as far as the sources show) decided: a dialogue point with
 # no handlingsplan, vite or termination until the rulebook names the decided text.
 # dialog: a question of the form the beställarenhet follows up in the dialogue, stating no krav.
@@ -201,6 +199,9 @@ class Expr(Model):
 
     value: Number | None = None
     field: FieldPath | None = None
+    # The same field in the unit's årsbokslut of the year before (same HSA-id, period − 1);
+    # unknown (the finding `missing`) when that årsbokslut is not at hand.
+    previous: FieldPath | None = None
     param: Name | None = None
     measure: Name | None = None
     add: list["Expr"] | None = None
@@ -217,8 +218,8 @@ class Expr(Model):
 
     @model_validator(mode="after")
     def _one(self):
-        _exactly_one(self, ("value", "field", "param", "measure", "add", "sub", "mul", "div"),
-                     "ett uttryck")
+        _exactly_one(self, ("value", "field", "previous", "param", "measure", "add", "sub", "mul",
+                            "div"), "ett uttryck")
         for name in ("add", "sub", "mul", "div"):
             args = getattr(self, name)
             if args is not None and len(args) != 2:
@@ -280,13 +281,24 @@ class AnswerIn(Model):
 
 
 class When(Model):
+    """A condition: a comparison, an answer among values, or any/all of conditions."""
+
     compare: Compare | None = None
     answer_in: AnswerIn | None = None
+    any: Annotated[list["When"], Field(min_length=2)] | None = None
+    all: Annotated[list["When"], Field(min_length=2)] | None = None
 
     @model_validator(mode="after")
     def _one(self):
-        _exactly_one(self, ("compare", "answer_in"), "when")
+        _exactly_one(self, ("compare", "answer_in", "any", "all"), "when")
+        if self.compare is not None and self.compare.partial_op is not None:
+            raise PydanticCustomError("kravkoll_partial", "ett villkor (when) har inget delvis-läge")
         return self
+
+    def leaves(self) -> list["When"]:
+        """The comparisons and answers of the condition, depth first."""
+        parts = self.any or self.all
+        return [leaf for p in parts for leaf in p.leaves()] if parts else [self]
 
 
 class RequiredWhen(Model):
@@ -296,26 +308,65 @@ class RequiredWhen(Model):
     field: FieldPath
 
 
+CHECK_KINDS = ("compare", "answer", "all_answers", "required_when", "any", "all")
+
+
 class Check(Model):
+    """What a rule checks. `any`/`all` combine comparisons and answers (and further any/all):
+    `any` is met when one part is, `all` when every part is; a part without a partial level."""
+
     compare: Compare | None = None
     answer: Answer | None = None
     all_answers: AllAnswers | None = None
     required_when: RequiredWhen | None = None
+    any: Annotated[list["Check"], Field(min_length=2)] | None = None
+    all: Annotated[list["Check"], Field(min_length=2)] | None = None
 
     @model_validator(mode="after")
     def _one(self):
-        _exactly_one(self, ("compare", "answer", "all_answers", "required_when"), "check")
+        _exactly_one(self, CHECK_KINDS, "check")
+        for part in self.any or self.all or []:
+            if part.kind in ("all_answers", "required_when"):
+                raise PydanticCustomError("kravkoll_any_all", f"any/all kan innehålla compare, "
+                                          f"answer, any och all, inte {part.kind}")
+            if (part.compare is not None and part.compare.partial_op is not None) or (
+                    part.answer is not None and part.answer.partial):
+                raise PydanticCustomError("kravkoll_any_all", "en del av any/all har inget "
+                                          "delvis-läge (partial)")
         return self
 
     @property
     def kind(self) -> str:
-        return next(n for n in ("compare", "answer", "all_answers", "required_when")
-                    if getattr(self, n) is not None)
+        return next(n for n in CHECK_KINDS if getattr(self, n) is not None)
+
+    def leaves(self) -> list["Check"]:
+        """The comparisons and answers of an any/all check, depth first."""
+        parts = self.any or self.all
+        return [leaf for p in parts for leaf in p.leaves()] if parts else [self]
 
 
 class Scope(Model):
-    regi: Annotated[list[Literal["regiondriven", "extern"]], Field(min_length=1)] | None = None
-    tillaggsuppdrag: Tillaggsuppdrag | None = None  # the rule applies only to units with it
+    """Which units a rule applies to; every part given must hold. Values are the options of
+    the form's unit attributes (checked in rulebook_refs)."""
+
+    regi: Annotated[list[Name], Field(min_length=1)] | None = None
+    tillaggsuppdrag: Name | None = None  # the rule applies only to units with it
+    # Any attribute the form declares (`attribute: true`), by its field path: the unit's answer
+    # (for a list: one of its answers) is one of the values.
+    attributes: dict[FieldPath, Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]],
+                                          Field(min_length=1)]] | None = None
+    any: Annotated[list["Scope"], Field(min_length=2)] | None = None
+    all: Annotated[list["Scope"], Field(min_length=2)] | None = None
+
+    def conditions(self) -> list[tuple[str, list[str]]]:
+        """(attribute field path, accepted values) of this scope's own parts."""
+        out = []
+        if self.regi:
+            out.append(("enhet.regi", list(self.regi)))
+        if self.tillaggsuppdrag:
+            out.append(("enhet.tillaggsuppdrag", [self.tillaggsuppdrag]))
+        out.extend((path, list(values)) for path, values in (self.attributes or {}).items())
+        return out
 
 
 class Consequence(Model):

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from engine.errors import Problem
 from engine.read.yamlstrict import Document, dotted
 
-from .rulebook import Expr, Rulebook, Source
+from .rulebook import Check, Expr, Rulebook, Scope, Source, When
+from .form import LoadedForm, find_form, load_forms
 from .submission import field_exists
 
 
@@ -25,18 +26,45 @@ def walk_expr(expr: Expr, path: tuple) -> Iterator[tuple[Expr, tuple]]:
             yield from walk_expr(arg, path + (name, i))
 
 
+def check_parts(node: Check | When, path: tuple) -> Iterator[tuple[Check | When, tuple]]:
+    """The leaves of a check or condition (any/all opened), each with its path in the file."""
+    parts = node.any or node.all
+    if not parts:
+        yield node, path
+        return
+    key = "any" if node.any else "all"
+    for j, part in enumerate(parts):
+        yield from check_parts(part, path + (key, j))
+
+
+def _leaves(rule, i: int) -> Iterator[tuple[Check | When, tuple]]:
+    """Every comparison and answer of a rule: its check's parts and its condition's parts."""
+    base = ("rules", i, "check")
+    yield from check_parts(rule.check, base)
+    if rule.check.required_when:
+        yield from check_parts(rule.check.required_when.when, base + ("required_when", "when"))
+
+
+def scope_parts(scope: Scope, path: tuple) -> Iterator[tuple[str, list[str], tuple]]:
+    """(attribute field path, values, path in the file) of a scope and its any/all parts."""
+    for field, values in scope.conditions():
+        if scope.attributes and field in scope.attributes:
+            key = ("attributes", field)
+        else:
+            key = ("regi",) if field == "enhet.regi" else ("tillaggsuppdrag",)
+        yield field, values, path + key
+    for key in ("any", "all"):
+        for j, part in enumerate(getattr(scope, key) or []):
+            yield from scope_parts(part, path + (key, j))
+
+
 def rule_exprs(rulebook: Rulebook) -> Iterator[tuple[Expr, tuple]]:
     """Every expression in rules and measures, with its path."""
     for name, measure in rulebook.measures.items():
         yield from walk_expr(measure.formula, ("measures", name, "formula"))
     for i, rule in enumerate(rulebook.rules):
-        base = ("rules", i, "check")
-        c = rule.check
-        compares = []
-        if c.compare:
-            compares.append((c.compare, base + ("compare",)))
-        if c.required_when and c.required_when.when.compare:
-            compares.append((c.required_when.when.compare, base + ("required_when", "when", "compare")))
+        compares = [(leaf.compare, p + ("compare",)) for leaf, p in _leaves(rule, i)
+                    if leaf.compare is not None]
         for cmp, p in compares:
             yield from walk_expr(cmp.left, p + ("left",))
             yield from walk_expr(cmp.right, p + ("right",))
@@ -56,11 +84,17 @@ def rule_fields(rulebook: Rulebook) -> Iterator[tuple[str, tuple]]:
     for expr, path in rule_exprs(rulebook):
         if expr.field:
             yield expr.field, path + ("field",)
+        if expr.previous:
+            yield expr.previous, path + ("previous",)
     for i, rule in enumerate(rulebook.rules):
         base = ("rules", i, "check")
         c = rule.check
-        if c.answer:
-            yield c.answer.field, base + ("answer", "field")
+        for leaf, p in _leaves(rule, i):
+            if isinstance(leaf, Check) and leaf.answer:
+                yield leaf.answer.field, p + ("answer", "field")
+            if isinstance(leaf, When) and leaf.answer_in and (leaf.any is None) and p != base + (
+                    "required_when", "when"):
+                yield leaf.answer_in.field, p + ("answer_in", "field")
         if c.all_answers:
             for j, f in enumerate(c.all_answers.fields):
                 yield f, base + ("all_answers", "fields", j)
@@ -125,12 +159,45 @@ def check_references(rulebook: Rulebook, doc: Document) -> list[Problem]:
         if expr.measure and expr.measure not in rulebook.measures:
             add(f"okänt mått '{expr.measure}'", path + ("measure",))
 
+    forms = _forms(rulebook, add)
     for field, path in rule_fields(rulebook):
-        if not field_exists(field):
+        lacking = [f.form.id for f in forms if not field_exists(field, f.model)]
+        if lacking and len(lacking) == len(forms):
             add(f"fältet '{field}' finns inte i årsbokslutets format", path)
+        elif lacking:
+            add(f"fältet '{field}' finns inte i formuläret {', '.join(lacking)}", path)
+    for i, rule in enumerate(rulebook.rules):
+        for field, wanted, path in scope_parts(rule.scope, ("rules", i, "scope")):
+            name = field.rsplit(".", 1)[-1]
+            for f in forms:
+                q = f.form.question(field)
+                if q is None or not q.attribute:
+                    known = ", ".join(a.field for a in f.form.attributes().values())
+                    add(f"scope: '{field}' är ingen enhetsuppgift i formuläret {f.form.id} "
+                        f"(enhetsuppgifter: {known})", path)
+                    continue
+                options = q.options or []
+                for value in wanted:
+                    if options and value not in options:
+                        add(f"scope: '{value}' är inte ett värde av {name} i formuläret {f.form.id}"
+                            f" (förväntade ett av: {', '.join(options)})", path)
 
     problems.extend(_measure_cycles(rulebook, doc))
     return problems
+
+
+def _forms(rulebook: Rulebook, add) -> list[LoadedForm]:
+    """The forms the rulebook reads (`forms:`), each checked to exist."""
+    known = load_forms()
+    out = []
+    for j, form_id in enumerate(rulebook.forms):
+        found = find_form(known, form_id)
+        if found is not None:
+            out.append(found)
+        else:
+            add(f"okänt formulär '{form_id}' (kända formulär: {', '.join(sorted(known))})",
+                ("forms", j))
+    return out
 
 
 def _measure_cycles(rulebook: Rulebook, doc: Document) -> list[Problem]:

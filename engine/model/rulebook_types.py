@@ -6,7 +6,10 @@ read, at its line, naming its rule, and `kravkoll lint` reports the same.
 
 Types: a field, parameter, measure or arithmetic is a number (tal) or a date (datum). An answer
 field (ja/nej, helt/delvis/nej …) is neither: it is read by answer, all_answers and answer_in,
-which list values the field can take.
+which list values the field can take. The fields and their types are those of the forms the
+rulebook reads (forms/<region>/<form>.yaml). `previous` (last year's answer) has its field's type.
+any/all parts of checks and conditions are checked each as a check of its own; a scope's values
+are checked against the form by rulebook_refs.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
+import weakref
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
@@ -22,9 +26,9 @@ from pydantic import BaseModel
 from engine.errors import Problem
 from engine.read.yamlstrict import Document, dotted
 
-from .rulebook import Compare, Expr, Rulebook
-from .rulebook_refs import rule_exprs
-from .submission import Submission
+from .form import LoadedForm, find_form, load_forms
+from .rulebook import Check, Compare, Expr, Rulebook, When
+from .rulebook_refs import check_parts, rule_exprs, scope_parts
 
 NUMBER, DATE = "tal", "datum"
 ANSWER_CODE, TYPE_CODE = "svarsvarde", "typ"  # lint's codes for the two families
@@ -71,7 +75,8 @@ def _kind(annotation: Any) -> tuple[str, tuple[str, ...]]:
     return (kinds.pop() if len(kinds) == 1 else "text"), tuple(answers)
 
 
-def _fields() -> dict[str, tuple[str, tuple[str, ...]]]:
+def fields_of(model: type[BaseModel]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """(kind, possible answers) of every field of a submission model, by dotted path."""
     out: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def walk(model: type[BaseModel], prefix: str) -> None:
@@ -81,11 +86,42 @@ def _fields() -> dict[str, tuple[str, tuple[str, ...]]]:
                 if isinstance(t, type) and issubclass(t, BaseModel):
                     walk(t, f"{prefix}{name}.")
 
-    walk(Submission, "")
+    walk(model, "")
     return out
 
 
-FIELDS = _fields()
+def rulebook_fields(rulebook: Rulebook) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The fields of the forms a rulebook reads (`forms:`; unknown forms are reported by
+    check_references). A field of one kind in every form that has it keeps that kind, and an
+    answer field the answers of all its forms (a value any form allows can occur); a field whose
+    kind differs between the forms is left out: its type is not known."""
+    known = load_forms()
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    mixed: set[str] = set()
+    for form_id in rulebook.forms:
+        form = find_form(known, form_id)
+        if form is None:
+            continue
+        for path, (kind, answers) in _form_fields(form).items():
+            if path not in out:
+                out[path] = (kind, answers)
+            elif out[path][0] != kind:
+                mixed.add(path)
+            else:
+                out[path] = (kind, tuple(dict.fromkeys(out[path][1] + answers)))
+    return {p: v for p, v in out.items() if p not in mixed}
+
+
+_FORM_FIELDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # by form model
+
+
+def _form_fields(form: LoadedForm) -> dict[str, tuple[str, tuple[str, ...]]]:
+    model = form.model
+    if model not in _FORM_FIELDS:
+        _FORM_FIELDS[model] = fields_of(model)
+    return _FORM_FIELDS[model]
+
+
 _KIND_WORDS = {"text": "ett textfält", "lista": "en lista", "grupp": "en grupp av fält",
                "svar": "ett svarsfält", NUMBER: "ett tal", DATE: "ett datum"}
 
@@ -100,6 +136,7 @@ class _Checker:
         self.out: list[tuple[str, Problem]] = []
         self._measures: dict[str, str | None] = {}
         self.rule: str | None = None  # id of the rule being checked, named in every message
+        self.fields = rulebook_fields(rulebook)
 
     def add(self, message: str, path: tuple, code: str = TYPE_CODE) -> None:
         line, col = self.doc.locate(path)
@@ -116,6 +153,8 @@ class _Checker:
             return NUMBER
         if expr.field:
             return self._field(expr.field, path + ("field",))
+        if expr.previous:  # last year's answer has this year's type
+            return self._field(expr.previous, path + ("previous",))
         if expr.param:
             p = self.book.parameters.get(expr.param)
             return None if p is None else DATE if isinstance(p.value, dt.date) else NUMBER
@@ -142,9 +181,9 @@ class _Checker:
         return None
 
     def _field(self, field: str, path: tuple) -> str | None:
-        if field not in FIELDS:
+        if field not in self.fields:
             return None
-        kind, _ = FIELDS[field]
+        kind, _ = self.fields[field]
         if kind in (NUMBER, DATE):
             return kind
         self.add(f"fältet '{field}' är inget tal eller datum utan {_KIND_WORDS[kind]} och kan "
@@ -200,9 +239,9 @@ class _Checker:
 
     def answers(self, field: str, fpath: tuple, lists: list[tuple[list[str], tuple]]) -> None:
         """An answer field, and values it can take, each once."""
-        if field not in FIELDS:
+        if field not in self.fields:
             return
-        kind, allowed = FIELDS[field]
+        kind, allowed = self.fields[field]
         if kind != "svar":
             self.add(f"fältet '{field}' är inget svarsfält (ja/nej, helt/delvis/nej …) utan "
                      f"{_KIND_WORDS[kind]}" + ("; använd compare för tal och datum"
@@ -324,7 +363,25 @@ def _parameter(c: _Checker, name: str, p) -> None:
 
 
 def _rule(c: _Checker, rule, base: tuple) -> None:
-    chk, path = rule.check, base + ("check",)
+    path = base + ("check",)
+    for leaf, p in check_parts(rule.check, path):  # a check, or each part of its any/all
+        _check(c, leaf, p)
+    for field, values, p in scope_parts(rule.scope, base + ("scope",)):
+        _scope_values(c, field, values, p)
+    cons = rule.consequence
+    if cons is not None and cons.handlingsplan_days is not None:
+        c.days(cons.handlingsplan_days, base + ("consequence", "handlingsplan_days"),
+               "handlingsplan_days")
+    target = c.book.rule(cons.plan_for) if cons is not None and cons.plan_for else None
+    if target is not None and target.id != rule.id and (
+            target.kind != "krav" or target.consequence is None
+            or target.consequence.handlingsplan_days is None):
+        c.add(f"plan_for pekar på {target.id}, som inte är ett krav med handlingsplan "
+              "(handlingsplan_days); planen som efterfrågas finns inte", base + ("consequence",
+                                                                                "plan_for"))
+
+
+def _check(c: _Checker, chk: Check, path: tuple) -> None:
     if chk.compare:
         c.compare(chk.compare, path + ("compare",))
     if chk.answer:
@@ -340,26 +397,29 @@ def _rule(c: _Checker, rule, base: tuple) -> None:
             c.answers(f, p + ("fields", j), [(a.pass_, p + ("pass",))])
     if chk.required_when:
         rw, p = chk.required_when, path + ("required_when",)
-        if rw.when.compare:
-            c.compare(rw.when.compare, p + ("when", "compare"))
-        else:
-            a = rw.when.answer_in
-            c.answers(a.field, p + ("when", "answer_in", "field"),
-                      [(a.in_, p + ("when", "answer_in", "in"))])
-        if rw.field in FIELDS and FIELDS[rw.field][0] == "grupp":
+        for when, wp in check_parts(rw.when, p + ("when",)):  # a condition, or its any/all parts
+            _when(c, when, wp)
+        if rw.field in c.fields and c.fields[rw.field][0] == "grupp":
             c.add(f"fältet '{rw.field}' är en grupp av fält; ange det fält som ska vara ifyllt",
                   p + ("field",))
-    cons = rule.consequence
-    if cons is not None and cons.handlingsplan_days is not None:
-        c.days(cons.handlingsplan_days, base + ("consequence", "handlingsplan_days"),
-               "handlingsplan_days")
-    target = c.book.rule(cons.plan_for) if cons is not None and cons.plan_for else None
-    if target is not None and target.id != rule.id and (
-            target.kind != "krav" or target.consequence is None
-            or target.consequence.handlingsplan_days is None):
-        c.add(f"plan_for pekar på {target.id}, som inte är ett krav med handlingsplan "
-              "(handlingsplan_days); planen som efterfrågas finns inte", base + ("consequence",
-                                                                                "plan_for"))
+
+
+def _when(c: _Checker, when: When, path: tuple) -> None:
+    if when.compare:
+        c.compare(when.compare, path + ("compare",))
+    elif when.answer_in:
+        a = when.answer_in
+        c.answers(a.field, path + ("answer_in", "field"), [(a.in_, path + ("answer_in", "in"))])
+
+
+def _scope_values(c: _Checker, field: str, values: list[str], path: tuple) -> None:
+    """A scope's values of one attribute, each once (that they are options of the attribute,
+    and the attribute one the form declares, is checked by check_references)."""
+    seen: set[str] = set()
+    for k, v in enumerate(values):
+        if v in seen:
+            c.add(f"'{v}' står två gånger", path + (k,), ANSWER_CODE)
+        seen.add(v)
 
 
 def name_rule(message: str, path: str, data: Any) -> str:

@@ -475,7 +475,8 @@ def _finding(f: Finding) -> str:
                 else f" ({escape(f.derivation)})"
         body.append(f'<div class="evidence">Värde: {value}; krav: {escape(f.expected)}</div>')
     if f.location.path and f.outcome != "not_applicable":
-        where = f"rad {f.location.line}, " if f.location.line else ""
+        where = (f"cell {f.location.cell}, " if f.location.cell else
+                 f"rad {f.location.line}, " if f.location.line else "")
         body.append(f'<div class="dim">I årsbokslutet: {where}'
                     f"<code>{escape(f.location.path)}</code></div>")
     if shortfall:

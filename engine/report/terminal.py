@@ -67,11 +67,14 @@ def _finding(f: Finding, result: CheckResult, verbose: bool):
         if f.derivation:
             value += f" = {f.derivation.rsplit(' = ', 1)[0]}" if " = " in f.derivation else f" ({f.derivation})"
         line = f"Värde: {value}; krav: {f.expected}"
-        if f.location.line and not shortfall:
+        if f.location.cell and not shortfall:
+            line += f" · cell {f.location.cell}"
+        elif f.location.line and not shortfall:
             line += f" · rad {f.location.line}"
         details.append(Text(line))
     if shortfall and f.location.path:
-        where = f"rad {f.location.line}, " if f.location.line else ""
+        where = (f"cell {f.location.cell}, " if f.location.cell else
+                 f"rad {f.location.line}, " if f.location.line else "")
         details.append(Text(f"I årsbokslutet: {where}{f.location.path}", style="dim"))
     if shortfall or verbose:
         details.append(Text(f"Källa: {source_reference(f.source)}", style="cyan"))

@@ -1,0 +1,43 @@
+"""A submission read from spreadsheet cells, written as the YAML file a unit could have sent
+(`kravkoll import`): the form's order, a comment saying where it came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Any
+
+import yaml
+
+from engine.model.form import LoadedForm
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def to_yaml(data: dict, form: LoadedForm, header: str) -> str:
+    body = yaml.safe_dump(_plain(data), allow_unicode=True, sort_keys=False, width=100)
+    return f"# {form.form.title} {form.form.year} – {form.form.region}\n# {header}\n\n{body}"
+
+
+def slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "enhet"
+
+
+def file_name(sub: Any, taken: set[str]) -> str:
+    """`<namn>.yaml` from the unit's name, made unique within one import."""
+    name = slug(sub.enhet.namn.removeprefix("Hälsocentralen ").removeprefix("Hälsocentral "))
+    candidate, n = f"{name}.yaml", 2
+    while candidate in taken:
+        candidate, n = f"{name}-{n}.yaml", n + 1
+    taken.add(candidate)
+    return candidate
