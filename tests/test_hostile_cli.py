@@ -56,9 +56,10 @@ def test_output_into_a_fifo_writes_into_it_and_keeps_the_fifo(tmp_path, report_j
     reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
     code = check_to(str(fifo), *force)
-    if reader.is_alive() and not received:  # nothing opened the pipe: let the reader go
+    reader.join(timeout=10)
+    if reader.is_alive():  # nothing ever opened the pipe for writing: let the reader go
         os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-    reader.join(timeout=30)
+        reader.join(timeout=10)
     assert code == 1
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still a pipe, not a regular file
     assert received == [report_json]
