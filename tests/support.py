@@ -71,3 +71,23 @@ def copy_layers(folder: Path) -> Path:
     if not layers.exists():
         shutil.copytree(RULEBOOKS / "nationellt", layers)
     return folder
+
+
+def parse_submission(text: str):
+    """A submission from YAML text, read and validated as `kravkoll check` does (file x.yaml)."""
+    from engine.model.submission import Submission
+    from engine.read.validation import validate
+    from engine.read.yamlstrict import load_text
+
+    return validate(load_text(text, "x.yaml"), Submission)
+
+
+def input_error(text: str) -> str:
+    """The message a submission given as YAML text is refused with."""
+    import pytest
+
+    from engine.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        parse_submission(text)
+    return str(info.value)

@@ -18,10 +18,16 @@ from pydantic import BaseModel
 
 from engine.errors import InputError
 from engine.model.submission import Submission
-from engine.read.validation import validate
-from engine.read.yamlstrict import load_text
 
-from .support import EXAMPLE, RULEBOOKS, example_data, run_cli, with_changes
+from .support import (
+    EXAMPLE,
+    RULEBOOKS,
+    example_data,
+    input_error,
+    parse_submission,
+    run_cli,
+    with_changes,
+)
 
 BASE = EXAMPLE.read_text(encoding="utf-8")
 HUGE = "9" * 5000
@@ -29,14 +35,7 @@ FULLWIDTH_HSA = "SE２３２１０００２０７-E00000000042"
 ARABIC_INDIC_HSA = "SE٢٣٢١٠٠٠٢٠٧-E00000000042"
 
 
-def load(text: str) -> Submission:
-    return validate(load_text(text, "x.yaml"), Submission)
-
-
-def error_of(text: str) -> str:
-    with pytest.raises(InputError) as info:
-        load(text)
-    return str(info.value)
+load, error_of = parse_submission, input_error
 
 
 def yaml_with(changes: dict, raw: dict | None = None) -> str:

@@ -3,24 +3,15 @@
 import pytest
 
 from engine.errors import InputError
-from engine.model.submission import Submission
 from engine.read.numbers import format_number, parse_number
-from engine.read.validation import validate
 from engine.read.yamlstrict import decode, load_text
 
-from .support import EXAMPLE
+from .support import EXAMPLE, input_error, parse_submission
 
 BASE = EXAMPLE.read_text(encoding="utf-8")
 
 
-def load(text: str) -> Submission:
-    return validate(load_text(text, "x.yaml"), Submission)
-
-
-def error_of(text: str) -> str:
-    with pytest.raises(InputError) as info:
-        load(text)
-    return str(info.value)
+load, error_of = parse_submission, input_error
 
 
 def test_the_shared_example_is_accepted_as_it_is():
