@@ -95,13 +95,8 @@ def _combined(check: Check, numbers) -> tuple[dict, dict, dict]:
     unknown; `any` is met when one part is, not met when every part is not, else unknown;
     `all` the other way round."""
     if check.any or check.all:
-        parts = [_combined(p, numbers) for p in (check.any or check.all)]
-        met, unmet, unknown = ([p[k] for p in parts] for k in range(3))
-        if check.any:
-            return (_or(met), _and(unmet),
-                    _and([_and([_or([n, u]) for n, u in zip(unmet, unknown)]), _or(unknown)]))
-        return (_and(met), _or(unmet),
-                _and([_and([_or([m, u]) for m, u in zip(met, unknown)]), _or(unknown)]))
+        return _any_or_all([_combined(p, numbers) for p in (check.any or check.all)],
+                           bool(check.any))
     j = next(numbers)
     key, ok = f"c{j}_", {f"c{j}_state": "ok"}
     if check.compare:
@@ -113,18 +108,23 @@ def _combined(check: Check, numbers) -> tuple[dict, dict, dict]:
             _and([ok] + _none_of(key + "answer", passing)), {key + "state": "missing"})
 
 
+def _any_or_all(parts: list[tuple[dict, dict, dict]], is_any: bool) -> tuple[dict, dict, dict]:
+    """(yes, no, unknown) of `any`/`all` over parts that are each (yes, no, unknown): `any` is yes
+    when one part is, no when every part is; `all` the other way round; else unknown."""
+    yes, no, unknown = ([p[k] for p in parts] for k in range(3))
+    if is_any:
+        return (_or(yes), _and(no),
+                _and([_and([_or([n, u]) for n, u in zip(no, unknown)]), _or(unknown)]))
+    return (_and(yes), _or(no),
+            _and([_and([_or([y, u]) for y, u in zip(yes, unknown)]), _or(unknown)]))
+
+
 def _when(when: When, numbers) -> tuple[dict, dict, dict]:
     """(holds, does not hold, unknown) of an any/all condition, on the keys t<j>_… facts.py
     sets: `any` holds when one part does, even if another is unknown; `all` does not hold when
     one part does not."""
     if when.any or when.all:
-        parts = [_when(p, numbers) for p in (when.any or when.all)]
-        holds, nots, unknown = ([p[k] for p in parts] for k in range(3))
-        if when.any:
-            return (_or(holds), _and(nots),
-                    _and([_and([_or([n, u]) for n, u in zip(nots, unknown)]), _or(unknown)]))
-        return (_and(holds), _or(nots),
-                _and([_and([_or([h, u]) for h, u in zip(holds, unknown)]), _or(unknown)]))
+        return _any_or_all([_when(p, numbers) for p in (when.any or when.all)], bool(when.any))
     j = next(numbers)
     ok, unknown = {f"t{j}_state": "ok"}, {f"t{j}_state": "missing"}
     if when.compare:

@@ -45,13 +45,13 @@ from pathlib import Path
 from engine import identity
 from engine.errors import InputError, Problem
 from engine.model.library import LoadedRulebook, region_of, rulebook_files
-from engine.model.rulebook_layers import resolve
 from engine.model.rulebook import READINGS, Rulebook, Source
+from engine.model.rulebook_layers import resolve
 from engine.model.rulebook_policy import early_deadlines, undecided_rules
-from engine.model.rulebook_refs import check_references, rule_exprs
+from engine.model.rulebook_refs import _sources, check_references, rule_exprs
 from engine.model.rulebook_types import check_types, name_rule, rule_problems
-from engine.read.numbers import format_number
 from engine.output import dumps_json
+from engine.read.numbers import format_number
 from engine.read.validation import validate
 from engine.read.yamlstrict import dotted, load_file
 
@@ -164,15 +164,7 @@ def check_policy(c: _Collector) -> None:
 
 
 def _all_sources(m: Rulebook):
-    for i, r in enumerate(m.rules):
-        yield r.source, ("rules", i, "source")
-        if r.decided is not None:
-            yield r.decided, ("rules", i, "decided")
-    for n, p in m.parameters.items():
-        if p.source:
-            yield p.source, ("parameters", n, "source")
-    for n, s in m.sanctions.items():
-        yield s.source, ("sanctions", n, "source")
+    return _sources(m, decided=True)
 
 
 FOLLOWUP_KEYS = ("late_plan_sanction", "rattelse_days", "rattelse_sanction")

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from engine.errors import Problem
 from engine.read.yamlstrict import Document, dotted
 
-from .rulebook import Check, Expr, Rulebook, Scope, Source, When
 from .form import LoadedForm, find_form, load_forms
+from .rulebook import Check, Expr, Rulebook, Scope, Source, When
 from .submission import field_exists
 
 
@@ -105,9 +105,12 @@ def rule_fields(rulebook: Rulebook) -> Iterator[tuple[str, tuple]]:
                                                                     "answer_in", "field")
 
 
-def _sources(rulebook: Rulebook) -> Iterator[tuple[Source, tuple]]:
+def _sources(rulebook: Rulebook, decided: bool = False) -> Iterator[tuple[Source, tuple]]:
+    """Every source in the rulebook with its path; `decided` adds the rules' decided texts."""
     for i, rule in enumerate(rulebook.rules):
         yield rule.source, ("rules", i, "source")
+        if decided and rule.decided is not None:
+            yield rule.decided, ("rules", i, "decided")
     for name, p in rulebook.parameters.items():
         if p.source:
             yield p.source, ("parameters", name, "source")
