@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import errno
 import io
-import json
 import os
 import stat
 import sys
 import tempfile
 from pathlib import Path
 
+from . import jsontext
 from .errors import InputError, UsageError
 
 # The operating system's (English) reasons, in Swedish.
@@ -38,7 +38,7 @@ def _cannot_write(target: Path, exc: OSError) -> InputError:
 def dumps_json(data) -> str:
     """The project's JSON: sorted keys, two-space indent, UTF-8 as is, a final newline; no
     timestamps, so the same input gives the same bytes."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    return jsontext.dumps(data) + "\n"
 
 
 def _umask() -> int:

@@ -14,9 +14,10 @@ exhausted. Single-file html, csv and xlsx are the batch report of one unit.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+
+from engine import jsontext
 
 
 def _json(results, **_):
@@ -88,11 +89,11 @@ def json_unit(result) -> str:
 
     data = json_report.as_dict(result)
     data["status"] = "checked"
-    return _nest(json_report.dumps(data).rstrip("\n"), 4)
+    return "    " + jsontext.dumps(data, "    ")
 
 
 def _dumps(data) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
+    return jsontext.dumps(data)
 
 
 def _nest(text: str, spaces: int) -> str:

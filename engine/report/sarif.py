@@ -25,6 +25,7 @@ from engine.evaluate.evaluation import CheckResult
 from engine.evaluate.findings import OUTCOME_LABELS, PROPOSAL_MARK, SHORTFALLS, Finding
 from engine.model.library import LoadedRulebook
 from engine.model.rulebook import KIND_LABELS, SOURCE_STATUS_LABELS, Rule, Rulebook
+from engine.output import dumps_json
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 KIND_LEVEL = {"krav": "error", "forslag": "note", "lag": "warning", "riktlinje": "warning",
@@ -250,4 +251,4 @@ def render_tests(run) -> str:
 
 
 def dumps(data) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    return dumps_json(data)

@@ -1,0 +1,130 @@
+"""The project's JSON text, exactly the bytes of
+`json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)`, about four times faster.
+
+The standard library writes indented JSON with its pure-Python encoder (the C encoder only does
+compact output), a chain of generators whose every piece climbs through each level of nesting;
+a county report spends more time there than in checking. This writes the same text with one
+recursive function appending to a list, strings escaped by the same C function the standard
+library uses (json.encoder.encode_basestring), integers and floats by the same repr. Anything
+this does not know exactly (a key that is not a string, a type outside JSON's, a subclass) is
+left to json.dumps itself, so the output is the standard library's in every case.
+"""
+
+from __future__ import annotations
+
+import json
+from json.encoder import c_make_encoder
+from json.encoder import encode_basestring as _str  # the C escaper (ensure_ascii=False)
+
+_INF = float("inf")
+_CONTAINERS = frozenset((dict, list, tuple))
+
+
+class _Unusual(Exception):
+    """Something the fast path does not write exactly like json.dumps: use json.dumps."""
+
+
+def _refuse(o):
+    raise _Unusual
+
+
+_flat_encoders: dict = {}
+
+
+def _flat(o, inner: str) -> str:
+    """A dict or list holding no container, by the C encoder: with the separator ",\n" + the
+    indent of its items, its compact text is the indented text but for the brackets."""
+    enc = _flat_encoders.get(inner)
+    if enc is None:
+        enc = _flat_encoders[inner] = c_make_encoder(None, _refuse, _str, None, ": ", "," + inner,
+                                                     True, False, True)
+    text = "".join(enc(o, 0))
+    return text[0] + inner + text[1:-1] + inner[:-2] + text[-1]
+
+
+def _float(o: float) -> str:
+    if o != o:
+        return "NaN"
+    if o == _INF:
+        return "Infinity"
+    if o == -_INF:
+        return "-Infinity"
+    return float.__repr__(o)
+
+
+def _scalar(o) -> str:
+    t = type(o)
+    if t is str:
+        return _str(o)
+    if o is None:
+        return "null"
+    if o is True:
+        return "true"
+    if o is False:
+        return "false"
+    if t is int:
+        return int.__repr__(o)
+    if t is float:
+        return _float(o)
+    raise _Unusual
+
+
+def _value(o, out: list, nl: str) -> None:
+    t = type(o)
+    if t is dict:
+        if not o:
+            out.append("{}")
+            return
+        inner = nl + "  "
+        if _CONTAINERS.isdisjoint(map(type, o.values())):
+            out.append(_flat(o, inner))
+            return
+        sep = "{" + inner
+        keys = list(o)
+        for k in keys:
+            if type(k) is not str:
+                raise _Unusual  # json.dumps turns numbers into keys and sorts mixed keys its way
+        keys.sort()
+        for k in keys:
+            v = o[k]
+            tv = type(v)
+            if tv is dict or tv is list or tv is tuple:
+                out.append(sep + _str(k) + ": ")
+                _value(v, out, inner)
+            else:
+                out.append(sep + _str(k) + ": " + _scalar(v))
+            sep = "," + inner
+        out.append(nl + "}")
+    elif t is list or t is tuple:
+        if not o:
+            out.append("[]")
+            return
+        inner = nl + "  "
+        if _CONTAINERS.isdisjoint(map(type, o)):
+            out.append(_flat(o, inner))
+            return
+        sep = "[" + inner
+        for v in o:
+            tv = type(v)
+            if tv is dict or tv is list or tv is tuple:
+                out.append(sep)
+                _value(v, out, inner)
+            else:
+                out.append(sep + _scalar(v))
+            sep = "," + inner
+        out.append(nl + "]")
+    else:
+        out.append(_scalar(o))
+
+
+def dumps(data, pad: str = "") -> str:
+    """json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2), byte for byte; with
+    `pad`, every line after the first is indented by it as well (an item nested in a larger
+    document, whose first line the caller places)."""
+    out: list[str] = []
+    try:
+        _value(data, out, "\n" + pad)
+    except (_Unusual, RecursionError):
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
+        return text.replace("\n", "\n" + pad) if pad else text
+    return "".join(out)
