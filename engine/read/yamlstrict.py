@@ -75,6 +75,29 @@ else:  # pragma: no cover - PyYAML built without libyaml
         """PyYAML's own parser under our strict composer."""
 
 
+class _TooDeep(Exception):
+    """The fast composer built a tree deeper than MAX_DEPTH: the strict one says where."""
+
+
+def _compose_fast(text: str):
+    """libyaml's C composer (the marks are kept), for a text where it cannot differ from the
+    strict one: no '&' or '*' anywhere, so no anchor or alias can be in it. Nesting is bounded
+    in _build. None when the text is not for it or anything goes wrong; then the strict
+    composer reads the file again and gives its own message for the first problem."""
+    if _CLoader is None or "&" in text or "*" in text:
+        return None
+    loader = _CLoader(text)
+    try:
+        return loader.get_single_node()
+    except Exception:
+        return None
+    finally:
+        loader.dispose()
+
+
+_CLoader = getattr(yaml, "CSafeLoader", None)
+
+
 class _Refused(Exception):
     def __init__(self, message: str, mark):
         super().__init__(message)
@@ -178,6 +201,14 @@ def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
 def load_text(text: str, file: str) -> Document:
     if not text.strip():
         raise InputError.single(file, "filen är tom")
+    node = _compose_fast(text)
+    if node is not None:
+        doc = Document(file=file, data=None, text=text)
+        try:
+            doc.data = _build(node, (), doc)
+            return doc
+        except (_TooDeep, InputError):
+            pass  # read again strictly: its first problem is the one reported, as it always was
     loader = None
     try:
         loader = _Loader(text)  # the reader refuses control characters already here
@@ -249,6 +280,8 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 
 
 def _build(node, path: tuple, doc: Document) -> Any:
+    if len(path) >= MAX_DEPTH:  # only after the fast composer: the strict one stops earlier
+        raise _TooDeep
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
     doc.positions[path] = (line, col)
     allowed = (_SCALAR_TAGS if isinstance(node, ScalarNode)
