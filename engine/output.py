@@ -11,6 +11,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import jsontext
@@ -145,6 +146,55 @@ def write_atomic(path: str | Path, content: str | bytes, overwrite: bool = False
     if how == "into":
         _write_into(target, data)
         return target
+    return _write_file(target, overwrite, lambda fh: fh.write(data))
+
+
+def write_pieces(path: str | Path, pieces: Iterable[str | bytes], overwrite: bool = False) -> Path:
+    """Write a report made piece by piece without holding it whole: a regular file is streamed
+    into its temporary file (renamed into place only when the last piece is written; if making
+    a piece fails, nothing is left behind). Devices, pipes and the standard streams get it
+    whole at the end, as write_atomic gives it."""
+    target = Path(path)
+    how, _ = _where(target, overwrite)
+    if how != "file":
+        items = list(pieces)
+        data = b"".join(items) if items and isinstance(items[0], bytes) else "".join(items)
+        return write_atomic(target, data, overwrite)
+
+    def write(fh) -> None:
+        # A buffer of pieces joined before each write: a unit's piece is small, a syscall not.
+        buffer: list[bytes] = []
+        size = 0
+        for piece in _made(pieces):
+            data = piece.encode("utf-8") if isinstance(piece, str) else piece
+            buffer.append(data)
+            size += len(data)
+            if size >= 1 << 20:
+                fh.write(b"".join(buffer))
+                buffer, size = [], 0
+        fh.write(b"".join(buffer))
+
+    return _write_file(target, overwrite, write)
+
+
+class _NotWritten(Exception):
+    """Making a piece failed (not writing it): the original error, after the cleanup."""
+
+
+def _made(pieces: Iterable):
+    it = iter(pieces)
+    while True:
+        try:
+            piece = next(it)
+        except StopIteration:
+            return
+        except OSError as exc:  # not a write error: must not be reported as one
+            raise _NotWritten() from exc
+        yield piece
+
+
+def _write_file(target: Path, overwrite: bool, write: Callable) -> Path:
+    """A regular file through a temporary file beside it; write(fh) fills it."""
     real = Path(os.path.realpath(target))
     try:
         real.parent.mkdir(parents=True, exist_ok=True)
@@ -155,7 +205,7 @@ def write_atomic(path: str | Path, content: str | bytes, overwrite: bool = False
         # mkstemp makes the file private (0600); a report is for colleagues: the umask decides.
         os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(tmp_fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         if overwrite:
@@ -170,6 +220,8 @@ def write_atomic(path: str | Path, content: str | bytes, overwrite: bool = False
     except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, _NotWritten):
+            raise exc.__cause__ from None
         if isinstance(exc, OSError):  # e.g. the disk filled up: nothing half written is left
             raise _cannot_write(target, exc) from None
         raise

@@ -16,7 +16,7 @@ from rich.console import Console
 from engine.errors import UsageError
 from engine.evaluate import batch
 from engine.model.library import LoadedRulebook, load_library
-from engine.output import check_target, write_atomic
+from engine.output import check_target, write_atomic, write_pieces
 from engine.report import formats, overview
 
 
@@ -91,9 +91,7 @@ def _render_streamed(run, fmt, output, force, workers, progress) -> None:
         for piece in pieces:
             sys.stdout.write(piece)
         return
-    pieces = list(pieces)
-    data = b"".join(pieces) if fmt in formats.BINARY else "".join(pieces)
-    write_atomic(output, data, overwrite=force)
+    write_pieces(output, pieces, overwrite=force)
 
 
 def _render_listed(run, fmt, output, force, progress) -> None:

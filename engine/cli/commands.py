@@ -137,7 +137,8 @@ rulebooks_option = click.option(
 @click.option("--verbose", "-v", is_flag=True, help="Visa källa och citat även för uppfyllda regler "
               "(för en mapp: varje enhets hela rapport före länsöversikten).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, metavar="N",
-              help="Antal processer för en mapp. Standard: 2 när mappen har många filer, annars 1.")
+              help="Antal processer för en mapp. Standard: en per tillgänglig processor när "
+              "mappen har många filer, annars 1.")
 @click.option("--form", "form_id", default=None, metavar="FORMULÄR",
               help="SUBMISSION är en enkätexport (CSV eller Excel, en rad per enhet) av formuläret.")
 @click.option("--previous", default=None, metavar="FIL", type=click.Path(dir_okay=False),

@@ -7,7 +7,7 @@ the file could not be read. A file that cannot be read or validated never stops 
 disagreement between durable_rules and its cross-check (crosscheck.py) does, with exit 3, since
 then no answer of the engine can be trusted.
 
-Large batches run in a pool of worker processes (2 by default: the machines have 2 cores). Each
+Large batches run in a pool of worker processes, one per CPU this process may use. Each
 worker evaluates with its own durable_rules engine (evaluation.engine_for compiles one per
 process; nothing of durable_rules crosses a process boundary) and sends back plain data. Results
 are taken in input order (`imap`), so the output is the same bytes whatever the scheduling and
@@ -42,7 +42,6 @@ SUBMISSION_SUFFIXES = (".yaml", ".yml")
 # Below this many files a pool costs more than it saves (a worker start is ~10 ms with fork,
 # ~300 ms with spawn; a file takes ~5–10 ms).
 POOL_THRESHOLD = 64
-DEFAULT_WORKERS = 2
 
 
 # --- what a batch produces ----------------------------------------------------------------------
@@ -207,10 +206,19 @@ def _check_many(paths: list[str]) -> list[Entry]:
     return [_check_one(p) for p in paths]
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container or `taskset` may allow fewer than the
+    machine has)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def default_workers(n_files: int) -> int:
     if n_files < POOL_THRESHOLD:
         return 1
-    return max(1, min(DEFAULT_WORKERS, os.cpu_count() or 1))
+    return usable_cpus()
 
 
 def run(paths: list[str], books: list[LoadedRulebook], rulebooks: str, as_of: dt.date | None = None,
