@@ -35,6 +35,8 @@ import json
 import operator
 from collections.abc import Callable
 
+from .factkey import KNOWN_MAX, fact_key
+
 ORDERING = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
 COMPARISONS = (*ORDERING, "$neq")
 
@@ -199,12 +201,21 @@ class RulebookCheck:
     def __init__(self, compiled: dict[str, tuple[str, str, dict]]):
         self.meaning = {name: (rule_id, outcome) for name, (rule_id, outcome, _c) in compiled.items()}
         self.interpreter = Interpreter({name: c for name, (_r, _o, c) in compiled.items()}, "rule")
+        self._known: dict[tuple, list[str]] = {}  # fact_key -> matching names, see factkey.py
 
     def verify(self, facts: list[dict], outcomes: dict[str, str]) -> None:
-        """facts as given to RuleEngine.evaluate; outcomes its answer {rule id: outcome}."""
+        """facts as given to RuleEngine.evaluate; outcomes its answer {rule id: outcome}. The
+        interpreter is asked once per distinct fact; every answer of the engine is compared."""
         for fact in facts:
             rule_id = fact["rule"]
-            names = self.interpreter.matching(fact)
+            key = fact_key(fact)
+            names = self._known.get(key) if key is not None else None
+            if names is None:
+                names = self.interpreter.matching(fact)
+                if key is not None:
+                    if len(self._known) > KNOWN_MAX:
+                        self._known.clear()
+                    self._known[key] = names
             said = outcomes.get(rule_id, "inget utfall")
             if len(names) != 1 or self.meaning[names[0]] != (rule_id, said):
                 raise Disagreement(f"regel {rule_id}", fact, said,

@@ -32,6 +32,8 @@ import threading
 import durable_rules_engine as _engine
 from durable import engine as _durable
 
+from .factkey import KNOWN_MAX, fact_key
+
 _names = itertools.count()
 # Result codes of durable_rules_engine.assert_facts (as durable/engine.py reads them).
 _NOT_HANDLED, _OBSERVED, _QUEUED = 1, 2, 3
@@ -72,18 +74,36 @@ class RuleEngine:
             table = {name: c for rule_id in part for name, c in by_rule[rule_id].items()}
             self._part_of.update(dict.fromkeys(part, len(self._parts)))
             self._parts.append(TransitionEngine(label, table))
+        self._known: dict[tuple, str] = {}  # fact_key -> outcome, see factkey.py
 
     def evaluate(self, facts: list[dict]) -> dict[str, str]:
-        """facts (each with a unique 'rule') -> {rule id: outcome}."""
+        """facts (each with a unique 'rule') -> {rule id: outcome}. A fact with the values of
+        one decided before by this engine gets that outcome without asking durable_rules."""
         groups: list[list[dict]] = [[] for _ in self._parts]
+        known: dict[str, str] = {}
+        asked: dict[str, tuple | None] = {}
+        # Two facts for one rule are refused by durable_rules: then nothing is taken as known.
+        remember = len({f["rule"] for f in facts}) == len(facts)
         for f in facts:
             if f["rule"] not in self._part_of:
                 raise EngineError(f"{self.label}: ingen regel för {f['rule']}")
+            key = fact_key(f) if remember else None
+            outcome = self._known.get(key) if key is not None else None
+            if outcome is not None:
+                known[f["rule"]] = outcome
+                continue
+            asked[f["rule"]] = key
             groups[self._part_of[f["rule"]]].append(dict(f, key=f["rule"]))
         matched: dict[str, str] = {}
         for engine, group in zip(self._parts, groups):
             matched.update(engine.evaluate(group))
-        return {rule_id: self._outcomes[name] for rule_id, name in matched.items()}
+        if len(self._known) > KNOWN_MAX:
+            self._known.clear()
+        for rule_id, name in matched.items():
+            known[rule_id] = self._outcomes[name]
+            if asked.get(rule_id) is not None:
+                self._known[asked[rule_id]] = known[rule_id]
+        return known
 
 
 class TransitionEngine:

@@ -1,0 +1,23 @@
+"""A fact's values as a dictionary key, for answers that depend on those values alone.
+
+A rulebook rule is compiled to conditions on its one fact, so the rule engine's outcome for a
+fact (and the cross-check's) depends on nothing but the fact's values. Most units of a county
+give a rule the same values (94 % of the facts of a 1 200-unit corpus had been seen before), so
+rete.RuleEngine and crosscheck.RulebookCheck each remember their answer per distinct fact.
+"""
+
+from __future__ import annotations
+
+# Answers remembered per engine before the memory is emptied (a fact key is ~0,5 kB).
+KNOWN_MAX = 100_000
+
+
+def fact_key(fact: dict) -> tuple | None:
+    """The fact's names and values with their types (1, 1.0 and True are equal in Python, not
+    in a rule), in the fact's order; None when a value cannot be a key (a list)."""
+    key = tuple((name, value.__class__, value) for name, value in fact.items())
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
