@@ -179,13 +179,22 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
     from engine.model.library import default_folder, load_library
     from engine.report.demands_table import changes_json
 
+    from engine.followup.ledger import DEFAULT_PATH
+
+    from .register_known import registered
+
     decided = _recorded(as_of, "--as-of") or dt.date.today()
-    books = load_library(rulebooks or default_folder())
     files = _expand(submissions)
-    results = [check(load_submission(f), books, decided) for f in files]
+    # Content the ledger already holds is not checked again (register_known.py).
+    known = registered(Path(ledger_path or DEFAULT_PATH), files, decided)
+    new = [f for f in files if f not in known]
+    books = load_library(rulebooks or default_folder()) if new else []
+    results = [check(load_submission(f), books, decided) for f in new]
+    results += [k.result for k in known.values()]
     results.sort(key=registration_order)
+    already = {id(k.result): k for k in known.values()}
     with _ledger(ledger_path, create=True) as ledger:
-        done = [register(ledger, r, decided) for r in results]
+        done = [already.get(id(r)) or register(ledger, r, decided) for r in results]
         path = str(ledger.path)
     if fmt == "json":
         sys.stdout.write(changes_json([_registration_dict(r) for r in done], decided, path))

@@ -1,0 +1,75 @@
+"""`demands register` skips what the ledger already holds: a file whose content (sha256) is
+registered is neither read as YAML nor checked, so a re-run with nothing new costs little more
+than hashing the files.
+
+Its registration is rebuilt from the ledger's own record: the same lines as when it was checked
+again and found registered ("Redan registrerat", nothing changes), with the path given now, and
+the rulebook and dispensations the record holds (the ones it was registered with).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from types import SimpleNamespace
+
+from engine.errors import InputError
+from engine.evaluate.batch import SUBMISSION_SUFFIXES
+from engine.read.yamlstrict import MAX_BYTES
+
+
+def _sha256(path: str) -> str | None:
+    """The content hash load_file would give, or None (not a plain YAML file, unreadable, too
+    large): then the file is read and checked as always, and any problem reported as always."""
+    if Path(path).suffix.lower() not in SUBMISSION_SUFFIXES:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError:
+        return None
+    if len(raw) > MAX_BYTES:
+        return None
+    return hashlib.sha256(raw).hexdigest()
+
+
+def registered(ledger_path: Path, files: list[str], decided: dt.date) -> dict[str, object]:
+    """{path: its Registration (already=True)} for the files whose content the ledger holds."""
+    from engine.followup.demands import Registration
+    from engine.followup.ledger import Ledger
+
+    if not ledger_path.is_file():
+        return {}
+    try:
+        ledger = Ledger(ledger_path, create=False, readonly=True)
+    except InputError:  # empty, or not a ledger: the ordinary path says so, or creates it
+        return {}
+    out: dict[str, object] = {}
+    with ledger:
+        for path in files:
+            sha = _sha256(path)
+            row = ledger.check_by_sha(sha) if sha else None
+            if row is None:
+                continue
+            if row.inlamnad and decided < row.inlamnad:  # as demands.register refuses it
+                raise InputError.single(path, f"beslutsdagen {decided} ligger före "
+                                        f"årsbokslutets inlämningsdag {row.inlamnad}", "inlamnad")
+            out[path] = Registration(_result(path, row), row.decided, _waived(row), [], True,
+                                     row.id)
+    return out
+
+
+def _result(path: str, row) -> SimpleNamespace:
+    """What the output reads of a CheckResult, from the ledger's record."""
+    unit = SimpleNamespace(hsa_id=row.hsa_id, namn=row.unit_name)
+    model = SimpleNamespace(period=row.period, inlamnad=row.inlamnad, enhet=unit)
+    submission = SimpleNamespace(path=path, sha256=row.submission_sha256, model=model)
+    rulebook = SimpleNamespace(model=SimpleNamespace(id=row.rulebook_id),
+                               sha256=row.rulebook_sha256)
+    return SimpleNamespace(submission=submission, rulebook=rulebook)
+
+
+def _waived(row) -> list[SimpleNamespace]:
+    return [SimpleNamespace(rule_id=rule_id, outcome=outcome)
+            for rule_id, outcome in row.outcomes.items() if outcome == "waived"]
