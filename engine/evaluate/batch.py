@@ -337,11 +337,14 @@ class Summary:
     rows: list[UnitRow] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     files: int = 0
+    # One copy of each outcome tuple, number and text the rows repeat (rows arrive unpickled
+    # from the workers, each with its own copies): a county's rows in a fraction of the memory.
+    _shared: dict = field(default_factory=dict, repr=False)
 
     def add(self, entry: Entry) -> None:
         self.files += 1
         if entry.row is not None:
-            self.rows.append(entry.row)
+            self.rows.append(_compact(entry.row, self._shared))
         if entry.error is not None:
             self.errors.append(entry.error)
 
@@ -366,6 +369,21 @@ class Summary:
             by_book.setdefault(row.rulebook, []).append(row)
         out = [overview(self.books[sha], rows) for sha, rows in by_book.items()]
         return sorted(out, key=lambda o: (o.book.model.id, o.book.sha256))
+
+
+def _compact(row: UnitRow, shared: dict) -> UnitRow:
+    """The row with the repeated parts replaced by the copies already held (equal values of
+    the same type: 1 and 1.0 are kept apart)."""
+    def one(value):
+        return shared.setdefault((value.__class__, value), value)
+
+    for name, value in (("outcomes", one(row.outcomes)),
+                        ("values", one(tuple(one(v) for v in row.values))),
+                        ("inlamnad", one(row.inlamnad)), ("as_of", one(row.as_of)),
+                        ("rulebook", one(row.rulebook)), ("regi", one(row.regi)),
+                        ("shortfalls", tuple(one(s) for s in row.shortfalls))):
+        object.__setattr__(row, name, value)  # frozen for readers; this is its making
+    return row
 
 
 def overview(book: LoadedRulebook, rows: list[UnitRow]) -> RulebookOverview:
