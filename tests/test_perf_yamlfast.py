@@ -44,6 +44,9 @@ CASES = {
     "comments only": "# bara en kommentar\n",
     "control character": 'a: "\\x01"\n',
     "merge key": "a:\n  <<: {b: 1}\n",
+    "merge value": "a: <<\n",
+    "quoted merge value": "a: '<<'\nb: =\nc: 2001-12-14\nd: 0x1F\ne: .inf\nf: ''\ng: ~\n",
+    "non-specific tag": "a: ! 12\nb: !!str 1\nc: !!int '2'\n",
 }
 
 

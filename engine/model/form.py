@@ -362,7 +362,24 @@ def default_folder() -> Path:
     return Path(__file__).resolve().parents[2] / DEFAULT_FOLDER
 
 
-_cache: dict[str, dict[str, LoadedForm]] = {}
+_cache: dict[tuple, dict[str, LoadedForm]] = {}
+
+
+def _identity(root: Path) -> tuple:
+    """(path, mtime, size) of every *.yaml under root, as rglob finds them (no symbolic links
+    to folders followed)."""
+    found = []
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            if name.endswith(".yaml"):
+                path = os.path.join(folder, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    found.append((path, None, None))
+                    continue
+                found.append((path, st.st_mtime_ns, st.st_size))
+    return tuple(sorted(found))
 
 
 def load_forms(folder: str | Path | None = None) -> dict[str, LoadedForm]:
@@ -370,11 +387,12 @@ def load_forms(folder: str | Path | None = None) -> dict[str, LoadedForm]:
     root = Path(folder) if folder is not None else default_folder()
     if not root.is_dir():
         raise InputError.single(str(root), "formulärmappen finns inte")
-    files = sorted(root.rglob("*.yaml"))
-    # Keyed by the files' identity too, so that an edited form is read again.
-    key = str(root.resolve()) + repr([(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files])
+    # Keyed by the files' identity too, so that an edited form is read again (looked at for
+    # every submission of a batch: os.walk and one stat per file, not rglob and two).
+    key = (str(root.resolve()), _identity(root))
     if key in _cache:
         return _cache[key]
+    files = sorted(root.rglob("*.yaml"))
     raw: dict[str, tuple[Document, Path]] = {}
     for path in files:
         doc = load_file(path)

@@ -95,7 +95,26 @@ def _compose_fast(text: str):
         loader.dispose()
 
 
-_CLoader = getattr(yaml, "CSafeLoader", None)
+class _FastResolver(Resolver):
+    """The tags the strict reader can tell apart, without YAML 1.1's regular expressions per
+    scalar: _build only asks whether a tag is allowed, and _scalar types plain scalars by its
+    own rules. The one implicit tag it refuses, merge (a plain `<<`), is given as before."""
+
+    def resolve(self, kind, value, implicit):  # noqa: D102 - PyYAML hook
+        if kind is ScalarNode:
+            return _MERGE_TAG if implicit[0] and value == "<<" else _STR_TAG
+        return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
+
+
+_CLoader = None
+if hasattr(yaml, "_yaml"):
+    class _CLoader(yaml._yaml.CParser, SafeConstructor, _FastResolver):
+        """libyaml's parser and composer."""
+
+        def __init__(self, stream):
+            yaml._yaml.CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            _FastResolver.__init__(self)
 
 
 class _Refused(Exception):
@@ -277,6 +296,8 @@ _SCALAR_TAGS = {"tag:yaml.org,2002:" + t for t in
                 ("str", "int", "float", "bool", "null", "timestamp", "value")}
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def _build(node, path: tuple, doc: Document) -> Any:
