@@ -73,3 +73,15 @@ def test_unwritable_folder_is_an_input_error(tmp_path):
     blocker.write_text("")
     with pytest.raises(InputError, match="kan inte skriva"):
         write_pieces(blocker / "rapport.json", iter(["x"]))
+
+
+def test_html_sections_come_back_exactly_as_made():
+    """The batch HTML keeps the units' sections in a temporary file until the overview is
+    written: a carriage return or non-ASCII in a section must come back unchanged."""
+    from engine.evaluate.batch import Entry, Summary
+    from engine.report import html
+
+    pieces = ["<section>Åre\r\n</section>\n", "<section>Ö\rx</section>\n"]
+    entries = [Entry(f"u{i}.yaml", None, None, p) for i, p in enumerate(pieces)]
+    out = "".join(html.write(iter(entries), Summary({})))
+    assert "".join(pieces) in out

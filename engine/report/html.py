@@ -15,6 +15,7 @@ as a line.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Iterable, Iterator
 from html import escape
 
@@ -101,12 +102,19 @@ footer { margin-top: 8mm; font-size: 8.5pt; color: var(--dim); border-top: 0.5px
 # --- the whole file -------------------------------------------------------------------------
 
 def write(entries: Iterable, summary: Summary) -> Iterator[str]:
-    """The report: overview first, then the units' sections (made where each was checked)."""
-    sections = [e.rendered for e in entries if e.rendered]
-    overviews = summary.overviews()
-    yield _head(summary, overviews)
-    yield _overview(summary, overviews)
-    yield from sections
+    """The report: overview first, then the units' sections (made where each was checked).
+    The overview needs every unit, so the sections wait in a temporary file, not in memory
+    (newline="": their text comes back exactly as written)."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as sections:
+        for e in entries:
+            if e.rendered:
+                sections.write(e.rendered)
+        overviews = summary.overviews()
+        yield _head(summary, overviews)
+        yield _overview(summary, overviews)
+        sections.seek(0)
+        while chunk := sections.read(1 << 20):
+            yield chunk
     yield _foot(summary, overviews)
 
 
