@@ -13,6 +13,7 @@ left to json.dumps itself, so the output is the standard library's in every case
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from json.encoder import c_make_encoder
 from json.encoder import encode_basestring as _str  # the C escaper (ensure_ascii=False)
 
@@ -128,3 +129,69 @@ def dumps(data, pad: str = "") -> str:
         text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
         return text.replace("\n", "\n" + pad) if pad else text
     return "".join(out)
+
+
+def pieces(data, pad: str = "", big: int = 32, flush: int = 2048) -> Iterator[str]:
+    """dumps(data, pad) in pieces, so that a large document (a county's summary) is never one
+    string: containers are walked by a generator, a piece given after each item of a list
+    longer than `big`; small lists and everything below them by the fast path."""
+    out: list[str] = []
+    given = 0
+    try:
+        for _ in _walk(data, out, "\n" + pad, big):
+            if len(out) >= flush:
+                piece = "".join(out)
+                out.clear()
+                given += len(piece)
+                yield piece
+    except (_Unusual, RecursionError):
+        # Rare (a type outside JSON's): the rest as json.dumps writes it. What was given is
+        # the same as its beginning: the text is written left to right alike up to that point.
+        yield dumps(data, pad)[given:]
+        return
+    yield "".join(out)
+
+
+def _walk(o, out: list, nl: str, big: int) -> Iterator[None]:
+    t = type(o)
+    if t is dict:
+        if not o:
+            out.append("{}")
+            return
+        inner = nl + "  "
+        sep = "{" + inner
+        keys = list(o)
+        for k in keys:
+            if type(k) is not str:
+                raise _Unusual
+        keys.sort()
+        for k in keys:
+            v = o[k]
+            tv = type(v)
+            out.append(sep + _str(k) + ": ")
+            if tv is dict or ((tv is list or tv is tuple) and len(v) > big):
+                yield from _walk(v, out, inner, big)
+            elif tv is list or tv is tuple:
+                _value(v, out, inner)
+            else:
+                out.append(_scalar(v))
+            sep = "," + inner
+        out.append(nl + "}")
+    elif t is list or t is tuple:
+        if len(o) <= big:
+            _value(o, out, nl)
+            return
+        inner = nl + "  "
+        sep = "[" + inner
+        for v in o:
+            tv = type(v)
+            out.append(sep)
+            if tv is dict or ((tv is list or tv is tuple) and len(v) > big):
+                yield from _walk(v, out, inner, big)
+            else:
+                _value(v, out, inner)
+            sep = "," + inner
+            yield None
+        out.append(nl + "]")
+    else:
+        out.append(_scalar(o))

@@ -12,7 +12,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.jsontext import dumps
+from engine.jsontext import dumps, pieces
 
 
 def reference(data) -> str:
@@ -32,6 +32,8 @@ def test_same_text_as_json_dumps(data):
     assert dumps(data) == reference(data)
     # nested as an item of a larger document (the batch JSON's "results")
     assert dumps(data, "    ") == reference(data).replace("\n", "\n    ")
+    # in pieces (a county's summary), walked by the generator from the smallest size on
+    assert "".join(pieces(data, "  ", big=1, flush=1)) == reference(data).replace("\n", "\n  ")
 
 
 class Colour(str, enum.Enum):
@@ -53,6 +55,8 @@ def test_edge_cases_are_written_as_json_dumps_writes_them():
     ]
     for data in cases:
         assert dumps(data) == reference(data)
+        whole = [list(range(5)), data]  # pieces given before an unusual value is met
+        assert "".join(pieces(whole, big=2, flush=1)) == reference(whole)
 
 
 def test_refuses_what_json_dumps_refuses():

@@ -114,7 +114,7 @@ def write_json(entries: Iterable, summary) -> Iterator[str]:
     from engine import identity
     from engine.evaluate.batch import summary_dict
 
-    engine = _dumps(identity()).replace("\n", "\n  ")
+    engine = jsontext.dumps(identity(), "  ")
     yield f'{{\n  "engine": {engine},\n  "kind": "batch",\n  "results": ['
     first = True
     for entry in entries:
@@ -122,7 +122,9 @@ def write_json(entries: Iterable, summary) -> Iterator[str]:
         yield ("\n" if first else ",\n") + item
         first = False
     yield "]" if first else "\n  ]"
-    yield ',\n  "summary": ' + _dumps(summary_dict(summary)).replace("\n", "\n  ") + "\n}\n"
+    yield ',\n  "summary": '
+    yield from jsontext.pieces(summary_dict(summary), "  ")  # never one string for a county
+    yield "\n}\n"
 
 
 def _html_writer(entries, summary):
