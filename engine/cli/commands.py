@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from engine.errors import InputError, UsageError
 from engine.evaluate.crosscheck import Disagreement
@@ -186,9 +185,10 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, fo
 
 def _emit(result, fmt: str, output: str | None, force: bool, verbose: bool) -> None:
     from engine.output import emit, emit_rich
-    from engine.report import terminal
 
     if fmt == "rich":
+        from engine.report import terminal  # rich is loaded only for the terminal report
+
         emit_rich(lambda console: terminal.render(result, console, verbose), output, force)
     else:
         emit(formats.WRITERS[fmt]([result]), output, force)
@@ -241,6 +241,8 @@ def explain(rule_id, rulebooks, period, rulebook_id):
     table.add_column()
     for heading, text in words(book.rule(rule_id.upper()), book):
         table.add_row(Text(heading), Text(text))  # Text: "[förslag]" is not markup
+    from rich.console import Console
+
     Console().print(table)
     others = [b.model.id for b in having if b.model is not book]
     if others:

@@ -16,8 +16,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from engine.errors import InputError, UsageError
 from engine.model.rulebook import RULE_ID_PATTERN
@@ -127,7 +125,16 @@ def _ledger(path: str | None, create: bool = False, readonly: bool = False):
     return Ledger(path or DEFAULT_PATH, create=create, readonly=readonly)
 
 
+def escape(text: str) -> str:
+    """rich's markup escape, imported when first needed (JSON output never loads rich)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
 def _console() -> Console:
+    from rich.console import Console
+
     # No emoji codes either: a unit called "Vårdcentralen :fire:" keeps its name.
     return Console(highlight=False, emoji=False)
 
