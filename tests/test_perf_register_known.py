@@ -65,3 +65,35 @@ def test_new_content_is_still_checked_and_a_bad_day_refused(tmp_path):
                     "2023-01-01")
     assert early.returncode == 2
     assert "ligger före årsbokslutets inlämningsdag" in early.stderr.decode()
+
+
+def test_results_are_not_held_together(tmp_path, monkeypatch):
+    """A county's check results are let go one by one (memory stays flat for any size), and
+    the output is the same as when all were kept."""
+    import gc
+    import weakref
+
+    from click.testing import CliRunner
+
+    from engine.cli.commands import cli
+
+    alive: list = []
+    most = [0]
+    real_check = evaluation.check
+
+    def tracked(*a, **k):
+        result = real_check(*a, **k)
+        gc.collect()
+        most[0] = max(most[0], sum(1 for r in alive if r() is not None))
+        alive.append(weakref.ref(result))
+        return result
+
+    monkeypatch.setattr(evaluation, "check", tracked)
+    out = CliRunner().invoke(cli, ["demands", "register", str(FOLDER), "--ledger",
+                                   str(tmp_path / "k.sqlite"), "--as-of", "2024-06-30",
+                                   "--format", "json", "--rulebooks", str(ROOT / "rulebooks")])
+    assert out.exit_code == 0, out.output
+    assert len(alive) == len(list(FOLDER.glob("*.yaml")))
+    assert most[0] <= 1, f"{most[0]} results were alive at once"
+    regs = json.loads(out.output)["registrations"]
+    assert len(regs) == len(alive) and not any(r["already"] for r in regs)

@@ -188,20 +188,19 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
 
     from engine.followup.ledger import DEFAULT_PATH
 
-    from .register_known import registered
+    from .register_known import light, ordered, registered
 
     decided = _recorded(as_of, "--as-of") or dt.date.today()
     files = _expand(submissions)
-    # Content the ledger already holds is not checked again (register_known.py).
+    # Content the ledger already holds is not checked again; the rest is checked one file at
+    # a time, in registration order, keeping only what is shown (register_known.py).
     known = registered(Path(ledger_path or DEFAULT_PATH), files, decided)
     new = [f for f in files if f not in known]
     books = load_library(rulebooks or default_folder()) if new else []
-    results = [check(load_submission(f), books, decided) for f in new]
-    results += [k.result for k in known.values()]
-    results.sort(key=registration_order)
-    already = {id(k.result): k for k in known.values()}
+    order = ordered(new, known, books, registration_order)
     with _ledger(ledger_path, create=True) as ledger:
-        done = [already.get(id(r)) or register(ledger, r, decided) for r in results]
+        done = [reg or light(register(ledger, check(load_submission(f), books, decided), decided))
+                for f, reg in order]
         path = str(ledger.path)
     if fmt == "json":
         sys.stdout.write(changes_json([_registration_dict(r) for r in done], decided, path))

@@ -73,3 +73,40 @@ def _result(path: str, row) -> SimpleNamespace:
 def _waived(row) -> list[SimpleNamespace]:
     return [SimpleNamespace(rule_id=rule_id, outcome=outcome)
             for rule_id, outcome in row.outcomes.items() if outcome == "waived"]
+
+
+# --- one file at a time -------------------------------------------------------------------------
+
+def ordered(new: list[str], known: dict[str, object], books, key) -> list[tuple[str, object]]:
+    """(path, its known Registration or None) in registration order (`key` of a CheckResult).
+    The new files are read here once for their unit, period and day and checked later, one at
+    a time, so that a county's results are never held together. Whatever makes a file
+    unusable (it cannot be read, no rulebook is in force for it) is refused here, before
+    anything is registered, as when every file was checked first."""
+    from engine.evaluate.evaluation import load_submission
+    from engine.model.library import select
+
+    items = []
+    for path in new:
+        sub = load_submission(path)
+        select(books, sub.model, sub.path, sub.doc.locate)
+        items.append((key(SimpleNamespace(submission=sub)), path, None))
+    items += [(key(reg.result), path, reg) for path, reg in known.items()]
+    items.sort(key=lambda item: item[0])
+    return [(path, reg) for _, path, reg in items]
+
+
+def light(reg):
+    """A Registration with only what the output shows (the check's findings and the parsed
+    submission are let go)."""
+    from engine.followup.demands import Registration
+
+    result, model = reg.result, reg.result.submission.model
+    row = SimpleNamespace(hsa_id=model.enhet.hsa_id, unit_name=model.enhet.namn,
+                          period=model.period, inlamnad=model.inlamnad,
+                          submission_sha256=result.submission.sha256,
+                          rulebook_id=result.rulebook.model.id,
+                          rulebook_sha256=result.rulebook.sha256)
+    return Registration(_result(result.submission.path, row), reg.decided,
+                        [f for f in reg.findings if f.outcome == "waived"], reg.changes,
+                        reg.already, reg.check_id)
