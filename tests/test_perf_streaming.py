@@ -85,3 +85,25 @@ def test_html_sections_come_back_exactly_as_made():
     entries = [Entry(f"u{i}.yaml", None, None, p) for i, p in enumerate(pieces)]
     out = "".join(html.write(iter(entries), Summary({})))
     assert "".join(pieces) in out
+
+
+def test_csv_in_pieces_is_the_csv():
+    """The matrix CSV is written a few thousand rows at a time; joined, it is the same text
+    (BOM, CRLF, header per rulebook, error rows) whatever the size of the pieces."""
+    from engine.evaluate import batch
+    from engine.model.library import load_library
+    from engine.report import matrix
+    from tests.support import ROOT
+
+    folder = ROOT / "submissions" / "jamtland" / "2023"
+    books = load_library(ROOT / "rulebooks")
+    summary = batch.Summary({b.sha256: b for b in books})
+    paths = batch.collect([str(folder)]) + [str(folder / "saknas.yaml")]
+    for entry in batch.run(paths, books, str(ROOT / "rulebooks"), None, 1, None):
+        summary.add(entry)
+    whole = matrix.csv_text(summary)
+    assert whole.startswith("\ufeff") and "saknas.yaml" in whole
+    for size in (1, 5, 1000):
+        pieces = list(matrix.csv_pieces(summary, size))
+        assert "".join(pieces) == whole
+    assert len(list(matrix.csv_pieces(summary, 1))) > 28

@@ -144,7 +144,7 @@ def _csv_writer(entries, summary):
 
     for _ in entries:
         pass
-    yield matrix.csv_text(summary)
+    yield from matrix.csv_pieces(summary)
 
 
 def _xlsx_writer(entries, summary):

@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 
 from engine.evaluate.batch import RulebookOverview, Summary
 from engine.evaluate.findings import OUTCOME_LABELS
@@ -29,12 +30,10 @@ FILLS = {"pass": "C8E6C9", "fail": "FFCDD2", "partial": "FFE0B2", "missing": "E1
 BASE_COLUMNS = ["fil", "enhet", "hsa_id", "regi", "bedömning", "krav_ej_uppfyllda"]
 
 
-def _rows(ov: RulebookOverview) -> list[list]:
-    out = []
+def _rows(ov: RulebookOverview) -> Iterator[list]:
     for r in ov.rows:
-        out.append([r.path, r.unit, r.hsa_id, r.regi, VERDICT_LABELS[r.verdict], len(r.shortfalls),
-                    *[OUTCOME_LABELS[o] for o in r.outcomes]])
-    return out
+        yield [r.path, r.unit, r.hsa_id, r.regi, VERDICT_LABELS[r.verdict], len(r.shortfalls),
+               *[OUTCOME_LABELS[o] for o in r.outcomes]]
 
 
 class _SafeCells:
@@ -59,20 +58,36 @@ class _SafeCells:
 
 
 def csv_text(summary: Summary) -> str:
+    return "".join(csv_pieces(summary))
+
+
+def csv_pieces(summary: Summary, rows_per_piece: int = 2000) -> Iterator[str]:
+    """The CSV in pieces of a few thousand rows: a county's matrix is never one string."""
     buffer = io.StringIO()
     w = _SafeCells(csv.writer(buffer, delimiter=";", lineterminator="\r\n"))
+
+    def taken() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield "\ufeff"
     overviews = summary.overviews()
     for k, ov in enumerate(overviews):
         if k:
             w.writerow([])
         w.writerow(BASE_COLUMNS + [s.rule.id for s in ov.rules])
-        w.writerows(_rows(ov))
+        for i, row in enumerate(_rows(ov), 1):
+            w.writerow(row)
+            if i % rows_per_piece == 0:
+                yield taken()
     if summary.errors:
         if not overviews:
             w.writerow(BASE_COLUMNS)
         for e in summary.errors:
             w.writerow([e.path, "", "", "", "kunde inte läsas", "", e.message])
-    return "\ufeff" + buffer.getvalue()
+    yield taken()
 
 
 def xlsx_bytes(summary: Summary) -> bytes:
