@@ -91,83 +91,86 @@ def csv_pieces(summary: Summary, rows_per_piece: int = 2000) -> Iterator[str]:
 
 
 def xlsx_bytes(summary: Summary) -> bytes:
+    """The workbook, written row by row (openpyxl's write-only mode: a county's cells are never
+    held as objects; openpyxl keeps the rows in a temporary file until it saves)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
+    wb = Workbook(write_only=True)
     wb.properties.creator = "kravkoll"
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     bold = Font(bold=True)
+    rotated = Alignment(text_rotation=90)
     fills = {o: PatternFill("solid", fgColor=c) for o, c in FILLS.items()}
     by_label = {OUTCOME_LABELS[o]: o for o in FILLS}
     overviews = summary.overviews()
 
-    ws = wb.active
-    ws.title = "Matris"
-    row = 1
-    for ov in overviews:
-        header = BASE_COLUMNS + [s.rule.id for s in ov.rules]
-        ws.append(header)
-        for c in range(1, len(header) + 1):
-            ws.cell(row, c).font = bold
-            if c > len(BASE_COLUMNS):
-                ws.cell(row, c).alignment = Alignment(text_rotation=90)
-        for values in _rows(ov):
-            ws.append(values)
-            row += 1
-            for c in range(len(BASE_COLUMNS) + 1, len(values) + 1):
-                ws.cell(row, c).fill = fills[by_label[values[c - 1]]]
-        row += 2
-        ws.append([])
-    for e in summary.errors:
-        ws.append([e.path, "", "", "", "kunde inte läsas", "", e.message])
+    def cell(ws, value, **style):
+        """A cell; a text that begins with '=' (a unit's name, a file name) is text, never a
+        live formula."""
+        c = WriteOnlyCell(ws, value=value)
+        for name, v in style.items():
+            setattr(c, name, v)
+        if c.data_type == "f":
+            c.data_type = "s"
+        return c
+
+    def plain(ws, values):
+        return [cell(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in values]
+
+    def header(ws, values):
+        ws.append([cell(ws, v, font=bold) for v in values])
+
+    ws = wb.create_sheet("Matris")
     ws.freeze_panes = "C2"
     if overviews:
         width = len(BASE_COLUMNS) + len(overviews[0].rules)
         ws.auto_filter.ref = f"A1:{get_column_letter(width)}{1 + len(overviews[0].rows)}"
     for col, w in zip("ABCDEF", (34, 30, 28, 12, 22, 8)):
         ws.column_dimensions[col].width = w
+    base = len(BASE_COLUMNS)
+    for ov in overviews:
+        names = BASE_COLUMNS + [s.rule.id for s in ov.rules]
+        ws.append([cell(ws, v, font=bold, **({"alignment": rotated} if i >= base else {}))
+                   for i, v in enumerate(names)])
+        for values in _rows(ov):
+            ws.append(plain(ws, values[:base])
+                      + [cell(ws, v, fill=fills[by_label[v]]) for v in values[base:]])
+        ws.append([])
+    for e in summary.errors:
+        ws.append(plain(ws, [e.path, "", "", "", "kunde inte läsas", "", e.message]))
 
     rules = wb.create_sheet("Regler")
-    rules.append(["regelbok", "nr", "regel", "typ", "område", "fråga", "titel", "utfall",
-                  "uppfyllt", "ej uppfyllt", "delvis uppfyllt", "uppgift saknas", "ej tillämplig"])
-    for ov in overviews:
-        for s in ov.rules:
-            rules.append([ov.book.model.id, s.index, s.rule.id, s.rule.kind, s.rule.area,
-                          s.rule.question or "", s.rule.title, s.sentence(), s.counts["pass"],
-                          s.counts["fail"], s.counts["partial"], s.counts["missing"],
-                          s.counts["not_applicable"]])
-    for cell in rules[1]:
-        cell.font = bold
     rules.column_dimensions["G"].width = 60
     rules.column_dimensions["H"].width = 28
+    header(rules, ["regelbok", "nr", "regel", "typ", "område", "fråga", "titel", "utfall",
+                   "uppfyllt", "ej uppfyllt", "delvis uppfyllt", "uppgift saknas",
+                   "ej tillämplig"])
+    for ov in overviews:
+        for s in ov.rules:
+            rules.append(plain(rules, [
+                ov.book.model.id, s.index, s.rule.id, s.rule.kind, s.rule.area,
+                s.rule.question or "", s.rule.title, s.sentence(), s.counts["pass"],
+                s.counts["fail"], s.counts["partial"], s.counts["missing"],
+                s.counts["not_applicable"]]))
 
     ind = wb.create_sheet("Indikatorer")
-    ind.append(["regelbok", "regel", "titel", "nivå", "jämförelse", "fil", "enhet", "värde",
-                "utfall"])
+    header(ind, ["regelbok", "regel", "titel", "nivå", "jämförelse", "fil", "enhet", "värde",
+                 "utfall"])
     for ov in overviews:
         for i in ov.indicators:
             for path, unit, value, outcome in i.values:
-                ind.append([ov.book.model.id, i.rule.id, i.rule.title, i.level, i.op,
-                            path, unit, value, OUTCOME_LABELS[outcome]])
-    for cell in ind[1]:
-        cell.font = bold
+                ind.append(plain(ind, [ov.book.model.id, i.rule.id, i.rule.title, i.level, i.op,
+                                       path, unit, value, OUTCOME_LABELS[outcome]]))
 
     errors = wb.create_sheet("Fel")
-    errors.append(["fil", "typ", "meddelande"])
+    header(errors, ["fil", "typ", "meddelande"])
     for e in summary.errors:
-        errors.append([e.path, "indata" if e.kind == "input" else "internt fel", e.message])
-    for cell in errors[1]:
-        cell.font = bold
-
-    # A text that begins with '=' (a unit's name, a file name) is text, never a live formula.
-    for sheet in wb.worksheets:
-        for cells in sheet.iter_rows():
-            for cell in cells:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
+        errors.append(plain(errors, [e.path, "indata" if e.kind == "input" else "internt fel",
+                                     e.message]))
     raw = io.BytesIO()
     wb.save(raw)
     return _reproducible(raw.getvalue())
