@@ -171,13 +171,16 @@ def snapshot(finding: Finding, submission_path: str, plan_text: str | None) -> d
         "source": finding.source,
         "location": {"path": finding.location.path, "line": finding.location.line},
         "submission": submission_path, "plan_text": plan_text,
+        "proposal": finding.proposal,  # [förslag] in the letter (letters.is_proposal)
     }
 
 
 def dialogue_points(findings: list[Finding]) -> list[dict]:
     """Riktlinjer, målnivåer and lag not met: for the dialogue, never a demand."""
     return [{"rule_id": f.rule_id, "kind": f.kind, "title": f.title, "outcome": f.outcome,
-             "explanation": f.explanation, "source": f.source}
+             "explanation": f.explanation, "source": f.source, "proposal": f.proposal,
+             # the value and the level, for a sentence in the letter
+             "observed_text": f.observed_text, "expected": f.expected}
             for f in findings if f.kind != "krav" and f.outcome in SHORTFALLS]
 
 
