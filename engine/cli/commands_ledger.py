@@ -242,15 +242,26 @@ def _registration_dict(r) -> dict:
 @click.option("--all", "show_all", is_flag=True, help="Visa även åtgärdade krav.")
 @ledger_option
 @as_of_option
-@format_option
-def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
+@click.option("--format", "fmt", type=click.Choice(["rich", "json", "xlsx", "html"]),
+              default="rich", show_default=True,
+              help="Utdataformat; xlsx och html är kravliggaren som rapport (krav, beslut med "
+                   "diarienummer, vite beräknat och beslutat per enhet och år).")
+@click.option("--output", "-o", "output", default=None, metavar="FIL",
+              help="Skriv till en fil (krävs för xlsx).")
+@click.option("--force", is_flag=True, help="Skriv över en befintlig fil.")
+def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
     """Lista öppna krav för en enhet (HSA-id eller namn) eller hela regionen per ett datum:
     status, sista dag, upplupet vite, vad som föreslås (föreläggande, vite) och regionens rätt
-    att säga upp avtalet."""
+    att säga upp avtalet. Med --format xlsx eller html: kravliggaren som rapport."""
+    from engine.output import check_target, emit, emit_rich
     from engine.followup.lifecycle import views
     from engine.report.demands_table import as_json, render
 
     day = _as_of(as_of)
+    if fmt == "xlsx" and not output:
+        raise UsageError.single(None, "--format xlsx är binärt; ange en fil med -o")
+    if output:
+        check_target(output, force)
     with _ledger(ledger_path, readonly=True) as ledger:
         with ledger.read():
             hsa = _unit(ledger, hsa_id) if hsa_id else None
@@ -263,8 +274,15 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
         path = str(ledger.path)
     if not show_all:
         vs = [v for v in vs if v.open]
-    if fmt == "json":
-        sys.stdout.write(as_json(vs, day, path))
+    if fmt in ("xlsx", "html"):
+        from engine.report import demands_register
+
+        emit(demands_register.xlsx_bytes(vs, day) if fmt == "xlsx"
+             else demands_register.html(vs, day), output, force)
+    elif fmt == "json":
+        emit(as_json(vs, day, path), output, force)
+    elif output:
+        emit_rich(lambda console: render(vs, day, path, console), output, force)
     else:
         render(vs, day, path, _console())
     return 0

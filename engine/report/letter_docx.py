@@ -4,7 +4,7 @@ Built from the same blocks as the Markdown and HTML letter (followup.letters): t
 (logo and sender) in the page header, so it repeats on every page; Word's own heading, quote and
 list styles, so the region's template and table of contents work; the signature block with the
 handläggare; the appendix "Underlag" in small type at the end. The document's dates are the
-letter's date, so the same letter gives the same document properties.
+letter's date and the zip's entries carry a fixed date: the same letter gives the same bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from engine.followup.letters import (
     _reply_lines,
     _signature_lines,
 )
+
+from .matrix import _reproducible
 
 
 def docx_bytes(letter: Letter) -> bytes:
@@ -105,4 +107,4 @@ def docx_bytes(letter: Letter) -> bytes:
                 run.font.size = Pt(8)
     out = io.BytesIO()
     doc.save(out)
-    return out.getvalue()
+    return _reproducible(out.getvalue())
