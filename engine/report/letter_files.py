@@ -40,10 +40,23 @@ def render(letter: Letter, fmt: str) -> bytes:
 
         return docx_bytes(letter)
     if fmt == "pdf":
-        from .pdf import html_to_pdf
-
-        return html_to_pdf(letters.html(letter, for_pdf=True))
+        return _invariant_pdf(letters.html(letter, for_pdf=True))
     raise ValueError(fmt)
+
+
+def _invariant_pdf(page: str) -> bytes:
+    """PDF without the creation time and random document id reportlab writes by default: the
+    same letter gives the same bytes (and the same e-mail draft)."""
+    from reportlab import rl_config
+
+    from .pdf import html_to_pdf
+
+    before = rl_config.invariant
+    rl_config.invariant = 1
+    try:
+        return html_to_pdf(page)
+    finally:
+        rl_config.invariant = before
 
 
 def file_stem(letter: Letter) -> str:
