@@ -159,7 +159,17 @@ def terms(rulebook: Rulebook, finding: Finding, kind: str, rulebook_sha256: str)
         "vite_per": followup.vite_per if followup else "engang",
         "uppsagning_days": rulebook.days(followup.uppsagning_days) if followup else None,
         "innehallande": withheld,
+        # the decided text a krav rests on where its source is a proposal: what the letter cites
+        "decided": _decided_text(rulebook, rule),
     }
+
+
+def _decided_text(rulebook: Rulebook, rule) -> dict | None:
+    if rule.decided is None:
+        return None
+    doc = rulebook.documents.get(rule.decided.document)
+    return {"document": rule.decided.document, "document_title": doc.title if doc else None,
+            "section": rule.decided.section, "quote": rule.decided.quote}
 
 
 def snapshot(finding: Finding, submission_path: str, plan_text: str | None) -> dict:

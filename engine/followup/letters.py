@@ -250,7 +250,8 @@ def _item(letter: Letter, n: int, v: View, titles: dict[str, str]) -> None:
         [_found(f, d.period)] + [_found(e.detail, e.detail["period"]) for e in v.events
                                  if e.event == "finding" and e.detail
                                  and e.detail.get("period", d.period) > d.period][-1:]))]
-    src = f.get("source") or {}
+    # the decided text when the rule's source is a proposal that the region has since decided
+    src = t.get("decided") or f.get("source") or {}
     said = f"Kravet står i {src.get('document_title')}, avsnitt {src.get('section')}."
     if is_proposal(f):
         said += f" {PROPOSAL} Texten är ett förslag, ännu inte beslutad avtalstext."
@@ -480,6 +481,18 @@ def _underlag(data: LetterData) -> list[str]:
         out.append(f"{v.demand.rule_id} {v.demand.finding.get('title')}: {src.get('document_title')}, "
                    f"{src.get('section')}" + (f" ({src['lines']})" if src.get("lines") else "")
                    + f"; kravposten gäller årsbokslutet för {v.demand.period}.")
+    sources = {}
+    for v in data.open + data.closed:
+        t = v.demand.terms
+        for entry in [t.get("late"), t.get("rattelse"), t.get("innehallande"), *t.get("sanctions", [])]:
+            src = ((entry or {}).get("sanction") or {}).get("source") or {}
+            if src.get("section"):
+                key = (src.get("document"), src.get("section"))
+                sources.setdefault(key, set()).add(src.get("lines") or "")
+    for (document, section), lines in sorted(sources.items()):
+        shown = ", ".join(sorted(x for x in lines if x))
+        out.append(f"Påföljder enligt {document}, {section}"
+                   + (f" ({shown})" if shown else "") + ".")
     for p in data.dialogue:
         src = p.get("source") or {}
         out.append(f"{p['rule_id']} {p['title']}: {src.get('document_title')}, {src.get('section')}"
