@@ -297,3 +297,21 @@ def test_the_register_as_html_names_decisions_and_escapes_text(scenario, tmp_pat
     assert '<td class="num">20 000 kr</td>' in page
     proc = run_cli("demands", "list", "--ledger", str(scenario), "--format", "xlsx")
     assert proc.returncode == 2 and "-o" in proc.stderr.decode()
+
+
+def test_an_eml_to_a_unit_without_a_known_address_leaves_to_empty(scenario, tmp_path):
+    settings = tmp_path / "avsandare.yaml"
+    settings.write_text(SENDER.split("enheter:")[0], encoding="utf-8")
+    with Ledger(scenario, readonly=True) as led:
+        letter = letters.compose(led, HSA, D(2024, 6, 1), sender.load(settings))
+    msg = email.message_from_bytes(letter_files.mail(letter, b"%PDF-1.4\n", "brev.pdf"),
+                                   policy=policy.default)
+    assert msg["To"] == "" and msg["X-Unsent"] == "1"
+    assert msg["Subject"] == f"Uppföljning av årsbokslut 2023 – {UNIT}"  # no decision yet
+
+
+def test_a_file_whose_suffix_contradicts_the_format_is_refused(scenario, tmp_path):
+    proc = run_cli("demands", "letter", HSA, "--as-of", "2025-05-06", "--ledger", str(scenario),
+                   "--format", "pdf", "-o", str(tmp_path / "brev.docx"))
+    assert proc.returncode == 2 and "--format" in proc.stderr.decode()
+    assert not (tmp_path / "brev.docx").exists()

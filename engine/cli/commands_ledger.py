@@ -587,6 +587,9 @@ def letter_cmd(hsa_id, all_units, formats, output, eml, sender_path, force, ledg
         else:
             found = [letters.gather(ledger, _unit(ledger, hsa_id), day)]
     composed = [letters.compose_from(d, who) for d in found]
+    if not composed:
+        sys.stdout.write(f"Ingen enhet har krav per {day}; inga brev skrevs.\n")
+        return 0
     if file_mode:
         (letter,) = composed
         data = letter_files.render(letter, fmt)
@@ -611,9 +614,12 @@ def _letter_format(formats, output: str) -> str:
 
     if len(formats) > 1:
         raise UsageError.single(None, "-o FIL tar ett format; ange en mapp med -o för flera")
+    fmt = SUFFIXES.get(Path(output).suffix.lower())
+    if formats and fmt and fmt != formats[0]:
+        raise UsageError.single(None, f"-o {output} slutar inte på .{formats[0]} men --format är "
+                                f"{formats[0]}; ändra filnamnet eller formatet")
     if formats:
         return formats[0]
-    fmt = SUFFIXES.get(Path(output).suffix.lower())
     if fmt is None:
         raise UsageError.single(None, f"-o {output}: ange --format (docx, pdf, html, md) eller en "
                                 "fil som slutar på .docx, .pdf, .html eller .md")

@@ -465,6 +465,8 @@ def _dialogue_words(p: dict) -> str:
         what = "följs bara delvis."
     elif obs == "nej" and exp == "ja":
         what = "uppfylls inte."
+    elif " eller " in exp and not any(ch.isdigit() for ch in exp):
+        what = f"årsbokslutet anger ”{obs}”."  # a choice among the form's options
     else:
         what = f"årsbokslutet anger {obs}; nivån är {exp}."
     return f"{_marked(p)} ({kind}): {what}"
