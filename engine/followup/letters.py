@@ -175,7 +175,7 @@ def compose_from(data: LetterData, sender: Sender | None = None) -> Letter:
                     _diarienummer(data))
     book = data.check.rulebook
     letter.add("letterhead", sender)
-    meta = [("Till", data.unit_name), ("Datum", day(data.as_of))]
+    meta = [("Till", f"{data.unit_name} (HSA-id {data.hsa_id})"), ("Datum", day(data.as_of))]
     if letter.diarienummer:
         meta.append(("Diarienummer", ", ".join(letter.diarienummer)))
     meta.append(("Handläggare", sender.handlaggare if sender else "[handläggare]"))
@@ -566,8 +566,7 @@ def markdown(letter: Letter) -> str:
     out: list[str] = []
     for kind, content in letter.blocks:
         if kind == "letterhead":
-            first, *rest = _letterhead_lines(content)
-            out.append("  \n".join([f"**{_md_line(first)}**", *(_md_line(x) for x in rest)]) + "\n")
+            out.append("  \n".join(_md_line(x) for x in _letterhead_lines(content)) + "\n")
         elif kind == "h1":
             out.append(f"# {_md_line(content)}\n")
         elif kind == "h2":
