@@ -558,8 +558,8 @@ def letter_cmd(hsa_id, all_units, formats, output, eml, sender_path, force, ledg
     Markdown; --eml ger ett e-postutkast per enhet.
 
     Avsändaren (region, beställarenhet, handläggare, telefon, e-post, svarsadress, logotyp)
-    läses ur avsandare.yaml bredvid kravliggaren (se README, avsnittet Brev). Saknas filen
-    skrivs breven ändå, med en rad som säger vad som ska fyllas i.
+    läses ur avsandare.yaml bredvid kravliggaren (se README, avsnittet Brev till enheterna).
+    Saknas filen skrivs breven ändå, med en rad som säger vad som ska fyllas i.
 
     Utan --format och -o skrivs .md och .html till reports/brev (aldrig över ett tidigare brev)."""
     from engine.followup import letters, sender

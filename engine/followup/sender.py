@@ -44,7 +44,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_LOGO = 2 * 1024 * 1024
 PLACEHOLDER = (f"[Avsändare saknas: fyll i {FILE_NAME} bredvid kravliggaren med region, "
                "beställarenhet, handläggare, telefon, e-post och svarsadress; se README, "
-               "avsnittet Brev.]")
+               "avsnittet Brev till enheterna.]")
 
 
 @dataclass(frozen=True)
