@@ -568,6 +568,8 @@ def letter_cmd(hsa_id, all_units, formats, output, eml, sender_path, force, ledg
 
     if bool(hsa_id) == bool(all_units):
         raise UsageError.single(None, "ange en enhet (HSA-id eller namn) eller --all, inte båda")
+    if all_units and output and Path(output).suffix.lower() in letter_files.SUFFIXES:
+        raise UsageError.single(None, f"-o {output}: --all skriver ett brev per enhet; ange en mapp")
     day = _as_of(as_of)
     who = (sender.load(sender_path, required=True) if sender_path
            else sender.load(sender.beside(ledger_path or DEFAULT_PATH)))

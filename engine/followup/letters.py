@@ -11,8 +11,8 @@ line numbers, hashes) stay out of the body: they are in the appendix "Underlag" 
 Two steps, so that a change in the ledger's data touches one function: `gather` reads what a
 unit's letter needs from the ledger (LetterData), `compose` writes the letter from it as a list
 of blocks. The blocks are rendered here as Markdown and HTML (every text escaped: only the
-letter makes headings, lists and emphasis); report/letter_docx.py, letter_pdf.py and
-letter_mail.py render the same blocks as Word, PDF and an e-mail draft.
+letter makes headings, lists and emphasis), and as plain text; report/letter_docx.py and
+report/letter_files.py render the same blocks as Word, PDF and an e-mail draft.
 
 `write` (the older command form) puts .md and .html in reports/brev/<hsa-id>-<period>-<date>,
 named from the HSA-id and never overwritten: a later letter the same day gets a counter.
@@ -543,20 +543,20 @@ def _md_block(text, indent: str, first_starts: bool) -> str:
     return ("  \n" + indent).join(md_text(text, first_starts))
 
 
-def _signature_lines(sender: Sender | None) -> list[str]:
+def signature_lines(sender: Sender | None) -> list[str]:
     if sender is None:
         return ["Med vänliga hälsningar", "[handläggare]", PLACEHOLDER]
     return ["Med vänliga hälsningar", sender.handlaggare, f"{sender.bestallarenhet}, {sender.region}",
             f"Telefon {sender.telefon}", f"E-post {sender.epost}"]
 
 
-def _reply_lines(sender: Sender | None) -> list[str]:
+def reply_lines(sender: Sender | None) -> list[str]:
     if sender is None:
         return []
     return ["Svar och handlingsplaner skickas till:", *sender.address_lines(), sender.epost]
 
 
-def _letterhead_lines(sender: Sender | None) -> list[str]:
+def letterhead_lines(sender: Sender | None) -> list[str]:
     return [PLACEHOLDER] if sender is None else [sender.region, sender.bestallarenhet]
 
 
@@ -566,7 +566,7 @@ def markdown(letter: Letter) -> str:
     out: list[str] = []
     for kind, content in letter.blocks:
         if kind == "letterhead":
-            out.append("  \n".join(_md_line(x) for x in _letterhead_lines(content)) + "\n")
+            out.append("  \n".join(_md_line(x) for x in letterhead_lines(content)) + "\n")
         elif kind == "h1":
             out.append(f"# {_md_line(content)}\n")
         elif kind == "h2":
@@ -582,8 +582,8 @@ def markdown(letter: Letter) -> str:
         elif kind == "ul":
             out.append("\n".join(f"- {_md_block(item, '  ', True)}" for item in content) + "\n")
         elif kind == "signature":
-            out.append("  \n".join(_md_line(x) for x in _signature_lines(content)) + "\n")
-            reply = _reply_lines(content)
+            out.append("  \n".join(_md_line(x) for x in signature_lines(content)) + "\n")
+            reply = reply_lines(content)
             if reply:
                 out.append("  \n".join(_md_line(x) for x in reply) + "\n")
         elif kind == "appendix":
@@ -653,7 +653,7 @@ def html(letter: Letter, for_pdf: bool = False) -> str:
                     'alt="" height="48">' if content is not None and content.logo else "")
             cls = "sender" if content is not None else "sender placeholder"
             body.append(f'<table class="head"><tr><td>{logo}</td>'
-                        f'<td class="{cls}">{_lines(_letterhead_lines(content))}</td></tr></table>')
+                        f'<td class="{cls}">{_lines(letterhead_lines(content))}</td></tr></table>')
         elif kind == "h1":
             body.append(f"<h1>{e(content)}</h1>")
         elif kind == "h2":
@@ -674,8 +674,8 @@ def html(letter: Letter, for_pdf: bool = False) -> str:
             body.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in content) + "</ul>")
         elif kind == "signature":
             cls = "signature" if content is not None else "signature placeholder"
-            body.append(f'<div class="{cls}"><p>{_lines(_signature_lines(content))}</p>'
-                        + (f"<p>{_lines(_reply_lines(content))}</p>" if content else "") + "</div>")
+            body.append(f'<div class="{cls}"><p>{_lines(signature_lines(content))}</p>'
+                        + (f"<p>{_lines(reply_lines(content))}</p>" if content else "") + "</div>")
         elif kind == "appendix":
             body.append('<div class="appendix"><h2>Underlag</h2><ul>'
                         + "".join(f"<li>{e(i)}</li>" for i in content) + "</ul></div>")
@@ -692,7 +692,7 @@ def text(letter: Letter) -> str:
     out: list[str] = []
     for kind, content in letter.blocks:
         if kind == "letterhead":
-            out.append("\n".join(_letterhead_lines(content)))
+            out.append("\n".join(letterhead_lines(content)))
         elif kind in ("h1", "h2"):
             out.append(f"{content}\n" + ("=" if kind == "h1" else "-") * len(content))
         elif kind == "p":
@@ -704,9 +704,9 @@ def text(letter: Letter) -> str:
         elif kind == "ul":
             out.append("\n".join(f"- {i}" for i in content))
         elif kind == "signature":
-            out.append("\n".join(_signature_lines(content)))
+            out.append("\n".join(signature_lines(content)))
             if content:
-                out.append("\n".join(_reply_lines(content)))
+                out.append("\n".join(reply_lines(content)))
         elif kind == "appendix":
             out.append("Underlag\n--------\n" + "\n".join(f"- {i}" for i in content))
     return "\n\n".join(out) + "\n"

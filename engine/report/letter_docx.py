@@ -14,9 +14,9 @@ import io
 
 from engine.followup.letters import (
     Letter,
-    _letterhead_lines,
-    _reply_lines,
-    _signature_lines,
+    letterhead_lines,
+    reply_lines,
+    signature_lines,
 )
 
 from .matrix import _reproducible
@@ -51,12 +51,12 @@ def docx_bytes(letter: Letter) -> bytes:
                 logo_cell.paragraphs[0].add_run().add_picture(io.BytesIO(content.logo), height=Cm(1.6))
             para = text_cell.paragraphs[0]
             para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            for i, line in enumerate(_letterhead_lines(content)):
+            for i, line in enumerate(letterhead_lines(content)):
                 run = para.add_run(line)
                 run.bold = i == 0
                 if content is None:
                     run.font.color.rgb = RGBColor(0xAA, 0, 0)
-                if i < len(_letterhead_lines(content)) - 1:
+                if i < len(letterhead_lines(content)) - 1:
                     run.add_break()
             header.paragraphs[0].text = ""
         elif kind == "meta":
@@ -85,13 +85,13 @@ def docx_bytes(letter: Letter) -> bytes:
         elif kind == "signature":
             para = doc.add_paragraph()
             para.paragraph_format.space_before = Pt(18)
-            lines = _signature_lines(content)
+            lines = signature_lines(content)
             for i, line in enumerate(lines):
                 run = para.add_run(line)
                 # room below the greeting for the handwritten signature
                 for _ in range(3 if i == 0 else 1 if i < len(lines) - 1 else 0):
                     run.add_break()
-            reply = _reply_lines(content)
+            reply = reply_lines(content)
             if reply:
                 para = doc.add_paragraph()
                 for i, line in enumerate(reply):
