@@ -315,3 +315,9 @@ def test_a_file_whose_suffix_contradicts_the_format_is_refused(scenario, tmp_pat
                    "--format", "pdf", "-o", str(tmp_path / "brev.docx"))
     assert proc.returncode == 2 and "--format" in proc.stderr.decode()
     assert not (tmp_path / "brev.docx").exists()
+
+
+def test_a_units_address_is_found_whatever_the_case_of_its_hsa_id(tmp_path):
+    settings = tmp_path / "avsandare.yaml"
+    settings.write_text(SENDER.replace("E00000000042", "e00000000042"), encoding="utf-8")
+    assert sender.load(settings).enheter == {HSA: "exempelbyn@example.se"}

@@ -116,8 +116,8 @@ def load(path: str | Path, required: bool = False) -> Sender | None:
                     bad(("enheter", hsa), f"'{hsa}' är inget HSA-id", True)
                 elif not isinstance(mail, str) or not EMAIL.fullmatch(mail.strip()):
                     bad(("enheter", hsa), f"'{mail}' är ingen e-postadress")
-                else:
-                    enheter[hsa] = mail.strip()
+                else:  # HSA-ids are issued in capitals, as submissions store them
+                    enheter[hsa.upper()] = mail.strip()
     if problems:
         raise InputError(doc.file, problems)
     return Sender(**values, logo=logo, logo_path=logo_path, enheter=enheter)
