@@ -566,8 +566,11 @@ def letter_cmd(hsa_id, all_units, formats, output, eml, sender_path, force, ledg
     from engine.followup.ledger import DEFAULT_PATH
     from engine.report import letter_files
 
-    if bool(hsa_id) == bool(all_units):
-        raise UsageError.single(None, "ange en enhet (HSA-id eller namn) eller --all, inte båda")
+    if not hsa_id and not all_units:
+        raise UsageError.single(None, "Argument saknas: 'HSA-ID|NAMN' (eller --all för alla "
+                                "enheter med krav).")
+    if hsa_id and all_units:
+        raise UsageError.single(None, "ange en enhet ('HSA-ID|NAMN') eller --all, inte båda")
     if all_units and output and Path(output).suffix.lower() in letter_files.SUFFIXES:
         raise UsageError.single(None, f"-o {output}: --all skriver ett brev per enhet; ange en mapp")
     day = _as_of(as_of)
