@@ -157,12 +157,19 @@ def test_the_scenario_letters_open_as_word_and_pdf_with_correct_swedish(scenario
 def test_a_plan_stated_in_the_arsbokslut_is_not_a_plan_sent_in(tmp_path, books):
     with Ledger(tmp_path / "l.sqlite") as led:
         demands.register(led, check(load_submission(str(EXAMPLE)), books), D(2024, 3, 15))
-        text = letters.markdown(letters.compose(led, HSA, D(2024, 3, 20)))
+        letter = letters.compose(led, HSA, D(2024, 3, 20))
+    text = letters.markdown(letter)
     main = body(text)
     assert "Enheten har i årsbokslutet beskrivit en handlingsplan: ”Två sjuksköterskor" in main
     assert "inkommen" not in main and "tog emot" not in main
-    # the real rulebook's informationssäkerhet rules rest on a proposal: marked in the letter
-    assert "Reservrutiner finns för kritiska IT-stöd [förslag] (förslag till krav)" in text.replace("\\", "")
+    # the real rulebook's informationssäkerhet rules rest on a proposal: marked in the letter,
+    # in every format
+    marked = "Reservrutiner finns för kritiska IT-stöd [förslag] (förslag till krav)"
+    assert marked in text.replace("\\", "")
+    for fmt, reader in (("docx", docx_text), ("pdf", pdf_text)):
+        path = tmp_path / f"brev.{fmt}"
+        path.write_bytes(letter_files.render(letter, fmt))
+        assert marked in reader(path), fmt
 
 
 def test_the_eml_draft_is_addressed_and_carries_the_letter_and_its_pdf(scenario, tmp_path):
@@ -221,17 +228,37 @@ def test_bad_sender_details_are_refused_with_file_line_and_field(scenario, tmp_p
     assert not (tmp_path / "b.docx").exists()
 
 
+def tiny_png() -> bytes:
+    """A valid 1×1 white PNG, written here (no image library needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+
+
 def test_a_logo_that_is_no_png_is_refused_and_a_png_is_in_the_letterhead(tmp_path):
     settings = tmp_path / "avsandare.yaml"
     (tmp_path / "logo.png").write_bytes(b"GIF89a not a png")
     settings.write_text(SENDER + "logo: logo.png\n", encoding="utf-8")
     with pytest.raises(letters.InputError, match="ingen PNG-bild"):
         sender.load(settings)
-    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-           b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-           b"\x00\x00\x00\x00IEND\xaeB`\x82")
+    png = tiny_png()
     (tmp_path / "logo.png").write_bytes(png)
-    assert sender.load(settings).logo == png
+    who = sender.load(settings)
+    assert who.logo == png
+    letter = letters.Letter(HSA, UNIT, 2024, D(2025, 1, 1), sender=who)
+    letter.add("letterhead", who)
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(letter_files.render(letter, "docx"))).namelist()
+    assert [n for n in names if n.startswith("word/media/") and n.endswith(".png")]
+    assert 'src="data:image/png;base64,' in letters.html(letter)
+    assert b"/Subtype /Image" in letter_files.render(letter, "pdf")
 
 
 def test_an_existing_letter_stops_the_run_before_anything_is_written(scenario, tmp_path):
