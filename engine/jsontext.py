@@ -18,7 +18,9 @@ from json.encoder import c_make_encoder
 from json.encoder import encode_basestring as _str  # the C escaper (ensure_ascii=False)
 
 _INF = float("inf")
-_CONTAINERS = frozenset((dict, list, tuple))
+# Exactly these types (no subclass: an OrderedDict or a list subclass is a container to the C
+# encoder, written at the wrong indent) make a container "flat".
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 class _Unusual(Exception):
@@ -77,7 +79,7 @@ def _value(o, out: list, nl: str) -> None:
             out.append("{}")
             return
         inner = nl + "  "
-        if _CONTAINERS.isdisjoint(map(type, o.values())):
+        if _SCALARS.issuperset(map(type, o.values())):
             out.append(_flat(o, inner))
             return
         sep = "{" + inner
@@ -101,7 +103,7 @@ def _value(o, out: list, nl: str) -> None:
             out.append("[]")
             return
         inner = nl + "  "
-        if _CONTAINERS.isdisjoint(map(type, o)):
+        if _SCALARS.issuperset(map(type, o)):
             out.append(_flat(o, inner))
             return
         sep = "[" + inner

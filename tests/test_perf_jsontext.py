@@ -6,6 +6,7 @@ and control characters, empty and nested containers, tuples, non-string keys, su
 
 from __future__ import annotations
 
+import collections
 import enum
 import json
 
@@ -44,6 +45,10 @@ class Count(int):
     pass
 
 
+class Items(list):
+    pass
+
+
 def test_edge_cases_are_written_as_json_dumps_writes_them():
     cases = [
         {"å": "ä\u2028ö\x00\x1f\"\\/", "b": [1.0, 1e-05, -0.0, 1e16, 0.1 + 0.2, float("nan"),
@@ -51,6 +56,9 @@ def test_edge_cases_are_written_as_json_dumps_writes_them():
         {"a": {}, "b": [], "c": [{}], "d": [[], [[]]], "e": ()},
         {2: "number key", 1: "another"},  # json turns keys into strings, sorted as numbers
         {"enum": Colour.RED, "count": Count(3), Colour.RED: "enum key"},
+        {"enum": Colour.RED, "count": Count(3)}, [Count(1), Colour.RED],
+        [collections.OrderedDict(b=1, a=[2])], {"o": collections.OrderedDict(a=1)},
+        {"l": Items([1, {"b": 2}])}, [Items([3])],
         "bare string", 12, None, [],
     ]
     for data in cases:
