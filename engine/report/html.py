@@ -111,7 +111,7 @@ def write(entries: Iterable, summary: Summary) -> Iterator[str]:
                 sections.write(e.rendered)
         overviews = summary.overviews()
         yield _head(summary, overviews)
-        yield _overview(summary, overviews)
+        yield from _overview_pieces(summary, overviews)
         sections.seek(0)
         while chunk := sections.read(1 << 20):
             yield chunk
@@ -151,7 +151,12 @@ def _foot(summary: Summary, overviews: list[RulebookOverview]) -> str:
 # --- the länsöversikt -----------------------------------------------------------------------
 
 def _overview(summary: Summary, overviews: list[RulebookOverview]) -> str:
-    out = []
+    return "".join(_overview_pieces(summary, overviews))
+
+
+def _overview_pieces(summary: Summary, overviews: list[RulebookOverview]) -> Iterator[str]:
+    """The länsöversikt in pieces: its heat map has a row per unit, and a county's is large."""
+    out: list[str] = []
     n, failing = len(summary.rows), len(summary.failing)
     books = ", ".join(f"{escape(o.book.model.title)} ({escape(o.book.model.id)} version "
                       f"{escape(o.book.model.version)})" for o in overviews)
@@ -171,7 +176,9 @@ def _overview(summary: Summary, overviews: list[RulebookOverview]) -> str:
     out.append("</section>\n")
     for ov in overviews:
         out.append(_rules(ov, len(overviews) > 1))
-        out.append(_heatmap_section(ov))
+        yield "".join(out)
+        out = []
+        yield from _heatmap_pieces(ov)
         out.append(_indicators(ov))
         out.append(_shortfalls(ov))
     if summary.errors:
@@ -181,7 +188,7 @@ def _overview(summary: Summary, overviews: list[RulebookOverview]) -> str:
         for e in summary.errors:
             out.append(f"<li>{escape(e.message)}</li>\n")
         out.append("</ul>\n</section>\n")
-    return "".join(out)
+    yield "".join(out)
 
 
 def _figure(value: int, label: str, kind: str) -> str:
@@ -251,15 +258,19 @@ def _bar(c: dict[str, int], width: int = 110, height: int = 12) -> str:
 # --- heat map ---------------------------------------------------------------------------------
 
 def _heatmap_section(ov: RulebookOverview) -> str:
-    out = ['<section id="matris">\n<h2>Utfall per enhet och regel</h2>\n',
+    return "".join(_heatmap_pieces(ov))
+
+
+def _heatmap_pieces(ov: RulebookOverview) -> Iterator[str]:
+    """The heat map a block at a time (a block fits a page; a county has hundreds)."""
+    yield ('<section id="matris">\n<h2>Utfall per enhet och regel</h2>\n'
            "<p>En rad per enhet, en kolumn per regel (numrerade som i tabellen ovan, grupperade "
-           "efter område). Klicka på en enhet för dess avsnitt.</p>\n", _legend()]
+           "efter område). Klicka på en enhet för dess avsnitt.</p>\n" + _legend())
     rows = ov.rows
     for start in range(0, len(rows), HEAT_ROWS_PER_BLOCK):
         block = rows[start:start + HEAT_ROWS_PER_BLOCK]
-        out.append(f"<figure>{heatmap(ov, block)}</figure>\n")
-    out.append("</section>\n")
-    return "".join(out)
+        yield f"<figure>{heatmap(ov, block)}</figure>\n"
+    yield "</section>\n"
 
 
 def heatmap(ov: RulebookOverview, rows: list[UnitRow]) -> str:
