@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""Write synthetic årsbokslut for a county: the 28 Jämtland units of 2023, or a larger corpus.
+"""Write synthetic årsbokslut for a county: the 28 Jämtland units of 2021–2023, or a larger corpus.
 
-    python scripts/generate_corpus.py                        # 28 units -> submissions/jamtland/2023/
+    python scripts/generate_corpus.py --force                # 28 units -> submissions/jamtland/2021…2023/
+    python scripts/generate_corpus.py --year 2022 --out /tmp/c   # one year
     python scripts/generate_corpus.py --units 1200 --out /tmp/corpus-1200   # for benchmarks
+
+The years 2021 and 2022 are the same units a year and two years earlier, from their own random
+streams (2023 stays byte for byte what it was); seed 004's comparisons of 2023 with 2022 hold
+exactly (see YEAR_2022 and check_year below).
 
 With 28 units (the default) every county figure in section 3 of the domain note
 (shared/domain/arsbokslut-2023.md, "Fixture invariants" 3c) holds exactly: Σ listade 133 599 with

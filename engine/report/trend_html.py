@@ -109,14 +109,17 @@ def chart(trend: Trend, ind: IndicatorDef, unit: UnitSeries | None = None) -> st
         pts = [f"{x(i):.1f},{y(h):.1f}" for i, _, h in band] + \
               [f"{x(i):.1f},{y(lv):.1f}" for i, lv, _ in reversed(band)]
         out.append(f'<polygon points="{" ".join(pts)}" fill="{BAND}" opacity="0.7"/>')
-    out += _line(mean, x, y, COUNTY, d, ind)
+    out += _line(mean, x, y, COUNTY, d, own)
     if unit:
-        out += _line(own, x, y, UNIT, d, ind, dashed=True)
+        out += _line(own, x, y, UNIT, d, mean, dashed=True, ties_below=True)
     out.append("</svg>")
     return "".join(out)
 
 
-def _line(values, x, y, colour: str, d: int, ind: IndicatorDef, dashed: bool = False) -> list[str]:
+def _line(values, x, y, colour: str, d: int, other: list, dashed: bool = False,
+          ties_below: bool = False) -> list[str]:
+    """A series as a line with its values written beside the points: below a point where the
+    other line lies above it, so that the two lines' labels do not overlap."""
     pts = [(i, v) for i, v in enumerate(values) if v is not None]
     out = []
     if len(pts) > 1:
@@ -125,7 +128,10 @@ def _line(values, x, y, colour: str, d: int, ind: IndicatorDef, dashed: bool = F
                    f'fill="none" stroke="{colour}" stroke-width="2.2"{dash}/>')
     for i, v in pts:
         out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.2" fill="{colour}"/>')
-        out.append(f'<text x="{x(i):.1f}" y="{y(v) - 7:.1f}" font-size="10" text-anchor="middle" '
+        o = other[i] if i < len(other) else None
+        below = o is not None and (v < o or (ties_below and v == o))
+        ty = y(v) + 14 if below else y(v) - 7
+        out.append(f'<text x="{x(i):.1f}" y="{ty:.1f}" font-size="10" text-anchor="middle" '
                    f'fill="{colour}">{escape(format_number(round(v, d), d))}</text>')
     return out
 
