@@ -12,6 +12,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
+import subprocess
 
 import pytest
 import yaml
@@ -218,3 +220,24 @@ def test_a_broken_file_names_file_and_field(small):
         "tillganglighet_0an_procent: 85", "tillganglighet_0an_procent: mycket"), encoding="utf-8")
     err = _refused(str(y22))
     assert str(path) in err and "tillganglighet_0an_procent" in err
+
+
+# --- in a real browser ---------------------------------------------------------------------------
+
+CHROMIUM = next((c for c in ("chromium", "chromium-browser", "google-chrome") if shutil.which(c)), None)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium saknas: installera med `apt-get install -y "
+                    "chromium` för att pröva sidan i en webbläsare")
+def test_chromium_renders_every_chart_offline(corpus_json, tmp_path):
+    page = tmp_path / "trend.html"
+    assert run_cli("trend", *YEARS, "--enhet", "Tjärnvik", "--format", "html", "-o", str(page)).returncode == 0
+    run = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND",
+         f"--user-data-dir={tmp_path / 'profil'}", "--dump-dom", page.as_uri()],
+        capture_output=True, timeout=120)
+    dom = run.stdout.decode()
+    assert dom.count("<polyline") >= len(corpus_json["indicators"])  # the county's line in each chart
+    assert "Hälsocentralen Tjärnvik" in dom
