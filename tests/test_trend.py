@@ -241,3 +241,16 @@ def test_chromium_renders_every_chart_offline(corpus_json, tmp_path):
     dom = run.stdout.decode()
     assert dom.count("<polyline") >= len(corpus_json["indicators"])  # the county's line in each chart
     assert "Hälsocentralen Tjärnvik" in dom
+
+
+def test_a_survey_export_is_a_year_like_its_folder(corpus_json, tmp_path):
+    from .test_workbook import _export  # the 28 units of 2023 as one export row each
+
+    export = _export(tmp_path)
+    run = run_cli("trend", YEARS[0], YEARS[1], str(export), "--form", "arsbokslut-2023",
+                  "--format", "json")
+    assert run.returncode == 0, run.stderr.decode()
+    data = json.loads(run.stdout)
+    assert data["sources"]["2023"] == str(export)
+    assert [i["county"] for i in data["indicators"]] == [i["county"] for i in corpus_json["indicators"]]
+    assert data["standing"] == corpus_json["standing"]

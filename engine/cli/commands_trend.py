@@ -6,9 +6,11 @@ indicator values, so a trend of the indicators cannot be read from it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from engine.errors import UsageError
+from engine.errors import InputError, UsageError
 from engine.exitcodes import EXIT_OK
 
 FORMATS = ("rich", "html", "xlsx", "json")
@@ -43,7 +45,7 @@ def trend_command(inputs, enhet, fmt, output, force, rulebooks, form_id):
     if output:
         check_target(output, force)  # refused before the work
     books = load_library(rulebooks or default_folder())
-    trend = build(list(inputs), books, form_id)
+    trend = build([(source, _paths(source, form_id)) for source in inputs], books)
     unit = trend.unit(enhet) if enhet is not None else None
     if fmt == "rich":
         from engine.report.trend_text import draw
@@ -62,6 +64,22 @@ def trend_command(inputs, enhet, fmt, output, force, rulebooks, form_id):
 
         emit(xlsx_bytes(trend, unit), output, force)
     return EXIT_OK
+
+
+def _paths(source: str, form_id: str | None) -> list[str]:
+    """The submissions one input (one year) holds: a folder's files, an export's rows, a file."""
+    from engine.evaluate.batch import collect
+
+    p = Path(source)
+    if not p.exists():
+        raise InputError.single(source, "finns inte; ange en mapp (eller enkätexport) per år")
+    if p.is_dir():
+        return collect([source])
+    if form_id is not None and p.suffix.lower() in (".xlsx", ".csv"):
+        from .commands_forms import export_paths
+
+        return export_paths([source], form_id)
+    return [source]
 
 
 def register(cli: click.Group) -> None:

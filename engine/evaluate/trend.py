@@ -25,7 +25,6 @@ from __future__ import annotations
 import statistics
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from engine.errors import InputError
 from engine.model.form import get_form
@@ -35,7 +34,6 @@ from engine.model.rulebook_refs import walk_expr
 from engine.model.submission import read_path
 from engine.read.names import name_key
 
-from .batch import collect
 from .evaluation import check, load_submission
 
 BASELINE_SUFFIX = "_foregaende_ar"  # the form's field for the unit's own value the year before
@@ -212,12 +210,13 @@ class _Checked:
     result: object
 
 
-def build(inputs: list[str], books: list[LoadedRulebook], form_id: str | None = None) -> Trend:
-    """Check every submission of every input (one per year) and line the years up."""
+def build(inputs: list[tuple[str, list[str]]], books: list[LoadedRulebook]) -> Trend:
+    """Check every submission of every input (a folder or export, one per year, with the
+    submission paths it holds) and line the years up."""
     by_year: dict[int, list[_Checked]] = {}
     sources: dict[int, str] = {}
-    for source in inputs:
-        checked = [_check(p, books) for p in _paths(source, form_id)]
+    for source, paths in inputs:
+        checked = [_check(p, books) for p in paths]
         periods = sorted({c.sub.model.period for c in checked})
         if len(periods) > 1:
             raise InputError.single(source, "innehåller årsbokslut för flera år ("
@@ -267,25 +266,6 @@ def build(inputs: list[str], books: list[LoadedRulebook], form_id: str | None = 
     return Trend(years, sources, {y: b.id for y, b in year_books.items()}, indicators,
                  sorted(rules.values(), key=lambda r: (order.get(r.rule_id, len(order)), r.rule_id)),
                  sorted(units.values(), key=lambda u: (u.name.casefold(), u.hsa_id)))
-
-
-def _paths(source: str, form_id: str | None) -> list[str]:
-    p = Path(source)
-    if not p.exists():
-        raise InputError.single(source, "finns inte; ange en mapp (eller enkätexport) per år")
-    if p.is_dir():
-        return collect([source])
-    if form_id is not None and p.suffix.lower() in (".xlsx", ".csv"):
-        from engine.evaluate.evaluation import export_row_path
-        from engine.model.form_cells import export_rows
-        from engine.read.workbook import read_table
-
-        form = get_form(form_id)
-        rows = export_rows(read_table(source), form)
-        if not rows:
-            raise InputError.single(source, "exporten har rubriker men inga rader med enheter")
-        return [export_row_path(source, r, form.form.id) for r in rows]
-    return [source]
 
 
 def _check(path: str, books: list[LoadedRulebook]) -> _Checked:
