@@ -254,3 +254,10 @@ def test_a_survey_export_is_a_year_like_its_folder(corpus_json, tmp_path):
     assert data["sources"]["2023"] == str(export)
     assert [i["county"] for i in data["indicators"]] == [i["county"] for i in corpus_json["indicators"]]
     assert data["standing"] == corpus_json["standing"]
+
+
+def test_a_unit_twice_in_one_year_is_refused(small):
+    y22, _ = small
+    (y22 / "kopia.yaml").write_bytes((y22 / "enhet2.yaml").read_bytes())
+    err = _refused(str(y22))
+    assert "SE2321000207-E00000000102 finns två gånger år 2022" in err
