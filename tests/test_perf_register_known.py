@@ -97,3 +97,19 @@ def test_results_are_not_held_together(tmp_path, monkeypatch):
     assert most[0] <= 1, f"{most[0]} results were alive at once"
     regs = json.loads(out.output)["registrations"]
     assert len(regs) == len(alive) and not any(r["already"] for r in regs)
+
+
+def test_a_units_checks_are_found_by_index(tmp_path):
+    """Registering reads the unit's earlier checks for every submission: by an index, not a
+    scan of every check in the ledger (which made a county's registration quadratic)."""
+    import sqlite3
+
+    from engine.followup.ledger import Ledger
+
+    path = tmp_path / "k.sqlite"
+    with Ledger(path, create=True):
+        pass
+    db = sqlite3.connect(path)
+    plan = db.execute("EXPLAIN QUERY PLAN SELECT * FROM checks WHERE hsa_id = ?", ("x",)).fetchall()
+    db.close()
+    assert any("USING INDEX checks_unit" in row[-1] for row in plan), plan

@@ -70,6 +70,9 @@ CREATE TABLE IF NOT EXISTS checks (
     outcomes JSON NOT NULL,
     dialogue JSON NOT NULL
 );
+-- A unit's checks are read for every submission registered: without this, each read scans
+-- the whole table (a county's registration grew with the square of its units).
+CREATE INDEX IF NOT EXISTS checks_unit ON checks (hsa_id);
 CREATE TABLE IF NOT EXISTS demands (
     id INTEGER PRIMARY KEY,
     hsa_id TEXT NOT NULL,
