@@ -26,6 +26,7 @@ import multiprocessing as mp
 import os
 import statistics
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ SUBMISSION_SUFFIXES = (".yaml", ".yml")
 # Below this many files a pool costs more than it saves (a worker start is ~10 ms with fork,
 # ~300 ms with spawn; a file takes ~5–10 ms).
 POOL_THRESHOLD = 64
+IN_FLIGHT = 4  # chunks asked of each worker ahead of the one being written
 
 
 # --- what a batch produces ----------------------------------------------------------------------
@@ -246,8 +248,15 @@ def run(paths: list[str], books: list[LoadedRulebook], rulebooks: str, as_of: dt
     # input order whatever the scheduling.
     size = max(1, min(16, len(paths) // (n * 8) or 1))
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    # At most IN_FLIGHT chunks per worker are asked for ahead of the one being written: imap
+    # would let the workers run ahead of a slower writer, with every finished unit's report
+    # waiting in memory.
     with ctx.Pool(n, initializer=_init_worker, initargs=(config,)) as pool:
-        for entries in pool.imap(_check_many, chunks):
+        ahead = deque(pool.apply_async(_check_many, (c,)) for c in chunks[:n * IN_FLIGHT])
+        for chunk in chunks[n * IN_FLIGHT:] + [None] * len(ahead):
+            entries = ahead.popleft().get()
+            if chunk is not None:
+                ahead.append(pool.apply_async(_check_many, (chunk,)))
             yield from entries
 
 
