@@ -100,11 +100,12 @@ footer { margin-top: 8mm; font-size: 8.5pt; color: var(--dim); border-top: 0.5px
 
 # --- the whole file -------------------------------------------------------------------------
 
-def write(entries: Iterable, summary: Summary) -> Iterator[str]:
-    """The report: overview first, then the units' sections (made where each was checked)."""
+def write(entries: Iterable, summary: Summary, with_units: bool = False) -> Iterator[str]:
+    """The report: overview first, then the units' sections (made where each was checked).
+    The sections print only `with_units` (--med-enheter); on screen they are always there."""
     sections = [e.rendered for e in entries if e.rendered]
     overviews = summary.overviews()
-    yield _head(summary, overviews)
+    yield _head(summary, overviews, with_units)
     yield _overview(summary, overviews)
     yield from sections
     yield _foot(summary, overviews)
