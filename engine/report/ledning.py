@@ -116,7 +116,7 @@ def num(value: float | None, unit: str = "") -> str:
     v = round(value, 1)
     text = format_number(int(abs(v))) if float(v).is_integer() else format_number(abs(v), 1)
     text = ("−" if v < 0 else "") + text  # a real minus sign, as in print
-    return f"{text} %" if unit == "procent" else text
+    return f"{text}\u00a0%" if unit == "procent" else text  # "50 %" never split over lines
 
 
 def points(delta: float) -> str:
