@@ -90,7 +90,8 @@ footer { margin-top: 8mm; font-size: 8.5pt; color: var(--dim); border-top: 0.5px
 details.tech { margin: 0.5mm 0; font-size: 8.5pt; color: var(--dim); }
 details.tech summary { cursor: pointer; }
 .print-only { display: none; }
-.heat-legend { columns: 2; font-size: 8.5pt; padding-left: 6mm; margin: 0 0 3mm; }
+.heat-legend { columns: 2; column-gap: 12mm; font-size: 8.5pt; padding-left: 7mm; margin: 0 0 3mm; }
+.heat-legend li { break-inside: avoid; }
 @media print {
   body { max-width: none; padding: 0; font-size: 9pt; }
   nav { display: none; }
@@ -145,7 +146,7 @@ def _foot(summary: Summary, overviews: list[RulebookOverview]) -> str:
     books = "; ".join(f"{escape(o.book.model.title)}, version {escape(o.book.model.version)}"
                       for o in overviews)
     return (f"<footer>\n<p>Skapad av {ENGINE_NAME} {__version__}. Regelbok: {books or '–'}. "
-            "Regelbokens och årsbokslutens kontrollsummor (sha256) står i bilagan och i varje "
+            "Regelbokens och årsbokslutens kontrollsummor står i bilagan och i varje "
             "enhets avsnitt. Samma indata ger samma fil (ingen tidsstämpel).</p>\n</footer>\n"
             "</body>\n</html>\n")
 
