@@ -157,14 +157,15 @@ def _short_units(ov: RulebookOverview, index: int, outcomes: tuple[str, ...]) ->
 
 
 def _asked(facts: LedgerFacts | None, ov: RulebookOverview, rule_id: str, units: list[str]) -> int:
-    """How many of these units have a demand on this rule for this year in the kravliggare."""
+    """How many of these units the kravliggare has asked about this rule: a demand for this
+    year, or one from an earlier year that is still open (the same shortfall followed up)."""
     if facts is None:
         return 0
     period = max(r.period for r in ov.rows)
     hsa = {r.hsa_id for r in ov.rows if r.unit in units}
     return len({v.demand.hsa_id for v in facts.views
-                if v.demand.rule_id == rule_id and v.demand.period == period
-                and v.demand.hsa_id in hsa})
+                if v.demand.rule_id == rule_id and v.demand.hsa_id in hsa
+                and (v.demand.period == period or (v.open and v.demand.period < period))})
 
 
 def krav_sentences(ov: RulebookOverview, facts: LedgerFacts | None) -> list[str]:
@@ -179,8 +180,13 @@ def krav_sentences(ov: RulebookOverview, facts: LedgerFacts | None) -> list[str]
         return out
     met_all = len(krav) - len(short)
     whole = n - len(ov.shortfall_rows)
-    out.append(f"{capital(number(whole))} av {count(n, 'hälsocentral')} uppfyller samtliga krav "
-               "som gäller dem.")
+    if n == 1:
+        out.append("Hälsocentralen uppfyller inte samtliga krav som gäller den.")
+    elif whole == 0:
+        out.append(f"Ingen av de {count(n, 'hälsocentral')} uppfyller samtliga krav som gäller dem.")
+    else:
+        out.append(f"{capital(number(whole))} av {count(n, 'hälsocentral')} uppfyller samtliga "
+                   "krav som gäller dem.")
     if met_all:
         out.append(f"{capital(number(met_all, True))} av de {count(len(krav), 'krav')} som "
                    f"granskas uppfylls av alla hälsocentraler som de gäller.")
@@ -231,7 +237,7 @@ def _level(ind: Indicator) -> str:
 
 
 def indicator_sentences(ov: RulebookOverview) -> list[str]:
-    inds = [i for i in ov.indicators if i.stats()["n"]]
+    inds = [i for i in ov.indicators if i.stats()["n"] and i.rule.kind in OTHER_KINDS]
     if not inds:
         return []
     inds.sort(key=lambda i: (i.stats()["meeting"] / i.stats()["n"], i.index))
@@ -240,15 +246,16 @@ def indicator_sentences(ov: RulebookOverview) -> list[str]:
         st = ind.stats()
         subject = {"malniva": "Målnivån", "lag": "Lagkravet", "riktlinje": "Riktlinjen",
                    "krav": "Kravet", "forslag": "Förslaget"}[ind.rule.kind]
-        meeting = ("ingen hälsocentral" if st["meeting"] == 0 else
-                   _all_units(st["n"]).lower() if st["meeting"] == st["n"] else
-                   f"{number(st['meeting'])} av {count(st['n'], 'hälsocentral')}")
-        out.append(f"{subject} {quoted(ind.rule.title)} ({_level(ind)}) "
-                   f"{KIND_PASSIVE[ind.rule.kind]} av {meeting}; länets median är "
-                   f"{num(st['median'], ind.unit)}.")
-    rest = len(inds) - INDICATOR_SENTENCES
+        passive = KIND_PASSIVE[ind.rule.kind]
+        meeting = (f"{passive} inte av någon hälsocentral" if st["meeting"] == 0 else
+                   f"{passive} av {_all_units(st['n']).lower()}" if st["meeting"] == st["n"] else
+                   f"{passive} av {number(st['meeting'])} av {count(st['n'], 'hälsocentral')}")
+        out.append(f"{subject} {quoted(ind.rule.title)} ({_level(ind)}) {meeting}; länets "
+                   f"median är {num(st['median'], ind.unit)}.")
+    rest = len([i for i in ov.indicators if i.stats()["n"]]) - min(len(inds), INDICATOR_SENTENCES)
     if rest > 0:
-        out.append(f"Övriga {count(rest, 'indikator')} mot fasta nivåer redovisas i tabellen nedan.")
+        out.append(f"{capital(count(rest, 'indikator'))} till mot fasta nivåer redovisas i "
+                   "tabellen nedan.")
     return out
 
 
@@ -275,8 +282,17 @@ def change_sentences(ov: RulebookOverview, prev: RulebookOverview | None,
     out = []
     met_now = len(ov.rows) - len(ov.shortfall_rows)
     met_then = len(prev.rows) - len(prev.shortfall_rows)
-    out.append(f"Jämfört med {prev_period} uppfyller {count(met_now, 'hälsocentral')} av "
-               f"{len(ov.rows)} samtliga krav, mot {number(met_then)} av {len(prev.rows)} året före.")
+    out.append(f"Jämfört med {prev_period}: {number(met_now)} av "
+               f"{count(len(ov.rows), 'hälsocentral')} uppfyller samtliga krav, mot "
+               f"{number(met_then)} av {number(len(prev.rows))} året före.")
+    for s in ov.rules:
+        t = then.get(s.rule.id)
+        if s.rule.kind != "krav" or not s.in_scope or t is None or not t.in_scope:
+            continue
+        if s.met * t.in_scope != t.met * s.in_scope:  # the share changed
+            out.append(f"Kravet {quoted(s.rule.title)} uppfylls av {number(s.met)} av "
+                       f"{number(s.in_scope)}, mot {number(t.met)} av {number(t.in_scope)} "
+                       "året före.")
     changes = []
     for ind in ov.indicators:
         t = then.get(ind.rule.id)
@@ -322,7 +338,8 @@ def ledger_sentences(facts: LedgerFacts, regions: set[str]) -> list[str]:
         out.append(f"Beslutat vite uppgår till {kr(decided)} för "
                    f"{count(len(decided_units), 'hälsocentral')}.")
     if accrued:
-        out.append(f"Vite enligt avtalet (förseningsvite) har runnit upp med {kr(accrued)}.")
+        out.append(f"{'Därutöver har' if decided else 'Hittills har'} vite enligt avtalet "
+                   f"(till exempel för en försenad handlingsplan) runnit upp med {kr(accrued)}.")
     if invoiced:
         out.append(f"Fakturerat vite: {kr(invoiced)}.")
     if not (decided or accrued or invoiced):
@@ -351,7 +368,8 @@ def render(summary: Summary, previous: Previous | None = None,
            f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
            f"<h1>{escape(title)}</h1>\n"]
     meta = [", ".join(regions)] if regions else []
-    meta.append(count(len(summary.rows), "hälsocentral") + " granskade")
+    n = len(summary.rows)
+    meta.append(f"{n} {noun(n, 'hälsocentral')} {'granskad' if n == 1 else 'granskade'}")
     if summary.errors:
         meta.append(f"{count(len(summary.errors), 'årsbokslut')} kunde inte läsas")
     for o in overviews:
@@ -398,8 +416,8 @@ def render(summary: Summary, previous: Previous | None = None,
 def _paragraphs(summary, ov, prev_ov, then, previous, ledger) -> list[list[str]]:
     n = len(ov.rows)
     period = max(r.period for r in ov.rows)
-    intro = [f"{capital(count(n, 'hälsocentral'))} har lämnat årsbokslut för {period}, "
-             f"granskade mot {ov.book.model.title}."]
+    intro = [f"{'Årsbokslutet' if n == 1 else 'Årsboksluten'} för {period} från "
+             f"{count(n, 'hälsocentral')} har granskats mot {ov.book.model.title}."]
     if summary.errors:
         intro.append(f"{capital(count(len(summary.errors), 'årsbokslut'))} kunde inte läsas och "
                      "ingår inte i sammanställningen.")
