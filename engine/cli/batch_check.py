@@ -45,7 +45,7 @@ def collect(paths: list[str], folder: str, fmt: str, output: str | None, force: 
         raise UsageError.single(previous, "--foregaende-ar gäller --format ledning")
     if with_units and fmt != "html":
         raise UsageError.single(None, "--med-enheter gäller --format html")
-    if output and output.lower().endswith(".pdf") and fmt != "ledning":
+    if output and output.lower().endswith(".pdf") and fmt == "html":
         raise UsageError.single(output, "PDF skrivs bara för --format ledning; "
                                 "skriv länsöversikten som .html och skriv ut den från webbläsaren")
     if output:

@@ -316,6 +316,14 @@ def change_sentences(ov: RulebookOverview, prev: RulebookOverview | None,
     return out
 
 
+def unread_sentence(previous: Previous) -> str | None:
+    errors = len(previous.summary.errors)
+    if not errors:
+        return None
+    return (f"{capital(count(errors, 'årsbokslut'))} från {previous.period} kunde inte läsas och "
+            "ingår inte i jämförelsen.")
+
+
 def ledger_sentences(facts: LedgerFacts, regions: set[str]) -> list[str]:
     views = [v for v in facts.views if v.demand.region in regions]
     open_views = [v for v in views if v.open]
@@ -431,7 +439,8 @@ def _paragraphs(summary, ov, prev_ov, then, previous, ledger) -> list[list[str]]
         others.append(dialogue)
     paragraphs = [intro, krav, others]
     if previous is not None:
-        paragraphs.append(change_sentences(ov, prev_ov, then, previous.period))
+        paragraphs.append(change_sentences(ov, prev_ov, then, previous.period)
+                          + [x for x in [unread_sentence(previous)] if x])
     return paragraphs
 
 
