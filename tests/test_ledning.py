@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .support import EXAMPLE, ROOT, example_data, run_cli, with_changes, write_yaml
+from .support import ROOT, example_data, run_cli, with_changes, write_yaml
 from .test_county_html import CHROMIUM, needs_chromium, visible_text
 from .test_ledger_helpers import HSA, SUB_2024, scenario_rulebooks, submission_2023_without_plan
 
@@ -228,3 +228,16 @@ def test_the_pdf_has_at_most_four_pages_and_carries_the_summary(tmp_path):
     assert "Sammanfattning" in text
     assert "uppfylls inte av två hälsocentraler" in " ".join(text.split())
     assert "Hälsocentralen" in text and "å" in text and "ä" in text and "ö" in text
+
+
+def test_another_regions_rulebook_gives_its_own_titles_and_no_ids():
+    """Västerbotten's example: its rulebook's titles (not Jämtland's), none of its ids."""
+    book = yaml.safe_load((ROOT / "rulebooks" / "vasterbotten" / "halsoval-2024.yaml")
+                          .read_text(encoding="utf-8"))
+    code, html = ledning("submissions/examples/2024/skogsberg.yaml")
+    text = text_of(html)
+    assert "Region Västerbotten" in text and "Skogsbergs hälsocentral" in text
+    krav = [r for r in book.get("rules", []) if r.get("kind") == "krav"]
+    assert krav and any(r["title"] in text for r in krav)
+    for r in book.get("rules", []):
+        assert r["id"] not in html, r["id"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from html import escape
 
 from engine import ENGINE_NAME, __version__
-from engine.evaluate.batch import Indicator, RulebookOverview, RuleStat, Summary
+from engine.evaluate.batch import Indicator, RulebookOverview, Summary
 from engine.followup.lifecycle import STATUS_LABELS
 from engine.model.rulebook import OP_WORDS
 from engine.read.numbers import format_number
