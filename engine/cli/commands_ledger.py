@@ -87,7 +87,7 @@ def _unit(ledger, value: str) -> str:
     from engine.read.names import name_key
 
     if HSA_ID.fullmatch(value):
-        return value
+        return value.upper()  # as submissions store it (model.submission._hsa_id)
     units = {(c.hsa_id, c.unit_name) for c in ledger.checks()}
     hits = sorted({hsa for hsa, name in units if name_key(name) == name_key(value)})
     if len(hits) == 1:
