@@ -51,7 +51,7 @@ def edit(path: Path, old: str, new: str, after: str = "") -> None:
 # --- The project's own cases -------------------------------------------------------------------
 
 
-REGION_BOOKS = {"jamtland": {"jamtland-halsoval-2021", "jamtland-halsoval-2023"},
+REGION_BOOKS = {"jamtland": {"jamtland-halsoval-2021", "jamtland-halsoval-2022", "jamtland-halsoval-2023"},
                 "vasterbotten": {"vasterbotten-halsoval-2024"}}
 
 
@@ -72,9 +72,9 @@ def test_the_project_cases_pass_and_cover_every_rule_of_every_rulebook(project_r
 def test_the_cases_run_against_the_rulebook_in_force_for_each_year(project_run):
     used = {c.result.rulebook.model.id for c in project_run.cases}
     assert used == set().union(*REGION_BOOKS.values())
-    # a case file with two bases runs each case once per base
+    # a case file with several bases runs each case once per base
     bem = [c for c in project_run.cases if c.variant.file.endswith("bemanning.yaml")]
-    assert {Path(c.variant.base).name for c in bem} == {"hc-2021.yaml", "hc-2023.yaml"}
+    assert {Path(c.variant.base).name for c in bem} == {"hc-2021.yaml", "hc-2022.yaml", "hc-2023.yaml"}
 
 
 def test_exactly_50_percent_is_a_boundary_case_that_fails(project_run):
@@ -201,6 +201,7 @@ def test_a_rule_made_only_to_pass_is_not_covered(tmp_path):
     lacking = {(c.book.model.id, c.rule.id): c.lacking for c in result.folders[0].coverage
                if not c.covered}
     assert set(lacking) == {("jamtland-halsoval-2021", "JHV-LIS-01"),
+                            ("jamtland-halsoval-2022", "JHV-LIS-01"),
                             ("jamtland-halsoval-2023", "JHV-LIS-01")}
     assert not result.ok
 

@@ -270,10 +270,12 @@ def explain(rule_id, rulebooks, period, rulebook_id):
 from .commands_gate import register as _register_gate  # noqa: E402
 from .commands_forms import register as _register_forms  # noqa: E402
 from .commands_ledger import register as _register_ledger  # noqa: E402
+from .commands_trend import register as _register_trend  # noqa: E402
 
 _register_gate(cli)
 _register_ledger(cli)
 _register_forms(cli)
+_register_trend(cli)
 
 
 def _show_rulebook(books, rulebook_id: str) -> int:
