@@ -241,3 +241,21 @@ def test_another_regions_rulebook_gives_its_own_titles_and_no_ids():
     assert krav and any(r["title"] in text for r in krav)
     for r in book.get("rules", []):
         assert r["id"] not in html, r["id"]
+
+
+@pytest.mark.skipif(not (ROOT / "submissions" / "jamtland" / "2022").is_dir(),
+                    reason="the 2022 corpus (scripts/generate_corpus.py) is not in this checkout")
+def test_the_corpus_against_2022_states_the_published_change_and_fits_four_pages(tmp_path):
+    target = tmp_path / "ledning.pdf"
+    run = run_cli("check", COUNTY, "--format", "ledning", "--foregaende-ar",
+                  "submissions/jamtland/2022", "-o", str(target))
+    assert run.returncode == 1, run.stderr.decode()
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(target.read_bytes()))
+    assert 1 <= len(reader.pages) <= 4, len(reader.pages)
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    text = " ".join(text.replace("\u00a0", " ").split())
+    # seed 004: "Telefontillgängligheten (0:an) har ökat med 3 procentenheter sedan ifjol"
+    assert f"»{rules()['JHV-MAL-03']}« har ökat med 3 procentenheter" in text
+    assert "Jämfört med 2022" in text
