@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .support import ROOT, example_data, run_cli, with_changes, write_yaml
+from .support import ROOT, rulebook_text, example_data, run_cli, with_changes, write_yaml
 from .test_county_html import CHROMIUM, needs_chromium, visible_text
 from .test_ledger_helpers import HSA, SUB_2024, scenario_rulebooks, submission_2023_without_plan
 
@@ -31,7 +31,7 @@ FAILING = {"bemanning.sjukskoterskor_arsarbetare.distriktsskoterskor": 4.0}  # 4
 
 def rules() -> dict[str, str]:
     """Rule id -> title, read from the rulebook itself."""
-    return {r["id"]: r["title"] for r in yaml.safe_load(RULEBOOK.read_text(encoding="utf-8"))["rules"]}
+    return {r["id"]: r["title"] for r in yaml.safe_load(rulebook_text(RULEBOOK))["rules"]}
 
 
 def text_of(html: str) -> str:

@@ -11,7 +11,7 @@ import re
 
 import yaml
 
-from .support import ROOT, run_cli
+from .support import ROOT, rulebook_text, run_cli
 from .test_county_html import visible_text
 from .test_ledning import PASSING, county
 
@@ -33,7 +33,7 @@ def _body(html: str) -> str:
 def test_the_overview_shows_no_rule_ids_paths_lines_or_hashes():
     html = _html(COUNTY)
     body = _body(html)
-    ids = [r["id"] for r in yaml.safe_load(RULEBOOK.read_text(encoding="utf-8"))["rules"]]
+    ids = [r["id"] for r in yaml.safe_load(rulebook_text(RULEBOOK))["rules"]]
     for rule_id in ids:
         assert rule_id not in body, rule_id
         assert rule_id in html  # still there for whoever needs it: the appendix and details
@@ -61,7 +61,7 @@ def test_dialogue_points_are_counted_as_rules_not_findings(tmp_path):
 def test_the_heat_map_columns_are_numbered_and_named_in_a_legend():
     html = _html(COUNTY)
     section = html.split('<section id="matris">', 1)[1].split("</section>", 1)[0]
-    titles = [r["title"] for r in yaml.safe_load(RULEBOOK.read_text(encoding="utf-8"))["rules"]]
+    titles = [r["title"] for r in yaml.safe_load(rulebook_text(RULEBOOK))["rules"]]
     legend = section.split('<ol class="heat-legend">', 1)[1]
     items = re.findall(r'<li value="(\d+)">([^<]*)</li>', legend)
     assert [int(n) for n, _ in items] == list(range(1, len(titles) + 1))
