@@ -247,6 +247,7 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
     """Lista öppna krav för en enhet (HSA-id eller namn) eller hela regionen per ett datum:
     status, sista dag, upplupet vite, vad som föreslås (föreläggande, vite) och regionens rätt
     att säga upp avtalet."""
+    from engine.followup import replay
     from engine.followup.lifecycle import views
     from engine.report.demands_table import as_json, render
 
@@ -257,9 +258,12 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
             if hsa:
                 _known_unit(ledger, hsa)
             region = _region(ledger, region)
-            rows = ledger.demands(hsa, region)
-            vs = views(rows, ledger.events(hsa_id=hsa) if hsa else ledger.events(),
-                       ledger.plans(), ledger.dispenser(hsa), day)
+            vs = []
+            for unit in [hsa] if hsa else replay.units(ledger, region):
+                state = replay.state(ledger, unit)  # derived from the unit's journal
+                vs += views(state.demands(unit, region), state.events(hsa_id=unit),
+                            state.plans(), state.dispenser(unit), day)
+            vs.sort(key=lambda v: (v.demand.hsa_id, v.demand.rule_id, v.demand.period))
         path = str(ledger.path)
     if not show_all:
         vs = [v for v in vs if v.open]
@@ -280,13 +284,16 @@ def history_cmd(hsa_id, rule_id, ledger_path, fmt):
     anteckningar, korrigeringar och återkallelser."""
     from engine.report.demands_table import history_json, history_rows, render_history
 
+    from engine.followup import replay
+
     rule = _rules([rule_id])[0] if rule_id else None
     with _ledger(ledger_path, readonly=True) as ledger:
         with ledger.read():
             hsa = _unit(ledger, hsa_id)
             _known_unit(ledger, hsa)
-            demands = {d.id: d for d in ledger.demands(hsa, rule_id=rule)}
-            events = [e for e in ledger.events(hsa_id=hsa) if e.demand_id in demands]
+            state = replay.state(ledger, hsa)  # derived from the unit's journal
+            demands = {d.id: d for d in state.demands(hsa, rule_id=rule)}
+            events = [e for e in state.events(hsa_id=hsa) if e.demand_id in demands]
         path = str(ledger.path)
     rows = history_rows(demands, events)
     if fmt == "json":

@@ -56,7 +56,10 @@ class Letter:
 
 
 def compose(ledger: Ledger, hsa_id: str, as_of) -> Letter:
+    from .replay import state
+
     with ledger.read():
+        ledger = state(ledger, hsa_id)  # the unit as derived from its journal
         checks = [c for c in ledger.checks(hsa_id) if c.decided <= as_of]
         if not checks:
             raise InputError.single(None, f"kravliggaren har ingen granskning av {hsa_id} "
