@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 import yaml
 
-from engine.followup import demands, lifecycle
+from engine.followup import demands, lifecycle, replay
 
 from .support import RULEBOOKS, variant
 from .test_ledger_helpers import HSA, ledger, register  # noqa: F401
@@ -58,8 +58,9 @@ def _forelagd(tmp_path, ledger, books, rule_changes, rule_id, notice):  # noqa: 
 
 def _termination(ledger, rule_id, day):  # noqa: F811
     with ledger.read():
-        vs = lifecycle.views(ledger.demands(), ledger.events(), ledger.plans(),
-                             ledger.dispenser(), day)
+        state = replay.state(ledger)
+        vs = lifecycle.views(state.demands(), state.events(), state.plans(),
+                             state.dispenser(), day)
     return next(v for v in vs if v.demand.rule_id == rule_id).termination
 
 

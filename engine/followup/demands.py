@@ -676,14 +676,20 @@ def apply_vite(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
 
 
 def _person_demand(ledger: Ledger, hsa_id: str, rule_id: str | None) -> DemandRow:
-    if rule_id is not None:
-        return _open(ledger, hsa_id, rule_id)
-    found = [d for d in ledger.demands(hsa_id) if not d.closed and any(
-        (x["sanction"].get("per") or "").startswith("person") for x in d.terms.get("sanctions", []))]
-    if len(found) != 1:
-        what = ", ".join(d.rule_id for d in found) if found else "inget öppet krav med vite per person"
-        raise InputError.single(None, f"ange regeln för den nekade listningen ({what})")
-    return found[0]
+    """The demand a refusal to list belongs to: the rule's latest (a refusal is a dated fact,
+    recorded beside the lifecycle, replay.ANNOTATIONS)."""
+    if rule_id is None:
+        rules = sorted({d.rule_id for d in ledger.demands(hsa_id) if any(
+            (x["sanction"].get("per") or "").startswith("person")
+            for x in d.terms.get("sanctions", []))})
+        if len(rules) != 1:
+            what = ", ".join(rules) if rules else "inget krav med vite per person"
+            raise InputError.single(None, f"ange regeln för den nekade listningen ({what})")
+        rule_id = rules[0]
+    d = ledger.latest_demand(hsa_id, rule_id)
+    if d is None:
+        raise InputError.single(None, f"ingen kravpost för {rule_id} och {hsa_id} i kravliggaren")
+    return d
 
 
 def record_refusal(ledger: Ledger, hsa_id: str, rule_id: str | None, day: dt.date,

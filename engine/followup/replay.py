@@ -8,7 +8,8 @@ replaying the unit's journal into an empty ledger in memory, in domain order:
 
 - by date (a check's date is its beslutsdag); on the same date the checks first, in the order
   of period, inlämningsdag and the content's sha256 (assumption samma_inlamnad), then the
-  decisions in the order of their kind (KINDS), then by their content;
+  decisions in the order of their kind (KINDS), then by their content; entries that change no
+  status (ANNOTATIONS) after all the rest, in the same order;
 - a decision later withdrawn (aterkallelse of a föreläggande or vite) is replayed as a record
   only: the demand is as if it had never been decided, and the history shows it, withdrawn.
 
@@ -52,11 +53,25 @@ def is_legacy(ledger: Ledger, hsa_id: str) -> bool:
     return bool(ledger.demands(hsa_id)) and not ledger.inputs(hsa_id)
 
 
+# Entries of the register that change no status (a refusal to list, an invoice), and the
+# corrections and withdrawals of them: dated facts about a demand that exists, so replayed
+# after everything that makes and moves demands (a refusal dated before the check that found
+# it still belongs to the demand the check made).
+ANNOTATIONS = ("nekad_listning", "fakturerat")
+
+
+def _annotation(inp: InputRow) -> bool:
+    if inp.kind in ("korrigering", "aterkallelse"):
+        return inp.payload.get("kind") in ANNOTATIONS
+    return inp.kind in ANNOTATIONS
+
+
 def order_key(inp: InputRow, checks: dict[int, CheckRow]) -> tuple:
+    phase = 1 if _annotation(inp) else 0
     if inp.kind == "check":
         c = checks[inp.check_id]
-        return (inp.date, 0, c.period, c.inlamnad or dt.date.min, c.submission_sha256, "", 0)
-    return (inp.date, 1, KINDS.index(inp.kind), dt.date.min, "", dumps(inp.payload), inp.id)
+        return (phase, inp.date, 0, c.period, c.inlamnad or dt.date.min, c.submission_sha256, "", 0)
+    return (phase, inp.date, 1, KINDS.index(inp.kind), dt.date.min, "", dumps(inp.payload), inp.id)
 
 
 def rebuild(ledger: Ledger, hsa_id: str, new_id: int | None = None) -> tuple[Ledger, dict[int, list[Change]]]:
