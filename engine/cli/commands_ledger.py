@@ -336,14 +336,18 @@ def _decision(decision: str):
     @date_option
     @click.option("--diarienummer", default=None, help="Beslutets diarienummer.")
     @note_option
+    @click.option("--ny-sista-dag", "new_due", default=None, metavar="DATUM",
+                  help="Vid underkänd plan: sista dag för en ny handlingsplan (en egen handling). "
+                       "Standard: beslutsdagen + regelbokens dagar för en handlingsplan.")
     @ledger_option
-    def command(hsa_id, rule_ids, date, diarienummer, note, ledger_path):
+    def command(hsa_id, rule_ids, date, diarienummer, note, new_due, ledger_path):
         from engine.followup.demands import record_decision
 
         day = _recorded(date)
+        due = _day(new_due, "--ny-sista-dag")
         with _ledger(ledger_path) as ledger:
             changes = record_decision(ledger, _unit(ledger, hsa_id), _rules(rule_ids), decision,
-                                      day, diarienummer, note)
+                                      day, diarienummer, note, due)
         _print_changes(changes, f"Handlingsplan {label} {day}")
         return 0
     return command
@@ -492,8 +496,9 @@ def correct_cmd(hsa_id, rule_id, event_id, reason, date, frist_days, belopp, per
               help="Dagen återkallelsen görs. Standard: dagens datum.")
 @ledger_option
 def withdraw_cmd(hsa_id, rule_id, event_id, reason, on, ledger_path):
-    """Återkalla en post som gjorts av misstag (nekad listning, fakturering): den står kvar i
-    historiken, markerad återkallad, och räknas inte."""
+    """Återkalla en post som gjorts av misstag (nekad listning, fakturering, beslut om
+    föreläggande eller vite): den står kvar i historiken, markerad återkallad, och räknas inte;
+    ett återkallat beslut är som om det aldrig fattats."""
     from engine.followup.demands import withdraw
 
     day = _recorded(on, "--den") or dt.date.today()

@@ -680,10 +680,13 @@ class Ledger:
                              "LIMIT 1", (demand_id,)).fetchone()
         return _plan(r) if r else None
 
-    def plans(self) -> dict[int, PlanRow]:
-        """The latest plan of each demand."""
-        return {r["demand_id"]: _plan(r) for r in self._db.execute(
-            "SELECT * FROM plans ORDER BY demand_id, received, id")}
+    def plans(self) -> dict[int, list[PlanRow]]:
+        """Every demand's plans, in the order they came in (after a rejected plan a new one may
+        come in: each is its own handling)."""
+        out: dict[int, list[PlanRow]] = {}
+        for r in self._db.execute("SELECT * FROM plans ORDER BY demand_id, received, id"):
+            out.setdefault(r["demand_id"], []).append(_plan(r))
+        return out
 
     def plan_list(self, demand_id: int | None = None) -> list[PlanRow]:
         """Every plan (of one demand), in the order they came in: each its own handling."""

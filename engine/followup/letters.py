@@ -55,6 +55,15 @@ class Letter:
         self.blocks.append((kind, content))
 
 
+def _plan_words(n: int, p, as_of) -> str:
+    words = f"{n}: kom in {p.received}"
+    if p.decided and p.decided <= as_of:
+        words += f", {'godkänd' if p.decision == 'godkand' else 'underkänd'} {p.decided}"
+        if p.note:
+            words += f" ({p.note})"
+    return words
+
+
 def compose(ledger: Ledger, hsa_id: str, as_of) -> Letter:
     from .replay import state
 
@@ -153,6 +162,9 @@ def _item(letter: Letter, n: int, v: View) -> None:
                                       "vidta rättelse (förfrågningsunderlaget 4.7 Kravuppfyllnad)."))
     elif d.kind == "brist" and v.status in PLAN_PHASE:
         rows.append(("Krävs", "Rättelse: kravet ska uppfyllas." + (f" {t['note']}" if t.get("note") else "")))
+    if len(v.plans) > 1:  # after a rejected plan, a new one: each in order, with its decision
+        rows.append(("Handlingsplaner", "; ".join(_plan_words(n, p, v.as_of)
+                                                  for n, p in enumerate(v.plans, start=1))))
     if v.status in AFTER_FORELAGGANDE:
         rows.extend(_forelaggande_rows(v))
     for a in v.accruals:
