@@ -254,7 +254,7 @@ def register(ledger: Ledger, result: CheckResult, decided: dt.date) -> Registrat
                       "region": book.model.region},
             decided=decided, verdict=verdict(findings),
             outcomes={f.rule_id: f.outcome for f in findings}, dialogue=dialogue_points(findings))
-        payload = check_payload(result)
+        payload = check_payload(result, findings)
         if legacy:  # a unit written before the journal: moved in place, as it was then
             changes = apply_check(ledger, ledger.check(check_id), payload)
         else:
@@ -293,20 +293,21 @@ def _finding(d: dict) -> Finding:
     return Finding(**{**d, "location": Location(**d["location"])})
 
 
-def check_payload(result: CheckResult) -> dict:
+def check_payload(result: CheckResult, findings: list[Finding]) -> dict:
     """What replaying a check needs, without the submission file or the rulebook (both may
-    change or move): every finding before dispenser, and for each shortfall the plan the
-    submission states, the kind of demand and the rulebook's terms."""
+    change or move): its findings after the dispenser in force when it was registered (a
+    dispens granted later does not undo a demand already made), and for each shortfall the
+    plan the submission states, the kind of demand and the rulebook's terms."""
     book = result.rulebook
-    by_id = {f.rule_id: f for f in result.findings}
+    by_id = {f.rule_id: f for f in findings}
     shortfalls = {}
-    for f in result.findings:
+    for f in findings:
         if f.is_shortfall:
             plan_text = stated_plan(book.model, f, by_id)
             kind = demand_kind(f, plan_text)
             shortfalls[f.rule_id] = {"plan_text": plan_text, "kind": kind,
                                      "terms": terms(book.model, f, kind, book.sha256)}
-    return {"findings": [_finding_json(f) for f in result.findings], "shortfalls": shortfalls}
+    return {"findings": [_finding_json(f) for f in findings], "shortfalls": shortfalls}
 
 
 def apply_check(ledger: Ledger, check_row, payload: dict) -> list[Change]:
@@ -314,7 +315,7 @@ def apply_check(ledger: Ledger, check_row, payload: dict) -> list[Change]:
     dates that have passed, then the findings on its open demands, then new demands."""
     c = check_row
     decided, period, hsa = c.decided, c.period, c.hsa_id
-    findings = waive([_finding(d) for d in payload["findings"]], ledger.dispenser(hsa), decided)
+    findings = [_finding(d) for d in payload["findings"]]
     changes: list[Change] = []
     open_demands = [d for d in ledger.demands(hsa) if not d.closed]
     for d in open_demands:

@@ -106,9 +106,10 @@ def _replay(scratch: Ledger, ledger: Ledger, hsa_id: str, new_id: int | None) ->
             if new_id is None or inp.id == new_id:
                 raise
             what = f"{LABELS[inp.kind]} {inp.date}"
-            raise InputError.single(None, f"det går inte att registrera: det gör det "
-                                    f"tidigare registrerade ({what}) omöjligt: "
-                                    f"{_message(exc)}") from None
+            raise InputError.single(None, f"det här kan inte registreras: det redan "
+                                    f"registrerade ({what}) skulle bli ogiltigt: "
+                                    f"{_message(exc)}; återkalla eller korrigera det "
+                                    "först") from None
     return changes
 
 
