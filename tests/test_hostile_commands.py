@@ -409,7 +409,7 @@ def hostile_ledger_args(f: Path) -> dict:
         "date in another form": (["demands", "list", "--as-of", "31/12/2024"],
                                  "--as-of: '31/12/2024' är inget datum"),
         "date before the last event": (["demands", "rattelse", HSA, "JHV-BEM-03", "--date", "2020-01-01"],
-                                       "ligger före den senaste händelsen"),
+                                       "ligger före den första granskningen"),
         "plan file missing": (["demands", "plan", HSA, "JHV-BEM-03", "--date", "2024-05-01", "--file",
                                str(f / "finns-inte.pdf")], "filen finns inte"),
         "letters into a file": (["demands", "letter", HSA, "--as-of", "2024-05-01", "--out",
@@ -479,7 +479,7 @@ def make_ledger(kind: str, folder: Path, source: Path) -> tuple[Path, str]:
         return folder / "l.sqlite", "databasfilen är skadad"
     if kind == "a damaged table":
         shutil.copy(source, folder / "l.sqlite")
-        _corrupt_page(folder / "l.sqlite", "events")
+        _corrupt_page(folder / "l.sqlite", "inputs")  # the journal every command reads
         return folder / "l.sqlite", "kravliggaren är skadad och kan inte läsas"
     if kind == "below a file":
         (folder / "fil").write_text("x")

@@ -154,6 +154,12 @@ def submit(ledger: Ledger, hsa_id: str, kind: str, day: dt.date, payload: dict) 
         with ledger.write():
             if is_legacy(ledger, hsa_id):
                 return demands.APPLY[kind](ledger, hsa_id, day, payload)
+            first = min((c.decided for c in ledger.checks(hsa_id)), default=None)
+            # a decision before the unit's first check has no demand to be about (a refusal to
+            # list is a dated fact found later, and may lie before it)
+            if first is not None and day < first and kind not in ANNOTATIONS:
+                raise InputError.single(None, f"{day} ligger före den första granskningen av "
+                                        f"{hsa_id} ({first}); inget krav fanns då")
             input_id = ledger.add_input(hsa_id=hsa_id, kind=kind, date=day, payload=payload)
             changes = rebuild(ledger, hsa_id, input_id)[1][input_id]
             if changes and all(c.noop for c in changes):
