@@ -284,6 +284,9 @@ BAD_COMMAND_LINES = [
     (["check", EX, "--workers", "1,5"], "'1,5'"),
     (["check", EX, "--as-of", "31/3/2024"], "'31/3/2024'"),
     (["check", EX, "--as-of", "2024-02-30"], "'2024-02-30'"),
+    # Python 3.11's fromisoformat reads these as dates; a person did not mean them so.
+    (["check", EX, "--as-of", "20240331"], "'20240331'"),
+    (["check", EX, "--as-of", "2024-W13-7"], "'2024-W13-7'"),
     (["check", EX, "--verbose=ja"], "'--verbose'"),
     (["check", EX, "--force=ja"], "'--force'"),
     (["check", EX, "-o"], "'-o'"),
@@ -326,6 +329,7 @@ BAD_COMMAND_LINES = [
     (["demands", "register", EX, "--as-of", "igår"], "'igår'"),
     (["demands", "register", EX, "--format", "csv"], "'csv'"),
     (["demands", "list", "--as-of", "1 april"], "'1 april'"),
+    (["demands", "list", "--as-of", "20240401"], "'20240401'"),
     (["demands", "list", "x1"], "'x1'"),  # a word with digits is meant as an HSA-id (a name is looked up)
     (["demands", "list", "--all=ja"], "'--all'"),
     (["demands", "list", HSA, "extra"], "extra"),

@@ -32,48 +32,60 @@ def ledger(tmp_path, books):
 
 def test_the_letter_names_each_brist_with_source_asks_due_date_and_sanction(ledger):
     text = letters.markdown(letters.compose(ledger, HSA, D(2024, 3, 15)))
-    assert text.startswith("# Uppföljning av årsbokslut 2023")
-    assert "Hälsocentralen Exempelbyn (HSA-id SE2321000207-E00000000042)" in text
-    assert "## 1. JHV-BEM-03 Mer än hälften av sjuksköterskorna är distriktssköterskor" in text
+    assert "# Uppföljning av årsbokslut 2023" in text
+    assert "**Till:** Hälsocentralen Exempelbyn" in text
+    assert "## 1. Mer än hälften av sjuksköterskorna är distriktssköterskor" in text
     # the source quote, what the plan must answer, the due date and the sanction if late
     assert "> Uppfylls kravet på mer än 50% distriktssköterskor" in text
-    assert ("**Handlingsplanen ska besvara:** Hur enheten ska nå mer än 50 % distriktssköterskor"
-            in text)
-    assert "**Sista dag för handlingsplanen:** 2024-05-14" in text
-    assert ("**Om handlingsplanen kommer in för sent:** Förseningsvite: 5 000 kr per vecka och "
-            "handling, högst 50 000 kr per tillfälle och handling (påbörjade veckor räknas)." in text)
-    for rule in ("JHV-BEM-04", "JHV-INF-03", "JHV-INF-04"):
-        assert f"{rule} " in text
-    assert "## Att ta upp i dialoguppföljningen" in text and "JHV-MAL-01" in text
-    assert "Beräknat per 2024-03-15" in text
+    assert ("Skicka en handlingsplan till beställarenheten som beskriver hur enheten ska nå mer "
+            "än 50 % distriktssköterskor av sjuksköterskorna, och planeringen framåt." in text)
+    assert "**Senast:** 14 maj 2024" in text
+    assert ("Kommer handlingsplanen in för sent utgår förseningsvite enligt förfrågningsunderlaget, "
+            "avsnitt 4.7 Kravuppfyllnad: 5 000 kr per vecka och handling, högst 50 000 kr per "
+            "tillfälle och handling (påbörjade veckor räknas)." in text)
+    for title in ("Handlingsplan anges när distriktssköterskekravet inte uppfylls",
+                  "Reservrutiner finns för kritiska IT-stöd",
+                  "Samtliga medarbetare har gått e-utbildningen i informationssäkerhet"):
+        assert f". {title}" in text
+    assert "## Att ta upp vid dialoguppföljningen" in text
+    assert "Blodtryck under 140/85 hos minst 65 % av patienterna med diabetes" in text
+    assert "Beräknat per 2024-03-15" in text.split("## Underlag")[1]
 
 
 def test_a_late_plan_shows_the_vite_with_its_arithmetic(ledger, tmp_path):
     text = letters.markdown(letters.compose(ledger, HSA, D(2024, 6, 1)))
     # 2024-06-01 − 2024-05-14 = 18 days; ⌈18/7⌉ = 3 weeks × 5 000 kr = 15 000 kr
     # the krav demanded in one decision share one handlingsplan: one handling (003 l.866–867)
-    assert ("handlingsplanen har inte kommit in, 18 dagar efter sista dagen 2024-05-14 (en "
-            "handling för JHV-BEM-03, JHV-INF-03, JHV-INF-04): 3 veckor × 5 000 kr = 15 000 kr.") in text
+    assert ("handlingsplanen har inte kommit in, 18 dagar efter sista dagen 14 maj 2024 (en "
+            "handling för ”Mer än hälften av sjuksköterskorna är distriktssköterskor”, "
+            "”Reservrutiner finns för kritiska IT-stöd”, ”Samtliga medarbetare har gått "
+            "e-utbildningen i informationssäkerhet”): 3 veckor × 5 000 kr = 15 000 kr.") in text
     assert text.count("= 15 000 kr.") == 1
-    assert "**Status:** försenad (sedan 2024-05-15)" in text
+    assert "Handlingsplanen skulle ha kommit in senast den 14 maj 2024 och har inte kommit in." in text
 
 
 def test_a_foreleggande_letter_gives_the_frist_and_what_follows(ledger, books):
     demands.register(ledger, check(load_submission(str(SUB_2024)), books), D(2025, 3, 14))
     text = letters.markdown(letters.compose(ledger, HSA, D(2025, 3, 14)))
-    # before a decision: a proposal, clearly not a decision (003 l.856–859 "kan")
-    assert "**Föreslås (beslutas av beställarenheten):** Föreläggande om rättelse" in text
-    assert "Förslaget är inget beslut." in text
+    # before a decision: what the region may do (003 l.856–859 "kan"), never a decision
+    assert ("Eftersom kravet inte heller uppfylls i det senare årsbokslutet kan beställarenheten "
+            "förelägga enheten att vidta rättelse") in text
     demands.record_forelaggande(ledger, HSA, ["JHV-BEM-03"], D(2025, 3, 14), "RS/7/2025",
                                 note="Enligt dialogen 2025-03-10")
     text = letters.markdown(letters.compose(ledger, HSA, D(2025, 3, 14)))
     assert "# Uppföljning av årsbokslut 2024" in text
-    assert ("**Föreläggande om rättelse (beslutat):** Beställarenheten beslutade 2025-03-14 "
-            "(RS/7/2025) att förelägga enheten att vidta rättelse senast 2025-04-13") in text
-    assert "upp till högst 50 000 kr per brist (förfrågningsunderlaget 4.7 Kravuppfyllnad)" in text
-    assert "**Anteckning 2025-03-14:** Enligt dialogen 2025-03-10" in text
-    assert "**Senare bedömning:** Årsbokslutet för 2024: Krav inte uppfyllt: 48,0 %" in text
-    assert "## Åtgärdade krav" in text and "JHV-BEM-04" in text
+    assert ("Beställarenheten har förelagt enheten att vidta rättelse: kravet ska vara uppfyllt "
+            "senast den 13 april 2025.") in text
+    assert "**Senast:** 13 april 2025" in text
+    assert ("Föreläggande om rättelse den 14 mars 2025 (dnr RS/7/2025), med frist till den "
+            "13 april 2025.") in text
+    assert "**Diarienummer:** RS/7/2025" in text
+    assert ("upp till högst 50 000 kr per brist (förfrågningsunderlaget, avsnitt 4.7 "
+            "Kravuppfyllnad)") in text
+    assert "**Anteckning 14 mars 2025:** Enligt dialogen 2025-03-10" in text
+    assert "Årsbokslutet för 2024 anger 48,0 %; kravet är mer än 50,0 %." in text
+    assert "## Åtgärdade brister" in text
+    assert "Handlingsplan anges när distriktssköterskekravet inte uppfylls: uppfylls" in text
 
 
 def test_html_is_printable_a4_and_escapes_text(ledger):

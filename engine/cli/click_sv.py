@@ -132,3 +132,21 @@ def install() -> None:
             module.ngettext = _swedish_n
     for cls, name in TYPE_NAMES.items():
         cls.name = name
+    for cls in (click.core.Command, click.core.Group):
+        cls.collect_usage_pieces = _usage_pieces_sv(cls.collect_usage_pieces)
+
+
+# click's default metavars are literals set per command, not texts it looks up through gettext.
+USAGE_PIECES = {"[OPTIONS]": "[FLAGGOR]", "COMMAND [ARGS]...": "KOMMANDO [ARGUMENT]..."}
+
+
+def _usage_pieces_sv(collect):
+    """'Användning: kravkoll demands [FLAGGOR] KOMMANDO [ARGUMENT]...'."""
+    if getattr(collect, "swedish", False):
+        return collect
+
+    def pieces(self, ctx) -> list[str]:
+        return [USAGE_PIECES.get(piece, piece) for piece in collect(self, ctx)]
+
+    pieces.swedish = True
+    return pieces

@@ -85,7 +85,8 @@ def lint_command(paths, fmt, output, force):
 
 
 @click.command("diff")
-@click.argument("args", nargs=-1, type=click.Path(path_type=str))
+@click.argument("args", nargs=-1, type=click.Path(path_type=str),
+                metavar="[GAMMAL.yaml] NY.yaml MAPP")
 @click.option("--base", "base", default=None, metavar="REV",
               help="Jämför med regelboken i git-versionen REV (t.ex. origin/main) i stället "
                    "för en gammal fil.")

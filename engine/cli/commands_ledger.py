@@ -87,7 +87,7 @@ def _unit(ledger, value: str) -> str:
     from engine.read.names import name_key
 
     if HSA_ID.fullmatch(value):
-        return value
+        return value.upper()  # as submissions store it (model.submission._hsa_id)
     units = {(c.hsa_id, c.unit_name) for c in ledger.checks()}
     hits = sorted({hsa for hsa, name in units if name_key(name) == name_key(value)})
     if len(hits) == 1:
@@ -242,16 +242,27 @@ def _registration_dict(r) -> dict:
 @click.option("--all", "show_all", is_flag=True, help="Visa även åtgärdade krav.")
 @ledger_option
 @as_of_option
-@format_option
-def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
+@click.option("--format", "fmt", type=click.Choice(["rich", "json", "xlsx", "html"]),
+              default="rich", show_default=True,
+              help="Utdataformat; xlsx och html är kravliggaren som rapport (krav, beslut med "
+                   "diarienummer, vite beräknat och beslutat per enhet och år).")
+@click.option("--output", "-o", "output", default=None, metavar="FIL",
+              help="Skriv till en fil (krävs för xlsx).")
+@click.option("--force", is_flag=True, help="Skriv över en befintlig fil.")
+def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
     """Lista öppna krav för en enhet (HSA-id eller namn) eller hela regionen per ett datum:
     status, sista dag, upplupet vite, vad som föreslås (föreläggande, vite) och regionens rätt
-    att säga upp avtalet."""
+    att säga upp avtalet. Med --format xlsx eller html: kravliggaren som rapport."""
     from engine.followup import replay
     from engine.followup.lifecycle import views
+    from engine.output import check_target, emit, emit_rich
     from engine.report.demands_table import as_json, render
 
     day = _as_of(as_of)
+    if fmt == "xlsx" and not output:
+        raise UsageError.single(None, "--format xlsx är binärt; ange en fil med -o")
+    if output:
+        check_target(output, force)
     with _ledger(ledger_path, readonly=True) as ledger:
         with ledger.read():
             hsa = _unit(ledger, hsa_id) if hsa_id else None
@@ -267,8 +278,15 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
         path = str(ledger.path)
     if not show_all:
         vs = [v for v in vs if v.open]
-    if fmt == "json":
-        sys.stdout.write(as_json(vs, day, path))
+    if fmt in ("xlsx", "html"):
+        from engine.report import demands_register
+
+        emit(demands_register.xlsx_bytes(vs, day) if fmt == "xlsx"
+             else demands_register.html(vs, day), output, force)
+    elif fmt == "json":
+        emit(as_json(vs, day, path), output, force)
+    elif output:
+        emit_rich(lambda console: render(vs, day, path, console), output, force)
     else:
         render(vs, day, path, _console())
     return 0
@@ -282,9 +300,8 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt):
 def history_cmd(hsa_id, rule_id, ledger_path, fmt):
     """Visa varje händelse för en enhets krav (händelseloggen), med nummer, datum, skäl,
     anteckningar, korrigeringar och återkallelser."""
-    from engine.report.demands_table import history_json, history_rows, render_history
-
     from engine.followup import replay
+    from engine.report.demands_table import history_json, history_rows, render_history
 
     rule = _rules([rule_id])[0] if rule_id else None
     with _ledger(ledger_path, readonly=True) as ledger:
@@ -528,22 +545,101 @@ def rattelse_cmd(hsa_id, rule_ids, date, diarienummer, note, ledger_path):
 
 
 @demands_group.command("letter")
-@unit_argument
+@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", callback=_unit_form)
+@click.option("--all", "all_units", is_flag=True,
+              help="Ett brev per enhet som har krav per --as-of, till mappen -o.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["md", "html", "docx", "pdf"]),
+              help="Brevets format; kan anges flera gånger. Standard med --all: docx och pdf; "
+                   "med -o FIL: filens ändelse.")
+@click.option("--output", "-o", "output", default=None, metavar="FIL|MAPP",
+              help="Filen för brevet, eller mappen för breven (--all).")
+@click.option("--eml", is_flag=True,
+              help="Skriv också ett e-postutkast (.eml) per enhet med brevet som PDF-bilaga.")
+@click.option("--avsandare", "sender_path", default=None, metavar="FIL",
+              help="Avsändaruppgifterna. Standard: avsandare.yaml bredvid kravliggaren.")
+@click.option("--force", is_flag=True, help="Skriv över befintliga filer.")
 @ledger_option
 @as_of_option
-@click.option("--out", "out", default=None, metavar="MAPP", help="Mapp för breven. Standard: reports/brev.")
-def letter_cmd(hsa_id, ledger_path, as_of, out):
-    """Skriv brevet till en enhet (Markdown och utskrivbar HTML): varje brist med källa, vad
-    handlingsplanen ska besvara, sista dag och sanktion, beslut och förslag. Ett tidigare brev
-    skrivs aldrig över."""
-    from engine.followup.letters import DEFAULT_FOLDER, compose, write
+@click.option("--out", "out", default=None, metavar="MAPP",
+              help="Mapp för .md och .html när varken --format eller -o anges. Standard: reports/brev.")
+def letter_cmd(hsa_id, all_units, formats, output, eml, sender_path, force, ledger_path, as_of, out):
+    """Skriv brevet till en enhet (HSA-id eller namn), eller med --all ett brev per enhet som
+    har krav: vad som har konstaterats, vad avtalet säger, vad enheten ska göra och när, och
+    vad som följer annars; åtgärdade brister kvitteras. Format: Word (docx), PDF, HTML och
+    Markdown; --eml ger ett e-postutkast per enhet.
 
+    Avsändaren (region, beställarenhet, handläggare, telefon, e-post, svarsadress, logotyp)
+    läses ur avsandare.yaml bredvid kravliggaren (se README, avsnittet Brev till enheterna).
+    Saknas filen skrivs breven ändå, med en rad som säger vad som ska fyllas i.
+
+    Utan --format och -o skrivs .md och .html till reports/brev (aldrig över ett tidigare brev)."""
+    from engine.followup import letters, sender
+    from engine.followup.ledger import DEFAULT_PATH
+    from engine.report import letter_files
+
+    if not hsa_id and not all_units:
+        raise UsageError.single(None, "Argument saknas: 'HSA-ID|NAMN' (eller --all för alla "
+                                "enheter med krav).")
+    if hsa_id and all_units:
+        raise UsageError.single(None, "ange en enhet ('HSA-ID|NAMN') eller --all, inte båda")
+    if all_units and output and Path(output).suffix.lower() in letter_files.SUFFIXES:
+        raise UsageError.single(None, f"-o {output}: --all skriver ett brev per enhet; ange en mapp")
     day = _as_of(as_of)
+    who = (sender.load(sender_path, required=True) if sender_path
+           else sender.load(sender.beside(ledger_path or DEFAULT_PATH)))
+    file_mode = (output is not None and not all_units and not Path(output).is_dir()
+                 and not output.endswith(("/", "\\")))
+    if file_mode:
+        fmt = _letter_format(formats, output)
+    elif not formats and not output and not eml and not all_units:
+        with _ledger(ledger_path, readonly=True) as ledger:
+            letter = letters.compose(ledger, _unit(ledger, hsa_id), day, who)
+        md, page = letters.write(letter, out or letters.DEFAULT_FOLDER)
+        sys.stdout.write(f"Brev per {day} till {letter.unit_name} ({letter.hsa_id}):\n  {md}\n  {page}\n")
+        return 0
     with _ledger(ledger_path, readonly=True) as ledger:
-        letter = compose(ledger, _unit(ledger, hsa_id), day)
-    md, page = write(letter, out or DEFAULT_FOLDER)
-    sys.stdout.write(f"Brev per {day} till {letter.unit_name} ({letter.hsa_id}):\n  {md}\n  {page}\n")
+        if all_units:
+            found = letters.units_with_demands(ledger, day)
+        else:
+            found = [letters.gather(ledger, _unit(ledger, hsa_id), day)]
+    composed = [letters.compose_from(d, who) for d in found]
+    if not composed:
+        sys.stdout.write(f"Ingen enhet har krav per {day}; inga brev skrevs.\n")
+        return 0
+    if file_mode:
+        (letter,) = composed
+        data = letter_files.render(letter, fmt)
+        files = [(Path(output), data)]
+        if eml:
+            pdf = data if fmt == "pdf" else letter_files.render(letter, "pdf")
+            files.append((Path(output).with_suffix(".eml"),
+                          letter_files.mail(letter, pdf, Path(output).with_suffix(".pdf").name)))
+    else:
+        folder = output or out or letters.DEFAULT_FOLDER
+        files = letter_files.planned(composed, folder, tuple(formats) or ("docx", "pdf"), eml)
+    letter_files.write_all(files, force)
+    what = f"{len(composed)} brev" if all_units else f"Brev till {composed[0].unit_name}"
+    sys.stdout.write(f"{what} per {day}" + ("" if who else " (utan avsändare: fyll i "
+                                             f"{sender.FILE_NAME})") + ":\n"
+                     + "".join(f"  {path}\n" for path, _ in files))
     return 0
+
+
+def _letter_format(formats, output: str) -> str:
+    from engine.report.letter_files import SUFFIXES
+
+    if len(formats) > 1:
+        raise UsageError.single(None, "-o FIL tar ett format; ange en mapp med -o för flera")
+    fmt = SUFFIXES.get(Path(output).suffix.lower())
+    if formats and fmt and fmt != formats[0]:
+        raise UsageError.single(None, f"-o {output} slutar inte på .{formats[0]} men --format är "
+                                f"{formats[0]}; ändra filnamnet eller formatet")
+    if formats:
+        return formats[0]
+    if fmt is None:
+        raise UsageError.single(None, f"-o {output}: ange --format (docx, pdf, html, md) eller en "
+                                "fil som slutar på .docx, .pdf, .html eller .md")
+    return fmt
 
 
 # --- kravkoll dispens --------------------------------------------------------------------------

@@ -159,7 +159,17 @@ def terms(rulebook: Rulebook, finding: Finding, kind: str, rulebook_sha256: str)
         "vite_per": followup.vite_per if followup else "engang",
         "uppsagning_days": rulebook.days(followup.uppsagning_days) if followup else None,
         "innehallande": withheld,
+        # the decided text a krav rests on where its source is a proposal: what the letter cites
+        "decided": _decided_text(rulebook, rule),
     }
+
+
+def _decided_text(rulebook: Rulebook, rule) -> dict | None:
+    if rule.decided is None:
+        return None
+    doc = rulebook.documents.get(rule.decided.document)
+    return {"document": rule.decided.document, "document_title": doc.title if doc else None,
+            "section": rule.decided.section, "quote": rule.decided.quote}
 
 
 def snapshot(finding: Finding, submission_path: str, plan_text: str | None) -> dict:
@@ -171,13 +181,16 @@ def snapshot(finding: Finding, submission_path: str, plan_text: str | None) -> d
         "source": finding.source,
         "location": {"path": finding.location.path, "line": finding.location.line},
         "submission": submission_path, "plan_text": plan_text,
+        "proposal": finding.proposal,  # [förslag] in the letter (letters.is_proposal)
     }
 
 
 def dialogue_points(findings: list[Finding]) -> list[dict]:
     """Riktlinjer, målnivåer and lag not met: for the dialogue, never a demand."""
     return [{"rule_id": f.rule_id, "kind": f.kind, "title": f.title, "outcome": f.outcome,
-             "explanation": f.explanation, "source": f.source}
+             "explanation": f.explanation, "source": f.source, "proposal": f.proposal,
+             # the value and the level, for a sentence in the letter
+             "observed_text": f.observed_text, "expected": f.expected}
             for f in findings if f.kind != "krav" and f.outcome in SHORTFALLS]
 
 

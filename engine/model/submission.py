@@ -147,7 +147,9 @@ def _hsa_id(value: Any) -> Any:
     if isinstance(value, str) and not _HSA_ID.fullmatch(value.strip()):
         raise PydanticCustomError("kravkoll_hsa_id", f"'{_shown(value)}' är inget HSA-id; ett "
                                   f"HSA-id skrivs {HSA_ID_FORM}")
-    return value
+    # HSA-ids are issued in capitals; a unit that types its suffix in lower case is still the
+    # same unit, in the county overview and in the kravliggare alike.
+    return value.strip().upper() if isinstance(value, str) else value
 
 
 def hsa_id_type(description: str | None = None) -> Any:

@@ -10,6 +10,12 @@ reached a ledger before the window existed can never crash a later command.
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+# Only the extended form YYYY-MM-DD: Python 3.11's fromisoformat also takes 20240331 and
+# 2024-W13-7, which a person who typed them did not mean as a date, and which Python 3.12 and
+# a spreadsheet read differently.
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2199, 12, 31)
@@ -17,6 +23,8 @@ LAST_DAY = dt.date(2199, 12, 31)
 
 def parse_day(value: str) -> dt.date | None:
     """An ISO date (2024-03-31), or None when the text is no such date."""
+    if not _ISO_DAY.fullmatch(value):
+        return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
