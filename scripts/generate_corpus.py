@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""Write synthetic årsbokslut for a county: the 28 Jämtland units of 2023, or a larger corpus.
+"""Write synthetic årsbokslut for a county: the 28 Jämtland units of 2021–2023, or a larger corpus.
 
-    python scripts/generate_corpus.py                        # 28 units -> submissions/jamtland/2023/
+    python scripts/generate_corpus.py --force                # 28 units -> submissions/jamtland/2021…2023/
+    python scripts/generate_corpus.py --year 2022 --out /tmp/c   # one year
     python scripts/generate_corpus.py --units 1200 --out /tmp/corpus-1200   # for benchmarks
+
+The years 2021 and 2022 are the same units a year and two years earlier, from their own random
+streams (2023 stays byte for byte what it was); seed 004's comparisons of 2023 with 2022 hold
+exactly (see YEAR_2022 and check_year below).
 
 With 28 units (the default) every county figure in section 3 of the domain note
 (shared/domain/arsbokslut-2023.md, "Fixture invariants" 3c) holds exactly: Σ listade 133 599 with
@@ -380,7 +385,179 @@ def worded(units: list[Unit], seed: int) -> None:
         v["fast_vard"] = "helt" if i in vard_helt else "delvis"
         v["lmg_arlig"] = "delvis" if i in lmg_delvis else "helt"
         for key, steps in KO05_DROP.items():
-            v[key + "_2022"] = min(1.0, round(v[key] + steps[i % 2], 2))
+            v[key + "_prev"] = min(1.0, round(v[key] + steps[i % 2], 2))
+
+
+# --- the years before: 2022 and 2021 -----------------------------------------------------------
+#
+# The same 28 units (names, HSA-ids, regi, tilläggsuppdrag, staffing) a year and two years
+# earlier. Every "jämfört med 2022" figure of seed 004 holds for 2022 against 2023 (checked by
+# check_year before anything is written; the figures and their lines are in YEAR_2022). Where
+# the seed gives no 2022 figure, and for all of 2021 except the extern share, the values are the
+# later year's with noise (an assumption: the seed says nothing about them).
+EARLIER_YEARS = (2021, 2022)
+# 2022 from seed 004 (line numbers there):
+YEAR_2022 = {
+    "listade_sum": LISTADE_SUM - 997,  # "har ökat med 997 jmf med året innan" (l.90)
+    "extern_share": EXTERN_SHARE - 1,  # "ökat med 1 procentenhet jmf med 2022, till 17,5%" (l.9–11)
+    "vardkontakter_sum": VARDKONTAKTER_SUM - 38_572,  # "ökning med 38 572 (7%) fler kontakter" (l.211)
+    "patienter_diff": 161,  # "och 161 (0,1%) fler patienter" (l.211)
+    "hembesok_sum": HEMBESOK_SUM - 2_064,  # "med 2064 besök (14%)" (l.266)
+    "telefon_hela_dagen": 12,  # "jmf med 2022 då motsvarande siffra var 12" (l.349)
+}
+# (mean in 2022, low, high, decimals, bounds): bounds means both are taken by a unit.
+INDICATORS_2022 = {
+    "tillganglighet_0an_procent": (86 - 3, 40, 100, 0, False),  # "förbättring med tre procentenheter" (l.783)
+    "tillganglighet_3an_procent": (70.3 + 1.5, 45.0, 95.0, 1, False),  # "minskning med 1,5 procentenhet" (l.818)
+    "di03l1_procent": (59.5, 45.3, 74.0, 1, True),  # "ökning med närmare 4 procentenheter", "45,3- 74%" (l.929–931)
+    "hba1c_over_70_procent": (7.4 + 0.6, 2.0, 15.0, 1, False),  # "förbättring på 0,6 procentenheter" (l.960)
+    "dep04_procent": (34.0, 10.0, 60.0, 1, False),  # "35,1% jmf med 34% 2022" (l.988)
+    "an04_procent": (32.1, 10.0, 60.0, 1, False),  # "34,1% jmf med 32,1% 2022" (l.1014)
+    "tackningsgrad_procent": (65, 50, 80, 0, False),  # "oförändrad jmf med 2022" (l.457)
+}
+# 2021: "82,5% … 17,5% … jmf med 2021 då motsvarande data var 83,5 respektive 16,5%" (l.104).
+# Listade grew every year ("för tionde året i rad", l.90); by how much in 2022 is not published:
+# the corpus assumes 900.
+YEAR_2021 = {"listade_sum": YEAR_2022["listade_sum"] - 900, "extern_share": 16.5}
+NOISE = {"tillganglighet_0an_procent": (3, 40, 100, 0), "tillganglighet_3an_procent": (2.5, 45, 95, 1),
+         "di03l1_procent": (2.5, 40, 80, 1), "hba1c_over_70_procent": (0.8, 2, 15, 1),
+         "dep04_procent": (3, 10, 60, 1), "an04_procent": (3, 10, 60, 1),
+         "kol02a_procent": (3, 35, 90, 1), "ald02_procent": (3, 50, 97, 1),
+         "tackningsgrad_procent": (2, 50, 80, 0), "halsosamtal_erbjudna_procent": (5, 10, 99, 0),
+         "halsosamtal_genomforda_procent": (4, 3, 60, 0)}
+
+
+def shifted(rng: random.Random, base: list[float], mean: float | None, low: float, high: float,
+            decimals: int, spread: float, bounds: bool = False) -> list[float]:
+    """Each base value moved by noise, in [low, high] at `decimals`; with `mean`, moved on so that
+    the mean is exactly `mean` (in those steps); with `bounds`, one value is `low`, one `high`."""
+    scale = 10 ** decimals
+    lo, hi = round(low * scale), round(high * scale)
+    shift = 0 if mean is None else mean * scale - sum(base) * scale / len(base)
+    vals = [min(hi - 1, max(lo + 1, round(b * scale + shift + rng.gauss(0, spread * scale))))
+            for b in base]
+    fixed = set()
+    if bounds:
+        i_lo, i_hi = vals.index(min(vals)), vals.index(max(vals))
+        vals[i_lo], vals[i_hi] = lo, hi
+        fixed = {i_lo, i_hi}
+    if mean is not None:
+        free = [i for i in range(len(vals)) if i not in fixed]
+        diff = round(mean * scale * len(vals)) - sum(vals)
+        k = 0
+        while diff != 0:
+            i = free[k % len(free)]
+            step = 1 if diff > 0 else -1
+            if lo < vals[i] + step < hi:
+                vals[i] += step
+                diff -= step
+            k += 1
+            if k > 1_000_000:
+                raise RuntimeError("kunde inte nå medelvärdet")
+    return [v / scale for v in vals]
+
+
+def listade_with_share(rng: random.Random, later: list[Unit], total: int, share: float) -> list[int]:
+    """Listade per unit adding up to `total`, extern units holding `share` % (to one decimal)."""
+    ext = round(total * share / 100)
+    out = [0] * len(later)
+    for is_ext, group_total in ((True, ext), (False, total - ext)):
+        members = [i for i, u in enumerate(later) if (u.regi == "extern") == is_ext]
+        split = split_total(group_total, [later[i].listade * rng.uniform(0.97, 1.03) for i in members],
+                            minimum=300)
+        for i, v in zip(members, split):
+            out[i] = v
+    return out
+
+
+def earlier_year(later: list[Unit], year: int, seed: int) -> list[Unit]:
+    """The units a year before `later` (2022 from 2023, 2021 from 2022), from their own random
+    stream so that 2023 stays as it was."""
+    rng = random.Random(f"year-{year}-{seed}")
+    n = len(later)
+    is_2022 = year == YEAR - 1
+    spec = YEAR_2022 if is_2022 else YEAR_2021
+    total = round(spec["listade_sum"] * n / N_COUNTY)
+    listade = listade_with_share(rng, later, total, spec["extern_share"])
+    units = []
+    for u, lst in zip(later, listade):
+        v = dict(u.values)
+        v["vakanser"] = dict(u.values["vakanser"])
+        units.append(Unit(u.index, u.name, u.slug, lst, u.regi, list(u.uppdrag), v))
+    if is_2022:
+        kontakter = split_total(round(YEAR_2022["vardkontakter_sum"] * n / N_COUNTY),
+                                [u.values["kontakter"] * rng.uniform(0.95, 1.05) for u in later])
+        hembesok = split_total(round(YEAR_2022["hembesok_sum"] * n / N_COUNTY),
+                               [u.values["hembesok"] * rng.uniform(0.9, 1.1) for u in later])
+        patienter = split_total(sum(u.values["patienter"] for u in later) - YEAR_2022["patienter_diff"],
+                                [u.values["patienter"] * rng.uniform(0.99, 1.01) for u in later])
+    else:
+        kontakter = [round(u.values["kontakter"] * rng.uniform(0.9, 1.0)) for u in later]
+        hembesok = [round(u.values["hembesok"] * rng.uniform(0.85, 1.0)) for u in later]
+        patienter = [round(u.values["patienter"] * rng.uniform(0.98, 1.0)) for u in later]
+    for key, (spread, low, high, places) in NOISE.items():
+        base = [u.values[key] for u in later]
+        target = INDICATORS_2022.get(key) if is_2022 else None
+        if target:
+            mean, low, high, places, bounds = target
+            vals = shifted(rng, base, mean, low, high, places, spread, bounds)
+        else:
+            vals = shifted(rng, base, None, low, high, places, spread)
+        for u, x in zip(units, vals):
+            u.values[key] = x
+    # Ko05L/Ko05S: the year's index is the value the later year gave as its year before.
+    for key in ("ko05l", "ko05s"):
+        for u, lu in zip(units, later):
+            u.values[key] = lu.values[key + "_prev"]
+            u.values[key + "_prev"] = min(1.0, max(0.05, round(u.values[key] + rng.choice(
+                [-0.03, -0.02, -0.01, 0.0, 0.01, 0.02, 0.03]), 2)))
+    # Telefon: fewer units reachable all day the year before ("12" in 2022, l.349); 2021 as 2022.
+    full = [i for i, u in enumerate(later) if u.values["telefon_timmar"] >= 7]
+    want = scaled(YEAR_2022["telefon_hela_dagen"], n) if is_2022 else len(full)
+    for i in sorted(rng.sample(full, max(0, len(full) - want))):
+        units[i].values["telefon_timmar"] = rng.choice([1.5, 2, 2.5, 3, 4, 5])
+    for i, u in enumerate(units):
+        v = u.values
+        v["kontakter"], v["hembesok"], v["patienter"] = kontakter[i], hembesok[i], patienter[i]
+        v["inlamnad"] = v["inlamnad"].replace(year=year + 1) if v["inlamnad"].day <= 28 else \
+            dt.date(year + 1, 2, 28)
+        v["cni"] = min(1.3, max(0.6, round(v["cni"] + rng.choice([-0.02, -0.01, 0.0, 0.01, 0.02]), 2)))
+        v["aktivt_val"] = min(70.0, max(20.0, round(v["aktivt_val"] + rng.uniform(-2, 2), 1)))
+        v["akutbesok"] = max(80, v["akutbesok"] - rng.randrange(0, 15))  # "en liten ökning" 2023 (l.238)
+    return units
+
+
+def check_year(units: list[Unit], later: list[Unit], year: int) -> list[str]:
+    """What does not hold of the published comparisons of 2023 with 2022 (empty when all do)."""
+    bad = []
+
+    def need(ok: bool, what: str):
+        if not ok:
+            bad.append(what)
+
+    spec = YEAR_2022 if year == YEAR - 1 else YEAR_2021
+    listade = sum(u.listade for u in units)
+    need(listade == spec["listade_sum"], f"{year}: Σ listade {listade}")
+    ext = sum(u.listade for u in units if u.regi == "extern") / listade * 100
+    need(round(ext, 1) == spec["extern_share"], f"{year}: extern andel {ext:.2f}")
+    for key in ("ko05l", "ko05s"):
+        need([u.values[key] for u in units] == [u.values[key + "_prev"] for u in later],
+             f"{year}: {key} som året efter angav")
+    if year != YEAR - 1:
+        return bad
+    need(sum(u.values["kontakter"] for u in units) == YEAR_2022["vardkontakter_sum"], "2022: Σ vårdkontakter")
+    need(sum(u.values["hembesok"] for u in units) == YEAR_2022["hembesok_sum"], "2022: Σ hembesök")
+    need(sum(u.values["patienter"] for u in later) - sum(u.values["patienter"] for u in units)
+         == YEAR_2022["patienter_diff"], "2022: Σ patienter")
+    need(sum(u.values["telefon_timmar"] >= 7 for u in units) == YEAR_2022["telefon_hela_dagen"],
+         "2022: telefon hela dagen")
+    for key, (mean, low, high, places, bounds) in INDICATORS_2022.items():
+        vals = [u.values[key] for u in units]
+        need(round(sum(vals) / len(vals), places) == mean and low <= min(vals) and max(vals) <= high,
+             f"2022: {key}")
+        if bounds:
+            need(min(vals) == low and max(vals) == high, f"2022: {key} gränser")
+    return bad
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -408,21 +585,24 @@ def dec(value: float, places: int) -> float | int:
     return int(round(value)) if places == 0 else round(value, places)
 
 
-def render(u: Unit, n: int) -> str:
+def render(u: Unit, n: int, year: int = YEAR) -> str:
     v = u.values
     w = []
     add = w.append
-    add("# Årsbokslut Hälsoval Region Jämtland Härjedalen – verksamhetsår 2023")
+    add(f"# Årsbokslut Hälsoval Region Jämtland Härjedalen – verksamhetsår {year}")
     add("# Syntetiskt årsbokslut, skrivet av scripts/generate_corpus.py. Enhetens namn är påhittat;")
-    if n == N_COUNTY:
+    if n == N_COUNTY and year == YEAR:
         add("# siffrorna är slumpade men summerar till länets sammanställning för 2023 (28 enheter).")
+    elif n == N_COUNTY:
+        add(f"# siffrorna är slumpade men stämmer med sammanställningens jämförelser med {year}"
+            " (28 enheter).")
     else:
         add(f"# siffrorna är slumpade ({n} enheter, för prestandamätning).")
     add("#")
     add("# Frågenumren i kommentarerna (2.1.1 …) är årsbokslutsformulärets.")
     add("# Andelar skrivs i procent (0–100). Årsarbetare (åa) är snitt över hela året.")
     add("")
-    add("formular: arsbokslut-2023")
+    add(f"formular: arsbokslut-{year}")
     add("")
     add("enhet:")
     add(f"  namn: Hälsocentralen {u.name}")
@@ -436,7 +616,7 @@ def render(u: Unit, n: int) -> str:
     else:
         add("  tillaggsuppdrag: []               # 2.1.4")
     add("")
-    add(f"period: {YEAR}")
+    add(f"period: {year}")
     add(f"inlamnad: {v['inlamnad'].isoformat()}")
     add("")
     add("forutsattningar:                    # 2.1")
@@ -501,8 +681,8 @@ def render(u: Unit, n: int) -> str:
     add(f"  tackningsgrad_procent: {num(dec(v['tackningsgrad_procent'], 0), u)}".ljust(35) + " " + "# 2.3.5")
     add(f"  ko05l: {num(v['ko05l'], u, 2)}".ljust(35) + " " + "# 2.3.6, kontinuitetsindex läkare")
     add(f"  ko05s: {num(v['ko05s'], u, 2)}".ljust(35) + " " + "# 2.3.7, kontinuitetsindex sjuksköterska")
-    add(f"  ko05l_foregaende_ar: {num(v['ko05l_2022'], u, 2)}".ljust(35) + " " + "# 2.3.6, värdet 2022")
-    add(f"  ko05s_foregaende_ar: {num(v['ko05s_2022'], u, 2)}".ljust(35) + " " + "# 2.3.7, värdet 2022")
+    add(f"  ko05l_foregaende_ar: {num(v['ko05l_prev'], u, 2)}".ljust(35) + " " + f"# 2.3.6, värdet {year - 1}")
+    add(f"  ko05s_foregaende_ar: {num(v['ko05s_prev'], u, 2)}".ljust(35) + " " + f"# 2.3.7, värdet {year - 1}")
     add("")
     add("kvalitet:                           # 2.4")
     add("  rehabkoordinator:                 # 2.4.1")
@@ -609,7 +789,7 @@ def check_county(units: list[Unit]) -> list[str]:
     need(sum(u.values["fast_vard"] == "helt" for u in units) == FAST_VARD_HELT, "fast vårdkontakt")
     need(sum(u.values["lmg_arlig"] == "delvis" for u in units) == LMG_DELVIS, "läkemedelsgenomgång")
     for key, drop in (("ko05l", 0.03), ("ko05s", 0.05)):
-        fall = sum(u.values[key + "_2022"] - u.values[key] for u in units) / len(units)
+        fall = sum(u.values[key + "_prev"] - u.values[key] for u in units) / len(units)
         need(round(fall, 2) == drop, f"{key} sjönk {fall:.3f}")
     return bad
 
@@ -618,19 +798,24 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--units", type=int, default=N_COUNTY, help="antal enheter (standard 28)")
     ap.add_argument("--seed", type=int, default=2023, help="slumpfrö (standard 2023)")
+    ap.add_argument("--year", type=int, choices=(*EARLIER_YEARS, YEAR), default=None,
+                    help="bara detta år (standard: 2023 med --out, annars alla tre åren)")
     ap.add_argument("--out", default=None,
-                    help="mapp att skriva till (standard submissions/jamtland/2023 för 28 enheter)")
+                    help="mapp att skriva till (standard submissions/jamtland/ÅR för 28 enheter)")
     ap.add_argument("--force", action="store_true", help="skriv över befintliga filer")
     args = ap.parse_args(argv)
     if args.units < 3:
         ap.error("--units måste vara minst 3")
-    out = Path(args.out) if args.out else (ROOT / "submissions" / "jamtland" / str(YEAR)
-                                           if args.units == N_COUNTY else None)
-    if out is None:
+    if args.out is None and args.units != N_COUNTY:
         ap.error("ange --out för en korpus som inte är länets 28 enheter")
-    units = build(args.units, args.seed)
+    years = [args.year] if args.year else ([YEAR] if args.out else [*EARLIER_YEARS, YEAR])
+    by_year = {YEAR: build(args.units, args.seed)}
+    for year in sorted(EARLIER_YEARS, reverse=True):
+        by_year[year] = earlier_year(by_year[year + 1], year, args.seed)
     if args.units == N_COUNTY:
-        bad = check_county(units)
+        bad = check_county(by_year[YEAR])
+        for year in EARLIER_YEARS:
+            bad += check_year(by_year[year], by_year[year + 1], year)
         if bad:
             sys.stderr.write("generate_corpus: länets siffror håller inte: " + ", ".join(bad) + "\n")
             return 1
@@ -641,13 +826,16 @@ def main(argv: list[str] | None = None) -> int:
     from engine.read.yamlstrict import load_text
 
     width = len(str(args.units))
-    for u in units:
-        text = render(u, args.units)
-        name = (f"{u.slug}.yaml" if args.units == N_COUNTY
-                else f"{u.index + 1:0{width}d}-{u.slug}.yaml")
-        validate(load_text(text, name), Submission)  # raises InputError if the format is broken
-        write_atomic(out / name, text, overwrite=args.force)
-    print(f"{len(units)} årsbokslut skrivna till {out}")
+    for year in years:
+        out = Path(args.out) if args.out else ROOT / "submissions" / "jamtland" / str(year)
+        units = by_year[year]
+        for u in units:
+            text = render(u, args.units, year)
+            name = (f"{u.slug}.yaml" if args.units == N_COUNTY
+                    else f"{u.index + 1:0{width}d}-{u.slug}.yaml")
+            validate(load_text(text, name), Submission)  # raises InputError if the format is broken
+            write_atomic(out / name, text, overwrite=args.force)
+        print(f"{len(units)} årsbokslut skrivna till {out}")
     return 0
 
 

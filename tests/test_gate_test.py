@@ -17,7 +17,7 @@ from engine.gate.rulebook_tests import run, run_folder
 from engine.model.library import LoadedRulebook, load_library
 from engine.model.rulebook_refs import rule_exprs
 
-from .support import RULEBOOKS, copy_layers, run_cli
+from .support import RULEBOOKS, copy_layers, run_cli, write_whole
 from .support import copy_region as copy_jamtland
 
 JAMTLAND = RULEBOOKS / "jamtland"
@@ -51,7 +51,7 @@ def edit(path: Path, old: str, new: str, after: str = "") -> None:
 # --- The project's own cases -------------------------------------------------------------------
 
 
-REGION_BOOKS = {"jamtland": {"jamtland-halsoval-2021", "jamtland-halsoval-2023"},
+REGION_BOOKS = {"jamtland": {"jamtland-halsoval-2021", "jamtland-halsoval-2022", "jamtland-halsoval-2023"},
                 "vasterbotten": {"vasterbotten-halsoval-2024"}}
 
 
@@ -72,9 +72,9 @@ def test_the_project_cases_pass_and_cover_every_rule_of_every_rulebook(project_r
 def test_the_cases_run_against_the_rulebook_in_force_for_each_year(project_run):
     used = {c.result.rulebook.model.id for c in project_run.cases}
     assert used == set().union(*REGION_BOOKS.values())
-    # a case file with two bases runs each case once per base
+    # a case file with several bases runs each case once per base
     bem = [c for c in project_run.cases if c.variant.file.endswith("bemanning.yaml")]
-    assert {Path(c.variant.base).name for c in bem} == {"hc-2021.yaml", "hc-2023.yaml"}
+    assert {Path(c.variant.base).name for c in bem} == {"hc-2021.yaml", "hc-2022.yaml", "hc-2023.yaml"}
 
 
 def test_exactly_50_percent_is_a_boundary_case_that_fails(project_run):
@@ -201,6 +201,7 @@ def test_a_rule_made_only_to_pass_is_not_covered(tmp_path):
     lacking = {(c.book.model.id, c.rule.id): c.lacking for c in result.folders[0].coverage
                if not c.covered}
     assert set(lacking) == {("jamtland-halsoval-2021", "JHV-LIS-01"),
+                            ("jamtland-halsoval-2022", "JHV-LIS-01"),
                             ("jamtland-halsoval-2023", "JHV-LIS-01")}
     assert not result.ok
 
@@ -209,7 +210,7 @@ def test_a_rule_made_only_to_pass_is_not_covered(tmp_path):
 
 
 def test_no_test_cases_found_is_an_error_not_a_pass(tmp_path):
-    shutil.copy(JAMTLAND / "halsoval-2023.yaml", tmp_path / "halsoval-2023.yaml")
+    write_whole(JAMTLAND / "halsoval-2023.yaml", tmp_path / "halsoval-2023.yaml")
     proc = run_cli("test", str(tmp_path))
     assert proc.returncode == 2
     err = proc.stderr.decode()
@@ -220,7 +221,7 @@ def test_no_test_cases_found_is_an_error_not_a_pass(tmp_path):
 def _case_folder(tmp_path: Path, text: str) -> Path:
     region = tmp_path / "region"
     (region / "tests").mkdir(parents=True)
-    shutil.copy(JAMTLAND / "halsoval-2023.yaml", copy_layers(region))
+    write_whole(JAMTLAND / "halsoval-2023.yaml", copy_layers(region))
     shutil.copytree(JAMTLAND / "tests" / "underlag", region / "tests" / "underlag")
     (region / "tests" / "fall.yaml").write_text(text, encoding="utf-8")
     return region

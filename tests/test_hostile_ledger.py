@@ -31,7 +31,7 @@ from engine.cli.main import main
 from engine.followup import ledger as ledger_module
 from engine.followup import lifecycle
 
-from .support import DELETE, EXAMPLE, RULEBOOKS, example_data, run_cli, variant, with_changes, write_yaml
+from .support import DELETE, EXAMPLE, RULEBOOKS, example_data, rulebook_text, run_cli, variant, with_changes, write_yaml
 
 HSA = "SE2321000207-E00000000042"
 OTHER = "SE2321000207-E00000000077"
@@ -115,7 +115,7 @@ def test_brackets_in_the_check_report_and_the_county_overview(bracketed, tmp_pat
     folder, sub = bracketed["folder"], str(bracketed["sub"])
     book = tmp_path / "rb" / "jamtland" / "halsoval-2023.yaml"
     book.parent.mkdir(parents=True)
-    text = (RULEBOOKS / "jamtland" / "halsoval-2023.yaml").read_text(encoding="utf-8")
+    text = rulebook_text(RULEBOOKS / "jamtland" / "halsoval-2023.yaml")
     book.write_text(text.replace('version: "2023.1"', 'version: "2023.1 [/x] [bold]"'), encoding="utf-8")
     for args in (["check", sub], ["check", str(folder), "-v"], ["check", sub, sub]):
         run = run_cli(*args, "--rulebooks", str(tmp_path / "rb"), env=WIDE)

@@ -9,15 +9,15 @@ minor brist never leads towards termination, and on which day the right is first
 import datetime as dt
 
 import pytest
-import yaml
 
 from engine.followup import demands, lifecycle, replay
+from engine.model.library import load_rulebook
 
 from .support import RULEBOOKS, variant
 from .test_ledger_helpers import HSA, ledger, register  # noqa: F401
 
 D = dt.date
-JAMTLAND = [RULEBOOKS / "jamtland" / f"halsoval-{year}.yaml" for year in (2021, 2023)]
+JAMTLAND = [RULEBOOKS / "jamtland" / f"halsoval-{year}.yaml" for year in (2021, 2022, 2023)]
 # The region's proposal: the vårdval core (listing everyone who chooses the unit), the listed
 # patients' care round the clock, and the basic functions (läkare among them).
 VASENTLIGA = {"JHV-LIS-01", "JHV-VER-01", "JHV-BEM-05"}
@@ -28,7 +28,9 @@ MINOR = {"JHV-BEM-01", "JHV-BEM-03", "JHV-INL-01", "JHV-EKO-01", "JHV-INF-04", "
 
 
 def _rules(path) -> dict[str, dict]:
-    return {r["id"]: r for r in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]}
+    """The rules of the resolved rulebook (a year written as changes inherits the rest)."""
+    model = load_rulebook(path).model
+    return {r.id: r.model_dump(mode="json", exclude_none=True) for r in model.rules}
 
 
 @pytest.mark.parametrize("path", JAMTLAND, ids=lambda p: p.stem)
@@ -45,8 +47,7 @@ def test_only_the_core_krav_are_vasentliga_each_with_the_regions_reason(path):
 
 @pytest.mark.parametrize("path", JAMTLAND, ids=lambda p: p.stem)
 def test_the_day_counting_of_the_right_to_terminate_is_a_stated_assumption(path):
-    followup = yaml.safe_load(path.read_text(encoding="utf-8"))["followup"]
-    text = followup["assumptions"]["uppsagning_days"]
+    text = load_rulebook(path).model.followup.assumptions["uppsagning_days"]
     assert "l.874–876" in text and "dag 30" in text and "dag 1 är dagen efter påpekandet" in text
 
 
