@@ -146,6 +146,21 @@ def units(ledger: Ledger, region: str | None = None) -> list[str]:
     return sorted(found)
 
 
+def views(ledger: Ledger, day: dt.date, hsa_id: str | None = None,
+          region: str | None = None) -> list:
+    """Every demand of the unit (or of every unit, of one region) as it stood on `day`, each
+    unit derived from its own journal (inside a read transaction)."""
+    from .lifecycle import views as unit_views
+
+    out = []
+    for unit in [hsa_id] if hsa_id else units(ledger, region):
+        derived = state(ledger, unit)
+        out += unit_views(derived.demands(unit, region), derived.events(hsa_id=unit),
+                          derived.plans(), derived.dispenser(unit), day)
+    out.sort(key=lambda v: (v.demand.hsa_id, v.demand.rule_id, v.demand.period))
+    return out
+
+
 def submit(ledger: Ledger, hsa_id: str, kind: str, day: dt.date, payload: dict) -> list[Change]:
     """Record one input: appended to the journal and the unit replayed (inside one write
     transaction: refused as a whole when the replay refuses it). A legacy unit is moved in
