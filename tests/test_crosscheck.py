@@ -694,8 +694,11 @@ def test_a_wrong_lifecycle_answer_stops_the_command_and_writes_nothing(capsys, m
     assert code == 0, _e
 
     def history():
+        from engine.followup import replay
+
         with Ledger(ledger) as led:
-            return {d.rule_id: [e.to_status for e in led.events(d.id)] for d in led.demands()}
+            state = replay.state(led)  # the demands derived from the journal
+            return {d.rule_id: [e.to_status for e in state.events(d.id)] for d in state.demands()}
 
     before = history()
     rule_id = sorted(before)[0]  # any demand: the plan is ticked up to its date first

@@ -65,8 +65,8 @@ def collect(paths: list[str], folder: str, fmt: str, output: str | None, force: 
 
 def _ledger_facts(path: str, reference: dt.date | None):
     """Every demand of the kravliggare as it stands on --as-of (or today), read-only."""
+    from engine.followup import replay
     from engine.followup.ledger import Ledger
-    from engine.followup.lifecycle import views
     from engine.report.ledning import LedgerFacts
 
     if not Path(path).is_file():
@@ -74,7 +74,7 @@ def _ledger_facts(path: str, reference: dt.date | None):
     day = reference or dt.date.today()
     with Ledger(path, create=False, readonly=True) as ledger:
         with ledger.read():
-            vs = views(ledger.demands(), ledger.events(), ledger.plans(), ledger.dispenser(), day)
+            vs = replay.views(ledger, day)  # each unit derived from its journal
     return LedgerFacts(day, vs)
 
 
