@@ -61,7 +61,9 @@ def run_chunk(prop: str, examples: int, seed: int) -> dict:
             seen["rulebooks"].add(_digest(book))
             model = Rulebook.model_validate(book)
             for s in subs:
-                for rf in build_facts(model, Submission.model_validate(s)):
+                data, previous = t.with_last_year(s)
+                for rf in build_facts(model, Submission.model_validate(data),
+                                      Submission.model_validate(previous) if previous else None):
                     seen["facts"].add(_digest(rf.fact))
     else:
         from engine.followup import lifecycle

@@ -140,4 +140,14 @@ def test_it_prints_on_a4(report, tmp_path):
     for w, h in boxes:  # A4 is 595 × 842 points
         assert abs(float(w) - 595) < 2 and abs(float(h) - 842) < 2
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    # the overview alone: the units' sections print only on request (issue 13: 112 pages)
+    assert pages <= 8, pages
+    with_units = tmp_path / "med-enheter.html"
+    assert run_cli("check", COUNTY, "--format", "html", "--med-enheter",
+                   "--output", str(with_units)).returncode == 1
+    pdf = tmp_path / "med-enheter.pdf"
+    run = _chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", with_units.as_uri(),
+                    user_data=tmp_path / "profil")
+    assert run.returncode == 0 and pdf.exists(), run.stderr.decode()[-2000:]
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
     assert pages >= 28 + 3  # the overview, then every unit on a page of its own

@@ -1,8 +1,10 @@
 """durable_rules and the plain-Python interpreter (crosscheck.py) give the same answers.
 
 Property tests generate rulebooks from the rulebook vocabulary (compare with every op and
-partial_op, answer, all_answers, required_when, scopes, parameters), submissions (missing values,
-values exactly at and a hair beside a limit, odd texts), and event sequences for demands; each
+partial_op, answer, all_answers, required_when, any/all checks and conditions (nested), `previous:`
+comparisons with the unit's last year, scopes by regi, tilläggsuppdrag, any attribute and any/all,
+parameters), submissions with or without last year's (missing values, values exactly at and a
+hair beside a limit, odd texts), and event sequences for demands; each
 generated case is decided by durable_rules, checked by the interpreter, and compared with what
 the rulebook or the lifecycle table says in words (a third reading, written here from the rule
 model, not from the compiled conditions). The guard itself is tested by making one side wrong:
@@ -34,7 +36,7 @@ from engine.evaluate.facts import build_facts
 from engine.evaluate.rete import EngineError, RuleEngine
 from engine.followup import lifecycle
 from engine.followup.lifecycle import TRANSITIONS, Event, Standing
-from engine.model.rulebook import Rulebook
+from engine.model.rulebook import MAX_PARTS, Rulebook, When
 from engine.model.submission import Submission
 
 from .support import EXAMPLE, RULEBOOKS, variant
@@ -94,11 +96,13 @@ def limit(draw) -> float:
 def number_expr(draw, params: dict, side: str = "left") -> dict:
     """A numeric expression: a field, a parameter, a literal, or one step of arithmetic. A left
     side is mostly a field and a right side mostly a limit, as in real rulebooks."""
-    weights = {"left": ["field"] * 3 + ["arith", "param", "value"],
-               "right": ["param"] * 2 + ["value"] * 2 + ["field", "arith"]}[side]
+    weights = {"left": ["field"] * 3 + ["arith", "param", "value", "previous"],
+               "right": ["param"] * 2 + ["value"] * 2 + ["field", "arith", "previous"]}[side]
     kind = draw(st.sampled_from(weights))
     if kind == "field":
         return {"field": draw(st.sampled_from(PERCENT * 3 + NUMBERS))}
+    if kind == "previous":  # the same unit's answer last year
+        return {"previous": draw(st.sampled_from(PERCENT + NUMBERS))}
     if kind == "param":
         name = f"p{len(params)}"
         params[name] = {"title": "Gräns", "value": draw(limit()), "unit": "procent",
@@ -139,8 +143,55 @@ def answer_lists(draw, field: str) -> tuple[list[str], list[str]]:
 
 
 @st.composite
+def part(draw, params: dict, room: int) -> dict:
+    """A part of an any/all check: a comparison or an answer without a partial level, or (with
+    room for at least two more parts) a further any/all."""
+    kind = draw(st.sampled_from(["compare", "compare", "answer"] + (["nested"] if room >= 2 else [])))
+    if kind == "compare":
+        return {"compare": draw(compare(params, partial=False))}
+    if kind == "answer":
+        field = draw(st.sampled_from(list(ANSWERS) + TEXTS))
+        passing, _partial = draw(answer_lists(field))
+        return {"answer": {"field": field, "pass": passing}}
+    return draw(any_or_all(part, params, room))
+
+
+@st.composite
+def condition(draw, params: dict, room: int) -> dict:
+    """A condition: a comparison, an answer among values, or any/all of them."""
+    kind = draw(st.sampled_from(["compare", "answer_in"] + (["nested"] if room >= 2 else [])))
+    if kind == "compare":
+        # a condition has no partial level: the rulebook format refuses one there
+        return {"compare": draw(compare(params, partial=False))}
+    if kind == "answer_in":
+        field = draw(st.sampled_from(list(ANSWERS)))
+        return {"answer_in": {"field": field, "in": draw(st.lists(
+            st.sampled_from(ANSWERS[field]), min_size=1, unique=True))}}
+    return draw(any_or_all(condition, params, room))
+
+
+def _parts_in(node: dict) -> int:
+    inner = node.get("any") or node.get("all")
+    return sum(map(_parts_in, inner)) if inner else 1
+
+
+@st.composite
+def any_or_all(draw, parts, params: dict, room: int = MAX_PARTS) -> dict:
+    """any or all of 2–3 parts (nested any/all among them), with at most `room` comparisons and
+    answers in all: the most the rulebook format allows."""
+    n = draw(st.integers(2, min(3, room)))
+    out = []
+    for i in range(n):
+        left = room - sum(map(_parts_in, out)) - (n - i - 1)  # the later parts need one each
+        out.append(draw(parts(params, left)))
+    return {draw(st.sampled_from(["any", "all"])): out}
+
+
+@st.composite
 def check(draw, params: dict) -> dict:
-    kind = draw(st.sampled_from(["compare", "answer", "all_answers", "required_when"]))
+    kind = draw(st.sampled_from(["compare", "answer", "all_answers", "required_when", "any_all"]))
+    if kind == "any_all":
+        return draw(any_or_all(part, params))
     if kind == "compare":
         return {"compare": draw(compare(params))}
     if kind == "answer":
@@ -152,20 +203,31 @@ def check(draw, params: dict) -> dict:
         passing = draw(st.lists(st.sampled_from(["ja", "helt", "delvis", "balans", "callback"]),
                                 min_size=1, max_size=3, unique=True))
         return {"all_answers": {"fields": fields, "pass": passing}}
-    if draw(st.booleans()):
-        # a condition has no partial level: the rulebook format refuses one there
-        when = {"compare": draw(compare(params, partial=False))}
-    else:
-        field = draw(st.sampled_from(list(ANSWERS)))
-        when = {"answer_in": {"field": field, "in": draw(st.lists(
-            st.sampled_from(ANSWERS[field]), min_size=1, unique=True))}}
+    when = draw(condition(params, MAX_PARTS))
     target = draw(st.sampled_from(TEXTS + list(ANSWERS) + NUMBERS))
     return {"required_when": {"when": when, "field": target}}
 
 
-scope = st.sampled_from([{}, {"regi": ["extern"]}, {"regi": ["regiondriven"]},
-                         {"regi": ["regiondriven", "extern"]}, {"tillaggsuppdrag": "sabo"},
-                         {"tillaggsuppdrag": "ambulans"}])
+simple_scope = st.sampled_from([
+    {}, {"regi": ["extern"]}, {"regi": ["regiondriven"]}, {"regi": ["regiondriven", "extern"]},
+    {"tillaggsuppdrag": "sabo"}, {"tillaggsuppdrag": "ambulans"},
+    # any attribute the form declares, by its field path (a list attribute: one of its answers)
+    {"attributes": {"enhet.regi": ["extern"]}},
+    {"attributes": {"enhet.tillaggsuppdrag": ["sabo", "ambulans"]}},
+    {"attributes": {"enhet.tillaggsuppdrag": ["familjecentral"]}},
+    {"regi": ["regiondriven"], "attributes": {"enhet.tillaggsuppdrag": ["ambulans"]}}])
+
+
+@st.composite
+def scope(draw, depth: int = 0) -> dict:
+    """A scope: attribute values, or any/all of scopes (every part given must hold)."""
+    if depth >= 2 or draw(st.integers(0, 2)):
+        return draw(simple_scope)
+    key = draw(st.sampled_from(["any", "all"]))
+    out = {key: [draw(scope(depth + 1)) for _ in range(draw(st.integers(2, 3)))]}
+    if draw(st.booleans()):
+        out.update(draw(simple_scope))
+    return out
 
 
 @st.composite
@@ -175,7 +237,7 @@ def rulebook(draw) -> dict:
     rules = []
     for i in range(draw(st.integers(1, 6))):
         rules.append({"id": f"PROP-R-{i + 1:02d}", "title": "Regel", "kind": "riktlinje",
-                      "area": "Test", "source": source(), "scope": draw(scope),
+                      "area": "Test", "source": source(), "scope": draw(scope()),
                       "check": draw(check(params))})
     return {"id": "egenskap", "title": "Egenskapstest", "region": "Test", "vardval": "Hälsoval",
             "version": "1", "valid_from": dt.date(2023, 1, 1), "valid_to": dt.date(2023, 12, 31),
@@ -242,20 +304,85 @@ def submission(draw, book: dict) -> dict:
 
 
 @st.composite
-def case(draw) -> tuple[dict, list[dict]]:
+def with_previous(draw, book: dict) -> tuple[dict, dict | None]:
+    """A submission and, mostly, the same unit's årsbokslut of the year before (what
+    `previous:` reads); without it a comparison with last year is unknown."""
+    data = draw(submission(book))
+    if not draw(st.integers(0, 3)):
+        return data, None
+    before = draw(submission(book))
+    before.update(period=data["period"] - 1, enhet=dict(before["enhet"], **{
+        k: data["enhet"][k] for k in ("namn", "hsa_id", "region")}))
+    before.pop("inlamnad", None)
+    return data, before
+
+
+@st.composite
+def case(draw) -> tuple[dict, list[tuple[dict, dict | None]]]:
     book = draw(rulebook())
-    return book, draw(st.lists(submission(book), min_size=1, max_size=4))
+    return book, draw(st.lists(with_previous(book), min_size=1, max_size=4))
 
 
 # --- what a rule says, read from the rule model (not from the compiled conditions) ---------------
 
-def meaning(rule, fact: dict) -> str:
-    """The outcome the rulebook's words give the fact facts.py built for the rule."""
-    if fact["scope"] == "out":
+def scope_says(scope, data: dict) -> bool:
+    """Whether the unit is in the scope, read from the scope's words and the submission as
+    data: every attribute given has an accepted value (a list: one of them), every `all` part
+    holds and some `any` part holds."""
+    def answers(path: str) -> list:
+        node = data
+        for name in path.split("."):
+            node = node.get(name) if isinstance(node, dict) else None
+        return node if isinstance(node, list) else [node]
+
+    parts = [("enhet.regi", scope.regi), ("enhet.tillaggsuppdrag",
+                                          [scope.tillaggsuppdrag] if scope.tillaggsuppdrag else None),
+             *(scope.attributes or {}).items()]
+    return (all(set(answers(path)) & set(values) for path, values in parts if values)
+            and all(scope_says(s, data) for s in scope.all or [])
+            and (not scope.any or any(scope_says(s, data) for s in scope.any)))
+
+
+YES, NO, UNKNOWN = "yes", "no", "unknown"
+
+
+def three_valued(node, fact: dict, prefix: str, numbers, is_met) -> str:
+    """An any/all check or condition over its parts' keys (<prefix><j>_…, numbered depth first):
+    `any` is yes when one part is, no when every part is; `all` the other way round."""
+    parts = node.any or node.all
+    if parts:
+        said = [three_valued(p, fact, prefix, numbers, is_met) for p in parts]
+        decisive, other = (YES, NO) if node.any else (NO, YES)
+        if decisive in said:
+            return decisive
+        return other if all(x == other for x in said) else UNKNOWN
+    key = f"{prefix}{next(numbers)}_"
+    if fact[key + "state"] == "missing":
+        return UNKNOWN
+    return YES if is_met(node, fact, key) else NO
+
+
+def _part_met(part, fact: dict, key: str) -> bool:
+    if part.compare is not None:
+        return OPS[part.compare.op](fact[key + "diff"], 0)
+    if isinstance(part, When):
+        return fact[key + "answer"] in part.answer_in.in_
+    return fact[key + "answer"] in part.answer.pass_
+
+
+def meaning(rule, fact: dict, data: dict) -> str:
+    """The outcome the rulebook's words give the fact facts.py built for the rule (the scope is
+    read again from the submission `data`)."""
+    scoped = "in" if scope_says(rule.scope, data) else "out"
+    assert fact["scope"] == scoped, (rule.id, rule.scope, fact)
+    if scoped == "out":
         return "not_applicable"
     if fact["state"] == "missing":
         return "missing"
     c = rule.check
+    if c.any or c.all:
+        return {YES: "pass", NO: "fail", UNKNOWN: "missing"}[
+            three_valued(c, fact, "c", itertools.count(), _part_met)]
     if c.compare:
         if OPS[c.compare.op](fact["diff"], 0):
             return "pass"
@@ -271,8 +398,14 @@ def meaning(rule, fact: dict) -> str:
             return "pass"
         return "fail" if fact["n_pass"] == 0 else "partial"
     when = c.required_when.when
-    triggered = (OPS[when.compare.op](fact["tdiff"], 0) if when.compare
-                 else fact["tanswer"] in when.answer_in.in_)
+    if when.any or when.all:
+        triggered = three_valued(when, fact, "t", itertools.count(), _part_met)
+        if triggered == UNKNOWN:
+            return "missing"
+        triggered = triggered == YES
+    else:
+        triggered = (OPS[when.compare.op](fact["tdiff"], 0) if when.compare
+                     else fact["tanswer"] in when.answer_in.in_)
     if not triggered:
         return "not_applicable"
     return "pass" if fact["present"] == "yes" else "fail"
@@ -281,20 +414,27 @@ def meaning(rule, fact: dict) -> str:
 _labels = itertools.count()
 
 
-def decide_all(book_data: dict, submissions: list[dict]) -> list[dict[str, str]]:
+def with_last_year(item) -> tuple[dict, dict | None]:
+    """A generated submission as (data, last year's data or None); a plain dict has none."""
+    return item if isinstance(item, tuple) else (item, None)
+
+
+def decide_all(book_data: dict, submissions: list) -> list[dict[str, str]]:
     """Each submission's outcomes from durable_rules, checked by the interpreter and by the
-    rulebook's words; raises on any difference."""
+    rulebook's words; raises on any difference. A submission is its data, or (data, last
+    year's data or None)."""
     book = Rulebook.model_validate(book_data)
     compiled = compile_rulebook(book)
     engine = RuleEngine(f"egenskap{next(_labels)}", compiled)
     verifier = RulebookCheck(compiled)
     out = []
-    for data in submissions:
-        facts = build_facts(book, Submission.model_validate(data))
+    for data, previous in map(with_last_year, submissions):
+        facts = build_facts(book, Submission.model_validate(data),
+                            Submission.model_validate(previous) if previous else None)
         plain = [rf.fact for rf in facts]
         outcomes = engine.evaluate(plain)
         verifier.verify(plain, outcomes)
-        words = {rf.rule.id: meaning(rf.rule, rf.fact) for rf in facts}
+        words = {rf.rule.id: meaning(rf.rule, rf.fact, data) for rf in facts}
         assert outcomes == words, (plain, outcomes, words)
         out.append(outcomes)
     return out
@@ -554,8 +694,11 @@ def test_a_wrong_lifecycle_answer_stops_the_command_and_writes_nothing(capsys, m
     assert code == 0, _e
 
     def history():
+        from engine.followup import replay
+
         with Ledger(ledger) as led:
-            return {d.rule_id: [e.to_status for e in led.events(d.id)] for d in led.demands()}
+            state = replay.state(led)  # the demands derived from the journal
+            return {d.rule_id: [e.to_status for e in state.events(d.id)] for d in state.demands()}
 
     before = history()
     rule_id = sorted(before)[0]  # any demand: the plan is ticked up to its date first

@@ -16,7 +16,7 @@ from engine.model.rulebook_refs import check_references
 from engine.read.validation import validate
 from engine.read.yamlstrict import load_file, load_text
 
-from .support import EXAMPLE, ROOT, SHARED, example_data, run_cli, with_changes
+from .support import EXAMPLE, ROOT, SHARED, example_data, rulebook_text, run_cli, with_changes
 
 FORMS = ROOT / "forms"
 SEED_004 = SHARED / "seeds" / "004_550c89f4d5fcb244.txt"
@@ -91,7 +91,7 @@ def test_part_above_total_keeps_its_message_and_place():
 
 def _rulebook_problems(change):
     path = ROOT / "rulebooks" / "jamtland" / "halsoval-2023.yaml"
-    doc = load_text(change(path.read_text(encoding="utf-8")), "rb.yaml")
+    doc = load_text(change(rulebook_text(path)), "rb.yaml")
     return [p.message for p in check_references(validate(doc, Rulebook), doc)]
 
 

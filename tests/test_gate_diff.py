@@ -12,7 +12,7 @@ import pytest
 from engine.gate.impact import diff, rulebook_from_text, submission_files
 from engine.model.library import load_rulebook
 
-from .support import DELETE, RULEBOOKS, example_data, run_cli, with_changes, write_yaml
+from .support import DELETE, RULEBOOKS, example_data, rulebook_text, run_cli, with_changes, write_whole, write_yaml
 
 BOOK_2023 = RULEBOOKS / "jamtland" / "halsoval-2023.yaml"
 BOOK_2021 = RULEBOOKS / "jamtland" / "halsoval-2021.yaml"
@@ -42,7 +42,7 @@ def corpus(tmp_path_factory) -> Path:
 
 
 def edited(tmp_path: Path, old: str, new: str, after: str) -> Path:
-    text = BOOK_2023.read_text(encoding="utf-8")
+    text = rulebook_text(BOOK_2023)
     i = text.index(old, text.index(after))
     target = tmp_path / "halsoval-2023.yaml"
     target.write_text(text[:i] + new + text[i + len(old):], encoding="utf-8")
@@ -119,7 +119,7 @@ def test_base_revision_from_git(corpus, tmp_path):
     repo = tmp_path / "repo"
     (repo / "jamtland").mkdir(parents=True)
     book = repo / "jamtland" / "halsoval-2023.yaml"
-    shutil.copy(BOOK_2023, book)
+    write_whole(BOOK_2023, book)
 
     def git(*args):
         subprocess.run(["git", "-c", "user.email=ci@example.invalid", "-c", "user.name=ci", *args],

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import xmlschema
 
-from .support import EXAMPLE, ROOT, SHARED, run_cli
+from .support import EXAMPLE, ROOT, SHARED, rulebook_text, run_cli
 
 SARIF_SCHEMA = SHARED / "reference" / "sarif-schema-2.1.0.json"
 JUNIT_XSD = SHARED / "reference" / "junit.xsd"
@@ -138,7 +138,7 @@ def test_test_sarif_and_junit_validate_and_are_byte_identical_between_runs(junit
 def test_a_failing_case_in_sarif_and_junit(tmp_path, junit_schema):
     region = tmp_path / "region"
     (region / "tests").mkdir(parents=True)
-    (region / "halsoval-2023.yaml").write_bytes((ROOT / "rulebooks/jamtland/halsoval-2023.yaml").read_bytes())
+    (region / "halsoval-2023.yaml").write_bytes(rulebook_text(ROOT / "rulebooks/jamtland/halsoval-2023.yaml").encode())
     # the example lives outside tmp: the base is named by its absolute path
     (region / "tests" / "fall.yaml").write_text(
         f"base: {EXAMPLE}\ncases:\n  - name: fel väntat utfall\n    expect: {{JHV-BEM-03: pass}}\n",

@@ -10,7 +10,7 @@ import pytest
 
 from engine.gate.lint import lint
 
-from .support import RULEBOOKS, copy_layers, run_cli
+from .support import RULEBOOKS, copy_layers, run_cli, write_whole
 
 JAMTLAND = RULEBOOKS / "jamtland"
 BOOK_2021 = JAMTLAND / "halsoval-2021.yaml"
@@ -28,8 +28,7 @@ def tmp_path(tmp_path: Path) -> Path:
 
 def copy_book(tmp_path: Path, source: Path = BOOK_2023, name: str | None = None) -> Path:
     target = tmp_path / (name or source.name)
-    shutil.copy(source, target)
-    return target
+    return write_whole(source, target)
 
 
 def edit(path: Path, old: str, new: str, after: str = "") -> int:

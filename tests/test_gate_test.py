@@ -17,7 +17,7 @@ from engine.gate.rulebook_tests import run, run_folder
 from engine.model.library import LoadedRulebook, load_library
 from engine.model.rulebook_refs import rule_exprs
 
-from .support import RULEBOOKS, copy_layers, run_cli
+from .support import RULEBOOKS, copy_layers, run_cli, write_whole
 from .support import copy_region as copy_jamtland
 
 JAMTLAND = RULEBOOKS / "jamtland"
@@ -210,7 +210,7 @@ def test_a_rule_made_only_to_pass_is_not_covered(tmp_path):
 
 
 def test_no_test_cases_found_is_an_error_not_a_pass(tmp_path):
-    shutil.copy(JAMTLAND / "halsoval-2023.yaml", tmp_path / "halsoval-2023.yaml")
+    write_whole(JAMTLAND / "halsoval-2023.yaml", tmp_path / "halsoval-2023.yaml")
     proc = run_cli("test", str(tmp_path))
     assert proc.returncode == 2
     err = proc.stderr.decode()
@@ -221,7 +221,7 @@ def test_no_test_cases_found_is_an_error_not_a_pass(tmp_path):
 def _case_folder(tmp_path: Path, text: str) -> Path:
     region = tmp_path / "region"
     (region / "tests").mkdir(parents=True)
-    shutil.copy(JAMTLAND / "halsoval-2023.yaml", copy_layers(region))
+    write_whole(JAMTLAND / "halsoval-2023.yaml", copy_layers(region))
     shutil.copytree(JAMTLAND / "tests" / "underlag", region / "tests" / "underlag")
     (region / "tests" / "fall.yaml").write_text(text, encoding="utf-8")
     return region

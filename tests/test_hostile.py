@@ -3,7 +3,7 @@ naming the file (and line and field where there is one); never a traceback."""
 
 import pytest
 
-from .support import EXAMPLE, RULEBOOKS, run_cli
+from .support import EXAMPLE, RULEBOOKS, rulebook_text, run_cli
 
 BASE = EXAMPLE.read_text(encoding="utf-8")
 
@@ -81,7 +81,7 @@ def test_files_saved_on_windows_are_read_as_written(tmp_path, encode):
 def _rulebook_folder(tmp_path, change):
     folder = tmp_path / "regler" / "jamtland"
     folder.mkdir(parents=True)
-    text = (RULEBOOKS / "jamtland" / "halsoval-2023.yaml").read_text(encoding="utf-8")
+    text = rulebook_text(RULEBOOKS / "jamtland" / "halsoval-2023.yaml")
     changed = change(text)
     assert changed != text
     (folder / "halsoval-2023.yaml").write_text(changed, encoding="utf-8")

@@ -23,7 +23,7 @@ import pytest
 
 from engine.cli.main import main
 
-from .support import EXAMPLE, ROOT, RULEBOOKS, run_cli
+from .support import EXAMPLE, ROOT, RULEBOOKS, run_cli, write_whole
 
 # The example's JSON report; the same arguments in a process and in this one give the same bytes.
 CHECK_JSON = ["check", str(EXAMPLE), "--rulebooks", str(RULEBOOKS), "--format", "json"]
@@ -158,7 +158,7 @@ def repo(tmp_path_factory) -> Path:
         pytest.skip("git saknas")
     repo = tmp_path_factory.mktemp("repo")
     (repo / "jamtland").mkdir()
-    shutil.copy(RULEBOOKS / "jamtland" / "halsoval-2023.yaml", repo / "jamtland")
+    write_whole(RULEBOOKS / "jamtland" / "halsoval-2023.yaml", repo / "jamtland")
     for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "regelbok"]):
         subprocess.run(["git", "-c", "user.email=ci@example.invalid", "-c", "user.name=ci", *args],
                        cwd=repo, check=True, capture_output=True)
@@ -303,7 +303,8 @@ BAD_COMMAND_LINES = [
     (["explain", "JHV-BEM-03", "--period"], "'--period'"),
     (["explain", "JHV-BEM-03", "--nope"], "'--nope'"),
     (["schema", "arsbokslut-2023", "extra"], "extra"),  # schema takes one FORM since forms are data
-    (["schema", "--format", "json"], "'--format'"),
+    (["schema", "--format", "pdf"], "'pdf'"),  # json, markdown and html are its formats
+    (["schema", "--format"], "'--format'"),
     (["test", "--format", "xml"], "'xml'"),
     (["test", "--coverage=ja"], "'--coverage'"),
     (["test", "-o"], "'-o'"),

@@ -409,7 +409,7 @@ def hostile_ledger_args(f: Path) -> dict:
         "date in another form": (["demands", "list", "--as-of", "31/12/2024"],
                                  "--as-of: '31/12/2024' är inget datum"),
         "date before the last event": (["demands", "rattelse", HSA, "JHV-BEM-03", "--date", "2020-01-01"],
-                                       "ligger före den senaste händelsen"),
+                                       "ligger före den första granskningen"),
         "plan file missing": (["demands", "plan", HSA, "JHV-BEM-03", "--date", "2024-05-01", "--file",
                                str(f / "finns-inte.pdf")], "filen finns inte"),
         "letters into a file": (["demands", "letter", HSA, "--as-of", "2024-05-01", "--out",
@@ -479,7 +479,7 @@ def make_ledger(kind: str, folder: Path, source: Path) -> tuple[Path, str]:
         return folder / "l.sqlite", "databasfilen är skadad"
     if kind == "a damaged table":
         shutil.copy(source, folder / "l.sqlite")
-        _corrupt_page(folder / "l.sqlite", "events")
+        _corrupt_page(folder / "l.sqlite", "inputs")  # the journal every command reads
         return folder / "l.sqlite", "kravliggaren är skadad och kan inte läsas"
     if kind == "below a file":
         (folder / "fil").write_text("x")
@@ -594,14 +594,14 @@ def _register(folder: Path, ledger: Path) -> subprocess.Popen:
 
 
 def _registered(ledger: Path) -> tuple[int, int]:
-    """(units, demands) registered so far, read without writing (WAL lets a reader in beside
-    the writer)."""
+    """(units, units with shortfalls, which make demands) registered so far, read without
+    writing (WAL lets a reader in beside the writer)."""
     if not ledger.exists():
         return 0, 0
     try:
         with closing(sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=0.2)) as db:
             return (db.execute("SELECT COUNT(*) FROM checks").fetchone()[0],
-                    db.execute("SELECT COUNT(*) FROM demands").fetchone()[0])
+                    db.execute("SELECT COUNT(*) FROM checks WHERE verdict = 'fail'").fetchone()[0])
     except sqlite3.Error:  # not created yet, or the schema is being written
         return 0, 0
 
@@ -630,10 +630,17 @@ def _kill_part_way(folder: Path, ledger: Path) -> int | None:
 
 
 def _state(ledger: Path) -> dict:
+    """The checks in the file and the demands derived from its journal (replay.py)."""
+    from engine.followup import replay
+    from engine.followup.ledger import Ledger
+
     with closing(sqlite3.connect(ledger)) as db:
-        db.row_factory = sqlite3.Row
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        journal = db.execute("SELECT COUNT(*) FROM inputs WHERE kind = 'check'").fetchone()[0]
+        assert journal == db.execute("SELECT COUNT(*) FROM checks").fetchone()[0]
+    with Ledger(ledger, readonly=True) as led:
+        db = replay.state(led)._db
         demands = [tuple(r) for r in db.execute(f"SELECT {KEY} FROM demands")]
         checks = [r[0] for r in db.execute("SELECT hsa_id FROM checks")]
         for d in db.execute("SELECT id, status FROM demands"):

@@ -31,7 +31,7 @@ from engine.cli.main import main
 from engine.followup import ledger as ledger_module
 from engine.followup import lifecycle
 
-from .support import DELETE, EXAMPLE, RULEBOOKS, example_data, run_cli, variant, with_changes, write_yaml
+from .support import DELETE, EXAMPLE, RULEBOOKS, example_data, rulebook_text, run_cli, variant, with_changes, write_yaml
 
 HSA = "SE2321000207-E00000000042"
 OTHER = "SE2321000207-E00000000077"
@@ -115,7 +115,7 @@ def test_brackets_in_the_check_report_and_the_county_overview(bracketed, tmp_pat
     folder, sub = bracketed["folder"], str(bracketed["sub"])
     book = tmp_path / "rb" / "jamtland" / "halsoval-2023.yaml"
     book.parent.mkdir(parents=True)
-    text = (RULEBOOKS / "jamtland" / "halsoval-2023.yaml").read_text(encoding="utf-8")
+    text = rulebook_text(RULEBOOKS / "jamtland" / "halsoval-2023.yaml")
     book.write_text(text.replace('version: "2023.1"', 'version: "2023.1 [/x] [bold]"'), encoding="utf-8")
     for args in (["check", sub], ["check", str(folder), "-v"], ["check", sub, sub]):
         run = run_cli(*args, "--rulebooks", str(tmp_path / "rb"), env=WIDE)
@@ -346,7 +346,7 @@ UNUSABLE = {
     "another program's meta table": (lambda p, s: _meta_only(p), "filen är en annan SQLite-databas"),
     "schema version 0": (_edited("UPDATE meta SET value = '0'"), "okänd schemaversion '0'"),
     "schema version 0.9x": (_edited("UPDATE meta SET value = '0.9x'"), "okänd schemaversion '0.9x'"),
-    "schema version 2": (_edited("UPDATE meta SET value = '2'"), "schemaversion 2 är nyare"),
+    "schema version 3": (_edited("UPDATE meta SET value = '3'"), "schemaversion 3 är nyare"),
     "no schema version": (_edited("DELETE FROM meta"), "schemaversionen saknas"),
     "a table missing": (_edited("DROP TABLE plans"), "tabellen plans saknas"),
 }
@@ -385,7 +385,7 @@ def test_a_new_or_empty_file_still_becomes_a_ledger(tmp_path, kind):
        "--as-of", "2024-04-01")
     with closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA application_id").fetchone()[0] == ledger_module.APPLICATION_ID
-        assert db.execute("SELECT COUNT(*) FROM demands").fetchone()[0] > 0
+        assert db.execute("SELECT COUNT(*) FROM inputs WHERE kind = 'check'").fetchone()[0] == 1
     assert "JHV-BEM-03" in ok("demands", "list", "--ledger", str(path), "--as-of", "2024-05-01")
 
 

@@ -27,7 +27,7 @@ import yaml
 
 from engine.gate.lint import lint
 
-from .support import EXAMPLE, ROOT, RULEBOOKS, copy_region, run_cli
+from .support import EXAMPLE, ROOT, RULEBOOKS, copy_region, rulebook_text, run_cli
 
 JAMTLAND = RULEBOOKS / "jamtland"
 BOOK_2023 = "halsoval-2023.yaml"
@@ -65,7 +65,7 @@ def test_a_rulebook_of_many_rules_is_checked_in_seconds(tmp_path, n):
                    timeout=120)  # before the fix: no answer at all (100 % CPU for ever)
     assert proc.returncode in (0, 1), proc.stderr.decode()
     findings = json.loads(proc.stdout)["findings"]
-    ids = [r["id"] for r in yaml.safe_load((JAMTLAND / BOOK_2023).read_text("utf-8"))["rules"]]
+    ids = [r["id"] for r in yaml.safe_load(rulebook_text(JAMTLAND / BOOK_2023))["rules"]]
     assert sorted(f["rule_id"] for f in findings) == sorted(repeated_id(ids, i) for i in range(n))
 
 

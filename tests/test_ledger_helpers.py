@@ -19,6 +19,7 @@ from engine.followup.ledger import Ledger
 from engine.model.library import load_library
 
 from .support import (
+    rulebook_text,
     DELETE,
     EXAMPLE,
     ROOT,
@@ -54,7 +55,7 @@ def with_decided_infosak(text: str) -> str:
 
 
 def derived_rulebook_text(year: int) -> str:
-    text = with_decided_infosak((RULEBOOKS / "jamtland" / "halsoval-2023.yaml").read_text(encoding="utf-8"))
+    text = with_decided_infosak(rulebook_text(RULEBOOKS / "jamtland" / "halsoval-2023.yaml"))
     last_feb = dt.date(year + 1, 3, 1) - dt.timedelta(days=1)
     swaps = [
         ("id: jamtland-halsoval-2023", f"id: jamtland-halsoval-{year}"),
@@ -78,7 +79,7 @@ def scenario_rulebooks(folder: Path) -> Path:
     region = folder / "jamtland"
     region.mkdir(parents=True, exist_ok=True)
     (region / "halsoval-2023.yaml").write_text(with_decided_infosak(
-        (RULEBOOKS / "jamtland" / "halsoval-2023.yaml").read_text(encoding="utf-8")), encoding="utf-8")
+        rulebook_text(RULEBOOKS / "jamtland" / "halsoval-2023.yaml")), encoding="utf-8")
     for year in (2024, 2025):
         (region / f"halsoval-{year}.yaml").write_text(derived_rulebook_text(year), encoding="utf-8")
     return folder

@@ -121,20 +121,33 @@ def test_the_later_inlamnad_stands_whatever_the_file_names(setup, tmp_path):
     assert bem03["status"] == "atgardad"  # the corrected resubmission (inlämnad later) stands
 
 
-def test_an_earlier_year_after_a_later_one_is_refused_with_a_reason(setup, tmp_path):
+def test_an_earlier_year_after_a_later_one_gives_what_date_order_gives(setup, tmp_path):
+    """A forgotten 2023 registered after 2024 (each with its own beslutsdag) is replayed in
+    domain order: the same demands, statuses, proposals and history as registering 2023 first
+    (issue 11: "order must not matter")."""
     from .test_ledger_helpers import SUB_2024
 
-    led = ["--ledger", str(tmp_path / "l.sqlite")]
-    ok("demands", "register", str(SUB_2024), "--rulebooks", setup["rulebooks"], *led,
-       "--as-of", "2025-03-14")
-    err = refused("demands", "register", setup["sub_2023"], "--rulebooks", setup["rulebooks"],
-                  *led, "--as-of", "2025-03-20")
-    assert "redan årsbokslutet för 2024" in err and "i en körning" in err
-    # in one run, the order of the files does not matter: sorted by period
-    led2 = ["--ledger", str(tmp_path / "l2.sqlite")]
+    def run(name, order):
+        led = ["--ledger", str(tmp_path / name)]
+        for path, decided in order:
+            ok("demands", "register", str(path), "--rulebooks", setup["rulebooks"], *led,
+               "--as-of", decided)
+        history = json.loads(ok("demands", "history", HSA, *led, "--format", "json"))
+        history.pop("ledger")
+        return listing(led, "--as-of", "2025-04-01", "--all"), history
+
+    in_order = run("l1.sqlite", [(setup["sub_2023"], "2024-03-15"), (SUB_2024, "2025-03-14")])
+    forgotten = run("l2.sqlite", [(SUB_2024, "2025-03-14"), (setup["sub_2023"], "2024-03-15")])
+    assert forgotten == in_order
+    bem03 = next(d for d in in_order[0]["demands"] if d["rule_id"] == "JHV-BEM-03")
+    # the 2023 brist is the demand; 2024 is the same brist again (003 l.856–859: proposals)
+    assert (bem03["period"], bem03["status"]) == (2023, "forsenad")
+    assert [p["trigger"] for p in bem03["proposals"]] == ["upprepad_brist", "plan_ej_inkommen"]
+    # in one run, the order of the files does not matter either
+    led2 = ["--ledger", str(tmp_path / "l3.sqlite")]
     ok("demands", "register", str(SUB_2024), setup["sub_2023"], "--rulebooks", setup["rulebooks"],
        *led2, "--as-of", "2025-03-14")
-    led3 = ["--ledger", str(tmp_path / "l3.sqlite")]
+    led3 = ["--ledger", str(tmp_path / "l4.sqlite")]
     ok("demands", "register", setup["sub_2023"], str(SUB_2024), "--rulebooks", setup["rulebooks"],
        *led3, "--as-of", "2025-03-14")
     a, b = listing(led2, "--as-of", "2025-04-01", "--all"), listing(led3, "--as-of", "2025-04-01", "--all")

@@ -11,7 +11,7 @@ import pytest
 
 from engine.errors import InputError
 from engine.evaluate.evaluation import check, load_submission
-from engine.followup import demands
+from engine.followup import demands, replay
 from engine.followup.ledger import Ledger
 from engine.model.library import load_library
 
@@ -98,7 +98,8 @@ def test_an_exception_between_two_writes_leaves_nothing_behind(tmp_path, books, 
     with Ledger(path) as ledger:  # the re-run does the whole job, once
         r = register(ledger, books, sub, D(2024, 3, 15))
         assert len(r.changes) == 4
-        assert ledger.counts()["demands"] == 4 and ledger.counts()["checks"] == 1
+        assert replay.state(ledger).counts()["demands"] == 4 and ledger.counts()["checks"] == 1
+        assert len(ledger.inputs()) == 1
 
 
 def test_a_process_killed_mid_transaction_leaves_the_ledger_consistent(tmp_path, rulebooks, books):
@@ -152,20 +153,29 @@ def test_two_runs_at_once_do_not_duplicate_a_demand(tmp_path, rulebooks):
     already = [json.loads(o)["registrations"][0]["already"] for o, _ in outs]
     assert sorted(already) == [False, True, True]
     with Ledger(path) as ledger:
-        assert ledger.counts()["checks"] == 1 and ledger.counts()["demands"] == 4
+        assert ledger.counts()["checks"] == 1 and len(ledger.inputs()) == 1
+        assert replay.state(ledger).counts()["demands"] == 4
 
 
 def test_the_database_refuses_to_move_a_status_backward(tmp_path, books):
     path = tmp_path / "l.sqlite"
     with Ledger(path) as ledger:
         register(ledger, books, submission_2023_without_plan(tmp_path), D(2024, 3, 15))
-        d = ledger.open_demand(HSA, "JHV-BEM-03")
-        with ledger.write():
-            ledger.move(d, "forsenad", D(2024, 5, 15), "tick", "forsenad", "sen")
+        state = replay.state(ledger, HSA)  # the demands derived from the journal
+        d = state.open_demand(HSA, "JHV-BEM-03")
+        with state.write():
+            state.move(d, "forsenad", D(2024, 5, 15), "tick", "forsenad", "sen")
         with pytest.raises(RuntimeError, match="not forward"):
-            with ledger.write():
-                ledger.move(ledger.demand(d.id), "kravd", D(2024, 5, 16), "tick", "x", "bakåt")
-    db = sqlite3.connect(str(path))
+            with state.write():
+                state.move(state.demand(d.id), "kravd", D(2024, 5, 16), "tick", "x", "bakåt")
+    # the journal itself is append-only in the file
+    file_db = sqlite3.connect(str(path))
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        file_db.execute("UPDATE inputs SET date = '2020-01-01'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        file_db.execute("DELETE FROM inputs")
+    file_db.close()
+    db = state._db  # the derived tables keep their constraints (same schema)
     with pytest.raises(sqlite3.IntegrityError, match="only moves forward"):
         db.execute("UPDATE demands SET status = 'kravd' WHERE rule_id = 'JHV-BEM-03'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
@@ -180,17 +190,19 @@ def test_the_database_refuses_to_move_a_status_backward(tmp_path, books):
         db.execute("INSERT INTO demands SELECT NULL, hsa_id, unit_name, region, rule_id, 2099, "
                    "kind, status, closed, decided, due, frist, check_id, finding, terms FROM demands "
                    "WHERE rule_id = 'JHV-BEM-03'")
-    db.close()
 
 
-def test_events_are_recorded_in_date_order(tmp_path, books):
+def test_events_are_applied_in_date_order_whatever_order_they_are_registered_in(tmp_path, books):
+    # a decision dated before the plan arrived cannot be about that plan: refused, as it would
+    # have been if registered on its day
     plan = tmp_path / "plan.pdf"
     plan.write_bytes(b"plan")
     with Ledger(tmp_path / "l.sqlite") as ledger:
         register(ledger, books, submission_2023_without_plan(tmp_path), D(2024, 3, 15))
         demands.record_plan(ledger, HSA, ["JHV-BEM-03"], D(2024, 5, 31), str(plan))
-        with pytest.raises(InputError, match="datumordning"):
+        with pytest.raises(InputError, match="ingen inkommen handlingsplan"):
             demands.record_decision(ledger, HSA, ["JHV-BEM-03"], "godkand", D(2024, 5, 1))
+        assert [i.kind for i in ledger.inputs()] == ["check", "plan"]  # nothing written
 
 
 def test_an_event_that_does_not_fit_the_status_is_refused(tmp_path, books):

@@ -8,7 +8,7 @@ from engine.errors import InputError
 from engine.evaluate.evaluation import check, load_submission
 from engine.model.library import load_library, load_rulebook
 
-from .support import RULEBOOKS, variant
+from .support import RULEBOOKS, rulebook_text, variant
 
 BOOK_2023 = RULEBOOKS / "jamtland" / "halsoval-2023.yaml"
 
@@ -30,7 +30,7 @@ def test_a_form_the_rulebook_does_not_read_is_refused(books, tmp_path):
 def _copy_book(tmp_path, text_change=None, name="halsoval-2023.yaml"):
     folder = tmp_path / "rb" / "jamtland"
     folder.mkdir(parents=True, exist_ok=True)
-    text = BOOK_2023.read_text(encoding="utf-8")
+    text = rulebook_text(BOOK_2023)
     if text_change:
         text = text_change(text)
     (folder / name).write_text(text, encoding="utf-8")

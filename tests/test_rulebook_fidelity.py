@@ -24,7 +24,7 @@ from engine.errors import InputError
 from engine.gate.lint import lint
 from engine.model.library import load_rulebook
 
-from .support import RULEBOOKS, run_cli
+from .support import RULEBOOKS, run_cli, write_whole
 
 BOOK_2023 = RULEBOOKS / "jamtland" / "halsoval-2023.yaml"
 
@@ -32,7 +32,7 @@ BOOK_2023 = RULEBOOKS / "jamtland" / "halsoval-2023.yaml"
 def mutated(tmp_path: Path, *edits: tuple[str, str, str]) -> Path:
     """A copy of the 2023 rulebook with (after, old, new) edits: the first `old` after `after`."""
     target = tmp_path / BOOK_2023.name
-    shutil.copy(BOOK_2023, target)
+    write_whole(BOOK_2023, target)
     text = target.read_text(encoding="utf-8")
     for after, old, new in edits:
         i = text.index(old, text.index(after) if after else 0)

@@ -14,7 +14,7 @@ import yaml
 from engine.errors import InputError
 from engine.model.library import load_library, load_rulebook
 
-from .support import ROOT, RULEBOOKS, run_cli
+from .support import ROOT, RULEBOOKS, rulebook_text, run_cli
 
 VB_EXAMPLE = ROOT / "submissions" / "examples" / "2024" / "skogsberg.yaml"
 VB_PREVIOUS = ROOT / "submissions" / "examples" / "2024" / "tidigare" / "skogsberg-2023.yaml"
@@ -25,23 +25,19 @@ def _copy(tmp_path):
     return tmp_path / "rb"
 
 
-AS_CHANGES = ROOT / "tests" / "data" / "layers" / "halsoval-2023-som-andringar.yaml"
+AS_CHANGES = RULEBOOKS / "jamtland" / "halsoval-2023.yaml"  # Jämtland 2023: 2021 plus its changes
 
 
-def _as_changes(tmp_path):
-    """The rulebooks with Jämtland 2023 written as 2021 plus its differences."""
-    rb = _copy(tmp_path)
-    shutil.copy(AS_CHANGES, rb / "jamtland" / "halsoval-2023.yaml")
-    return rb
+def test_jamtland_2023_written_as_changes_resolves_to_the_rulebook_written_out_whole(tmp_path):
+    # rulebook_text puts the 2023 changes into 2021's text; both must give one rulebook
+    whole = tmp_path / "halsoval-2023.yaml"
+    whole.write_text(rulebook_text(AS_CHANGES), encoding="utf-8")
+    assert "extends" not in yaml.safe_load(whole.read_text(encoding="utf-8"))
+    assert load_rulebook(whole).model == load_rulebook(AS_CHANGES).model
 
 
-def test_jamtland_2023_written_as_changes_resolves_to_the_full_rulebook(tmp_path):
-    full = load_rulebook(RULEBOOKS / "jamtland" / "halsoval-2023.yaml").model
-    assert load_rulebook(_as_changes(tmp_path) / "jamtland" / "halsoval-2023.yaml").model == full
-
-
-def test_jamtland_2023_is_2021_plus_its_differences(tmp_path):
-    rb = _as_changes(tmp_path)
+def test_jamtland_2023_is_2021_plus_its_differences():
+    rb = RULEBOOKS
     old, new = (load_rulebook(rb / "jamtland" / f"halsoval-{y}.yaml").model for y in (2021, 2023))
     ids = [r.id for r in new.rules]
     old_ids = [r.id for r in old.rules]
@@ -62,7 +58,7 @@ def test_the_national_layer_is_shared_and_not_a_rulebook_itself():
 
 
 def test_the_hash_follows_the_resolved_content_not_the_layout(tmp_path):
-    rb = _as_changes(tmp_path)
+    rb = _copy(tmp_path)
     path = rb / "jamtland" / "halsoval-2023.yaml"
     before = load_rulebook(path).sha256
     path.write_text("# en kommentar till\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
@@ -79,7 +75,7 @@ def test_the_hash_follows_the_resolved_content_not_the_layout(tmp_path):
     ("remove: {parameters: [finns_ej]}", "finns inte"),
 ])
 def test_a_broken_extends_is_refused_with_its_file_and_key(tmp_path, change, message):
-    rb = _as_changes(tmp_path)
+    rb = _copy(tmp_path)
     path = rb / "jamtland" / "halsoval-2023.yaml"
     text = path.read_text(encoding="utf-8")
     key = change.split(":")[0]
@@ -92,7 +88,7 @@ def test_a_broken_extends_is_refused_with_its_file_and_key(tmp_path, change, mes
 
 
 def test_explain_shows_the_resolved_rulebook_and_its_hash(tmp_path):
-    rb = _as_changes(tmp_path)
+    rb = _copy(tmp_path)
     run = run_cli("explain", "--rulebook", "jamtland-halsoval-2023", "--rulebooks", str(rb),
                   timeout=60)
     assert run.returncode == 0, run.stderr.decode()

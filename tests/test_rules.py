@@ -8,6 +8,7 @@ from engine.evaluate.evaluation import check, load_submission
 from .support import DELETE, variant
 
 # (rule, changes to the example, expected outcome). The example itself is the base.
+PREVIOUS = "previous year"  # changes to the example written as the same unit's year before
 CASES = [
     ("JHV-INL-01", {"inlamnad": "2024-02-29"}, "pass"),  # on the last day
     ("JHV-INL-01", {"inlamnad": "2024-03-01"}, "fail"),
@@ -94,9 +95,12 @@ CASES = [
     ("JHV-INF-07", {"informationssakerhet.behorighetsrutiner_dokumenterade": "nej"}, "fail"),
     ("JHV-INF-07", {"informationssakerhet": DELETE}, "missing"),
     # rules for the 2023 form's questions that had none (seed 004 l.469–536, 642–699, 1304–1314)
-    ("JHV-MAL-07", {"bemanning.ko05l_foregaende_ar": 0.3, "bemanning.ko05l": 0.4}, "pass"),
-    ("JHV-MAL-07", {"bemanning.ko05l_foregaende_ar": 0.35}, "fail"),
-    ("JHV-MAL-08", {"bemanning.ko05s_foregaende_ar": 0.3, "bemanning.ko05s": 0.4}, "pass"),
+    # 2.3.6/2.3.7 compare with the unit's own årsbokslut the year before (PREVIOUS: its changes;
+    # without one the value is missing): a value the unit states itself does not count
+    ("JHV-MAL-07", {PREVIOUS: {"bemanning.ko05l": 0.3}, "bemanning.ko05l": 0.4}, "pass"),
+    ("JHV-MAL-07", {PREVIOUS: {"bemanning.ko05l": 0.35}, "bemanning.ko05l": 0.32}, "fail"),
+    ("JHV-MAL-07", {"bemanning.ko05l_foregaende_ar": 0.3, "bemanning.ko05l": 0.4}, "missing"),
+    ("JHV-MAL-08", {PREVIOUS: {"bemanning.ko05s": 0.3}, "bemanning.ko05s": 0.4}, "pass"),
     ("JHV-MAL-08", {}, "missing"),
     ("JHV-KVA-05", {"kvalitet.patientenkat": "besvarad", "kvalitet.patientenkat_handlingsplan": "x"}, "pass"),
     ("JHV-KVA-05", {"kvalitet.patientenkat": "besvarad"}, "fail"),
@@ -116,7 +120,13 @@ CASES = [
 @pytest.mark.parametrize("rule_id,changes,expected", CASES,
                          ids=[f"{r}-{e}-{i}" for i, (r, _, e) in enumerate(CASES)])
 def test_rule_outcome(books, tmp_path, rule_id, changes, expected):
-    result = check(load_submission(str(variant(tmp_path, changes))), books)
+    changes = dict(changes)
+    folder = tmp_path / "enhet"  # the year before is looked for beside the file, and only there
+    folder.mkdir()
+    if PREVIOUS in changes:
+        before = {"period": 2022, "inlamnad": "2023-02-20", **changes.pop(PREVIOUS)}
+        variant(folder, before, name="foregaende-ar.yaml")
+    result = check(load_submission(str(variant(folder, changes))), books)
     finding = next(f for f in result.findings if f.rule_id == rule_id)
     assert finding.outcome == expected, finding.explanation
 

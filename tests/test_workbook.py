@@ -19,6 +19,17 @@ from engine.report.template import build
 from .support import EXAMPLE, ROOT, run_cli
 
 UNITS = sorted((ROOT / "submissions" / "jamtland" / "2023").glob("*.yaml"))
+
+
+def _corpus_alone(tmp_path: Path) -> Path:
+    """The 2023 corpus copied where no earlier year lies beside it, as an export has none: in
+    the repository, 2022 sits next to it and the rules that compare with the year before
+    (JHV-MAL-07/08, `previous:`) read it."""
+    folder = tmp_path / "lan-2023"
+    folder.mkdir()
+    for unit in UNITS:
+        (folder / unit.name).write_bytes(unit.read_bytes())
+    return folder
 FORM = "arsbokslut-2023"
 
 
@@ -83,10 +94,17 @@ def test_template_read_by_calamine_shows_the_same_rows(tmp_path):
 
 @pytest.mark.parametrize("path", UNITS, ids=[p.stem for p in UNITS])
 def test_each_unit_round_trips_yaml_to_workbook_with_identical_findings(path, books, tmp_path):
-    yaml_result = check(load_submission(str(path)), books)
+    # the same year before for both (the workbook is written elsewhere, where no 2022 lies
+    # beside it): JHV-MAL-07/08 compare with the unit's previous årsbokslut (previous:)
+    sub = load_submission(str(path))
+    yaml_result = check(sub, books)
     workbook = tmp_path / f"{path.stem}.xlsx"
     workbook.write_bytes(build(get_form(FORM), load_submission(str(path)).doc.data))
-    wb_result = check(load_submission(str(workbook)), books)
+    from_workbook = load_submission(str(workbook))
+    from engine.evaluate.previous_year import find_previous
+
+    from_workbook.previous = find_previous(str(path), sub.model, load_submission)
+    wb_result = check(from_workbook, books)
     assert _findings(wb_result) == _findings(yaml_result)
     for f in wb_result.findings:
         if f.location.path and f.outcome != "not_applicable":
@@ -179,7 +197,7 @@ def test_a_survey_export_of_the_28_units_checks_as_the_county(tmp_path, suffix):
     export = _export(tmp_path, suffix)
     run = run_cli("check", str(export), "--form", FORM, "--format", "json")
     assert run.returncode in (0, 1), run.stderr
-    folder = run_cli("check", str(ROOT / "submissions" / "jamtland" / "2023"), "--format", "json")
+    folder = run_cli("check", str(_corpus_alone(tmp_path)), "--format", "json")
     got, want = json.loads(run.stdout), json.loads(folder.stdout)
     assert len(_units(got)) == 28
     assert _units(got) == _units(want)
@@ -215,7 +233,8 @@ def test_import_writes_one_yaml_per_unit_that_checks_the_same(tmp_path, books):
     assert len(files) == 28
     first = files[0].read_text(encoding="utf-8")
     assert "rad " in first.split("\n")[1] and "export.xlsx" in first.split("\n")[1]
-    by_hsa = {load_submission(str(p)).model.enhet.hsa_id: p for p in UNITS}
+    alone = sorted(_corpus_alone(tmp_path).glob("*.yaml"))
+    by_hsa = {load_submission(str(p)).model.enhet.hsa_id: p for p in alone}
     for f in files:
         imported = check(load_submission(str(f)), books)
         original = check(load_submission(str(by_hsa[imported.submission.model.enhet.hsa_id])), books)

@@ -10,10 +10,11 @@ import io
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
 
-from engine.errors import UsageError
+from engine.errors import InputError, UsageError
 from engine.evaluate import batch
 from engine.model.library import LoadedRulebook, load_library
 from engine.output import check_target, write_atomic, write_pieces
@@ -27,18 +28,76 @@ class BatchRun:
     folder: str
     reference: dt.date | None
     summary: batch.Summary
+    ledger: object | None = None  # ledning.LedgerFacts, read before any unit is checked
+    previous_files: list[str] | None = None  # the year before (--foregaende-ar), for ledning
+    with_units: bool = False  # html: print every unit's section too (--med-enheter)
 
 
 def collect(paths: list[str], folder: str, fmt: str, output: str | None, force: bool,
-            reference: dt.date | None) -> BatchRun:
+            reference: dt.date | None, ledger: str | None = None, previous: str | None = None,
+            with_units: bool = False) -> BatchRun:
     """Everything a run needs, and every usage error raised before a unit is checked."""
     if fmt in formats.BINARY and not output:
         raise UsageError.single(None, f"formatet {fmt} är binärt; ange en fil med --output")
+    if ledger is not None and fmt != "ledning":
+        raise UsageError.single(ledger, "--ledger gäller --format ledning")
+    if previous is not None and fmt != "ledning":
+        raise UsageError.single(previous, "--foregaende-ar gäller --format ledning")
+    if with_units and fmt != "html":
+        raise UsageError.single(None, "--med-enheter gäller --format html")
+    if output and output.lower().endswith(".pdf") and fmt == "html":
+        raise UsageError.single(output, "PDF skrivs bara för --format ledning; "
+                                "skriv länsöversikten som .html och skriv ut den från webbläsaren")
     if output:
         check_target(output, force)
     files = batch.collect(paths)
+    previous_files = None
+    if previous is not None:
+        if not Path(previous).is_dir():
+            raise UsageError.single(previous, "--foregaende-ar: ange mappen med föregående års "
+                                    "årsbokslut")
+        previous_files = batch.collect([previous])
     books = load_library(folder)
-    return BatchRun(files, books, folder, reference, batch.Summary({b.sha256: b for b in books}))
+    facts = _ledger_facts(ledger, reference) if ledger is not None else None
+    return BatchRun(files, books, folder, reference, batch.Summary({b.sha256: b for b in books}),
+                    facts, previous_files, with_units)
+
+
+def _ledger_facts(path: str, reference: dt.date | None):
+    """Every demand of the kravliggare as it stands on --as-of (or today), read-only."""
+    from engine.followup import replay
+    from engine.followup.ledger import Ledger
+    from engine.report.ledning import LedgerFacts
+
+    if not Path(path).is_file():
+        raise UsageError.single(path, "--ledger: kravliggaren finns inte")
+    day = reference or dt.date.today()
+    with Ledger(path, create=False, readonly=True) as ledger:
+        with ledger.read():
+            vs = replay.views(ledger, day)  # each unit derived from its journal
+    return LedgerFacts(day, vs)
+
+
+def _previous_summary(run: BatchRun, workers: int | None, progress: bool):
+    """The county summary of the year before, checked with the same rulebooks; its period must
+    come before every period of this run."""
+    from engine.report.ledning import Previous
+
+    summary = batch.Summary({b.sha256: b for b in run.books})
+    with overview.progress(len(run.previous_files), enabled=progress) as tick:
+        for entry in batch.run(run.previous_files, run.books, run.folder, None, workers, None):
+            summary.add(entry)
+            tick()
+    if not summary.rows:
+        first = summary.errors[0].message if summary.errors else ""
+        raise InputError.single(None, "--foregaende-ar: inget av föregående års årsbokslut "
+                                "kunde granskas" + (f"\n{first}" if first else ""))
+    now = min((r.period for r in run.summary.rows), default=None)
+    then = max(r.period for r in summary.rows)
+    if now is not None and then >= now:
+        raise InputError.single(None, f"--foregaende-ar: årsboksluten gäller {then}, förväntade "
+                                f"ett år före {now}")
+    return Previous(summary)
 
 
 def _keep_result(result):
@@ -63,6 +122,8 @@ def render(run: BatchRun, fmt: str, output: str | None, force: bool, verbose: bo
     progress = not streams_to_terminal
     if fmt == "rich":
         _render_rich(run, output, force, verbose, workers, progress, title)
+    elif fmt == "ledning":
+        _render_ledning(run, output, force, workers, progress)
     elif fmt in formats.BATCH:
         _render_streamed(run, fmt, output, force, workers, progress)
     else:
@@ -83,10 +144,29 @@ def _render_rich(run, output, force, verbose, workers, progress, title) -> None:
         write_atomic(output, console.file.getvalue(), overwrite=force)
 
 
+def _render_ledning(run, output, force, workers, progress) -> None:
+    """The leadership summary: HTML, or PDF when the output file ends in .pdf."""
+    from engine.report import ledning
+
+    for _ in _entries(run, None, workers, progress):
+        pass
+    previous = _previous_summary(run, workers, progress) if run.previous_files else None
+    html = ledning.render(run.summary, previous, run.ledger)
+    if output and output.lower().endswith(".pdf"):
+        from engine.report.pdf import html_to_pdf
+
+        write_atomic(output, html_to_pdf(html), overwrite=force)
+    elif output:
+        write_atomic(output, html, overwrite=force)
+    else:
+        sys.stdout.write(html)
+
+
 def _render_streamed(run, fmt, output, force, workers, progress) -> None:
     """A format written piece by piece as units are checked (json, html, csv, xlsx)."""
     writer = formats.BATCH[fmt]
-    pieces = writer.write(_entries(run, writer.unit, workers, progress), run.summary)
+    options = {"with_units": run.with_units} if fmt == "html" else {}
+    pieces = writer.write(_entries(run, writer.unit, workers, progress), run.summary, **options)
     if not output:
         for piece in pieces:
             sys.stdout.write(piece)

@@ -143,13 +143,25 @@ rulebooks_option = click.option(
 @click.option("--previous", default=None, metavar="FIL", type=click.Path(dir_okay=False),
               help="Enhetens årsbokslut för året före, för regler som jämför med det. Standard: "
               "letas upp bredvid (samma HSA-id, året före) i samma eller närliggande mapp.")
-def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, form_id, previous):
+@click.option("--ledger", "ledger_path", default=None, metavar="FIL",
+              help="--format ledning: kravliggaren (SQLite) vars öppna krav och vite visas, "
+              "per --as-of (standard: dagens datum).")
+@click.option("--foregaende-ar", "previous_folder", default=None, metavar="MAPP",
+              help="--format ledning: mappen med föregående års årsbokslut; förändringen sedan "
+              "dess visas.")
+@click.option("--med-enheter", "with_units", is_flag=True,
+              help="--format html: skriv ut varje enhets avsnitt också (annars visas de bara på "
+              "skärmen och utskriften blir länsöversikten).")
+def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, form_id, previous,
+          ledger_path, previous_folder, with_units):
     """Granska ett årsbokslut, eller alla i en mapp, mot regelboken som gäller för deras period.
 
     SUBMISSION är en fil, en mapp (alla *.yaml i den, även i undermappar) eller flera filer.
     För en mapp visas länsöversikten: per krav hur många enheter som uppfyller det, matrisen
     enheter × regler, indikatorernas spridning mot målnivåerna och enheterna som ska lämna
-    handlingsplan. Format: rich, json, html, csv och xlsx (matrisen, för Excel).
+    handlingsplan. Format: rich, json, html, csv och xlsx (matrisen, för Excel); ledning är
+    sammanfattningen för ledningen (högst fyra A4-sidor; PDF med -o FIL.pdf), med kravliggaren
+    (--ledger) och förändringen sedan föregående år (--foregaende-ar MAPP).
 
     Slutkod 0: alla krav uppfylls (i varje enhet). 1: minst ett krav uppfylls inte, delvis
     eller saknar uppgift. 2: fel i indata eller användning; för en mapp: minst en fil kunde
@@ -158,15 +170,20 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, fo
     if output:  # a file that would be refused is refused before the work, not after it
         check_target(output, force)
     paths = list(submission)
-    if previous is not None and (len(paths) != 1 or Path(paths[0]).is_dir() or form_id):
-        raise UsageError.single(previous, "--previous gäller granskning av ett enda årsbokslut")
+    if previous is not None and (len(paths) != 1 or Path(paths[0]).is_dir() or form_id
+                                 or fmt == "ledning"):
+        raise UsageError.single(previous, "--previous gäller granskning av ett enda årsbokslut"
+                                + ("; för ledningssammanfattningen: --foregaende-ar MAPP"
+                                   if fmt == "ledning" else ""))
+    extras = {"ledger": ledger_path, "previous": previous_folder, "with_units": with_units}
     if form_id is not None:  # every row of the export is a unit: the county overview
         from .commands_forms import export_paths
 
         return _check_batch(export_paths(paths, form_id), rulebooks, fmt, as_of, output, force,
-                            verbose, workers)
-    if len(paths) != 1 or Path(paths[0]).is_dir():
-        return _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers)
+                            verbose, workers, extras)
+    # the leadership summary is a county report even of one file
+    if len(paths) != 1 or Path(paths[0]).is_dir() or fmt == "ledning" or any(extras.values()):
+        return _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers, extras)
     from engine.evaluate.evaluation import check as run_check
     from engine.evaluate.evaluation import load_submission
     from engine.model.library import load_library
@@ -194,12 +211,14 @@ def _emit(result, fmt: str, output: str | None, force: bool, verbose: bool) -> N
         emit(formats.WRITERS[fmt]([result]), output, force)
 
 
-def _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers) -> int:
+def _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers,
+                 extras: dict | None = None) -> int:
     """A folder or several files: collect, run every unit, render the chosen format.
     Exit code: see engine/evaluate/batch.py."""
     from . import batch_check
 
-    run = batch_check.collect(paths, rulebooks or default_folder(), fmt, output, force, as_of)
+    run = batch_check.collect(paths, rulebooks or default_folder(), fmt, output, force, as_of,
+                              **(extras or {}))
     batch_check.render(run, fmt, output, force, verbose, workers, " ".join(paths))
     return run.summary.exit_code
 

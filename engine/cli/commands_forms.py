@@ -1,4 +1,5 @@
-"""The commands about a region's form: `kravkoll schema` (its JSON Schema), `kravkoll template`
+"""The commands about a region's form: `kravkoll schema` (its JSON Schema, or the form as a
+document to read), `kravkoll template`
 (the Excel workbook a unit fills in) and `kravkoll import` (a survey export to YAML submissions).
 
 Registered on the main group by commands.py (`register(cli)`).
@@ -20,15 +21,27 @@ form_argument = click.argument("form_id", metavar="FORMULÄR", required=False)
 
 @click.command("schema")
 @form_argument
-def schema_command(form_id):
-    """Skriv ut JSON Schema för ett formulärs årsbokslut (för validering i en editor).
+@click.option("--format", "fmt", type=click.Choice(["json", "markdown", "html"]), default="json",
+              show_default=True, help="json: JSON Schema för en editor; markdown eller html: "
+                                      "formuläret som ett dokument att läsa.")
+def schema_command(form_id, fmt):
+    """Skriv ut ett formulärs årsbokslut som JSON Schema (för validering i en editor) eller som
+    ett dokument att läsa (--format markdown eller html).
 
     FORMULÄR är formulärets id (som årsbokslutets formular), t.ex. arsbokslut-2023 (standard).
-    Frågornas nummer och text är fältens titel; intervall blir minimum/maximum.
+    I JSON Schema är frågornas nummer och text fältens titel och intervall minimum/maximum.
+    Dokumentet visar varje fråga i formulärets ordning, per avsnitt: nummer, text, typ, enhet,
+    tillåtna värden, om den krävs och när ett annat svar gör den obligatorisk.
     """
     from engine.model.form import DEFAULT_FORM, get_form, json_schema
 
-    sys.stdout.write(dumps_json(json_schema(get_form(form_id or DEFAULT_FORM))))
+    form = get_form(form_id or DEFAULT_FORM)
+    if fmt == "json":
+        sys.stdout.write(dumps_json(json_schema(form)))
+    else:
+        from engine.report.form_doc import html_document, markdown
+
+        sys.stdout.write(markdown(form) if fmt == "markdown" else html_document(form))
     return EXIT_OK
 
 

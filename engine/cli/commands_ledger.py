@@ -268,8 +268,9 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
     """Lista öppna krav för en enhet (HSA-id eller namn) eller hela regionen per ett datum:
     status, sista dag, upplupet vite, vad som föreslås (föreläggande, vite) och regionens rätt
     att säga upp avtalet. Med --format xlsx eller html: kravliggaren som rapport."""
-    from engine.output import check_target, emit, emit_rich
+    from engine.followup import replay
     from engine.followup.lifecycle import views
+    from engine.output import check_target, emit, emit_rich
     from engine.report.demands_table import as_json, render
 
     day = _as_of(as_of)
@@ -283,9 +284,12 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
             if hsa:
                 _known_unit(ledger, hsa)
             region = _region(ledger, region)
-            rows = ledger.demands(hsa, region)
-            vs = views(rows, ledger.events(hsa_id=hsa) if hsa else ledger.events(),
-                       ledger.plans(), ledger.dispenser(hsa), day)
+            vs = []
+            for unit in [hsa] if hsa else replay.units(ledger, region):
+                state = replay.state(ledger, unit)  # derived from the unit's journal
+                vs += views(state.demands(unit, region), state.events(hsa_id=unit),
+                            state.plans(), state.dispenser(unit), day)
+            vs.sort(key=lambda v: (v.demand.hsa_id, v.demand.rule_id, v.demand.period))
         path = str(ledger.path)
     if not show_all:
         vs = [v for v in vs if v.open]
@@ -311,6 +315,7 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
 def history_cmd(hsa_id, rule_id, ledger_path, fmt):
     """Visa varje händelse för en enhets krav (händelseloggen), med nummer, datum, skäl,
     anteckningar, korrigeringar och återkallelser."""
+    from engine.followup import replay
     from engine.report.demands_table import history_json, history_rows, render_history
 
     rule = _rules([rule_id])[0] if rule_id else None
@@ -318,8 +323,9 @@ def history_cmd(hsa_id, rule_id, ledger_path, fmt):
         with ledger.read():
             hsa = _unit(ledger, hsa_id)
             _known_unit(ledger, hsa)
-            demands = {d.id: d for d in ledger.demands(hsa, rule_id=rule)}
-            events = [e for e in ledger.events(hsa_id=hsa) if e.demand_id in demands]
+            state = replay.state(ledger, hsa)  # derived from the unit's journal
+            demands = {d.id: d for d in state.demands(hsa, rule_id=rule)}
+            events = [e for e in state.events(hsa_id=hsa) if e.demand_id in demands]
         path = str(ledger.path)
     rows = history_rows(demands, events)
     if fmt == "json":
@@ -362,14 +368,18 @@ def _decision(decision: str):
     @date_option
     @click.option("--diarienummer", default=None, help="Beslutets diarienummer.")
     @note_option
+    @click.option("--ny-sista-dag", "new_due", default=None, metavar="DATUM",
+                  help="Vid underkänd plan: sista dag för en ny handlingsplan (en egen handling). "
+                       "Standard: beslutsdagen + regelbokens dagar för en handlingsplan.")
     @ledger_option
-    def command(hsa_id, rule_ids, date, diarienummer, note, ledger_path):
+    def command(hsa_id, rule_ids, date, diarienummer, note, new_due, ledger_path):
         from engine.followup.demands import record_decision
 
         day = _recorded(date)
+        due = _day(new_due, "--ny-sista-dag")
         with _ledger(ledger_path) as ledger:
             changes = record_decision(ledger, _unit(ledger, hsa_id), _rules(rule_ids), decision,
-                                      day, diarienummer, note)
+                                      day, diarienummer, note, due)
         _print_changes(changes, f"Handlingsplan {label} {day}")
         return 0
     return command
@@ -518,8 +528,9 @@ def correct_cmd(hsa_id, rule_id, event_id, reason, date, frist_days, belopp, per
               help="Dagen återkallelsen görs. Standard: dagens datum.")
 @ledger_option
 def withdraw_cmd(hsa_id, rule_id, event_id, reason, on, ledger_path):
-    """Återkalla en post som gjorts av misstag (nekad listning, fakturering): den står kvar i
-    historiken, markerad återkallad, och räknas inte."""
+    """Återkalla en post som gjorts av misstag (nekad listning, fakturering, beslut om
+    föreläggande eller vite): den står kvar i historiken, markerad återkallad, och räknas inte;
+    ett återkallat beslut är som om det aldrig fattats."""
     from engine.followup.demands import withdraw
 
     day = _recorded(on, "--den") or dt.date.today()

@@ -337,6 +337,13 @@ class RulebookOverview:
     def shortfall_rows(self) -> list[UnitRow]:
         return [r for r in self.rows if r.shortfalls]
 
+    @property
+    def dialogue_rules(self) -> list[RuleStat]:
+        """Riktlinjer, målnivåer, lagkrav (every kind but krav) that some unit falls short of:
+        the points for the dialogue, counted as rules (one målnivå missed by 28 units is one)."""
+        return [s for s in self.rules if s.rule.kind != "krav"
+                and any(s.counts[o] for o in SHORTFALLS)]
+
 
 @dataclass
 class Summary:

@@ -40,7 +40,11 @@ def find_previous(path: str, current: Any, load) -> Any | None:
     if not here.is_file():
         return None
     candidates = sorted({*here.parent.glob("*.yaml"), *here.parent.parent.glob("*/*.yaml")})
-    candidates = [c for c in candidates if c.resolve() != here.resolve()][:MAX_CANDIDATES]
+    # only regular files that are not hidden: a FIFO beside the file would block the reader
+    # (batch.collect skips them for the same reason). The file itself stays in the list: the
+    # index is then the same for every file of a folder and read once (it cannot be its own
+    # year before: the period differs).
+    candidates = [c for c in candidates if c.is_file() and not c.name.startswith(".")][:MAX_CANDIDATES]
     key = tuple((str(c), c.stat().st_mtime_ns) for c in candidates)
     if key not in _index:
         index: dict[tuple[str, int], str] = {}

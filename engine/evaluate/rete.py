@@ -47,6 +47,7 @@ class EngineError(RuntimeError):
 # Rulebook rules per durable_rules ruleset: each adds one `rule == <id>` test under the root of
 # the network (at most 512 fit, see the module docstring) and about four actions (at most 4096).
 RULES_PER_RULESET = 128
+ACTIONS_PER_RULESET = 2048  # engine rules per ruleset, well under _MAX_ACTIONS
 # durable_rules' own limits (rules.h, rete.c): tests under one node, rules ending at one node,
 # actions in one ruleset. Past the first the engine hangs; past the others it fails.
 _NODE_SLOTS, _BETA_SLOTS, _MAX_ACTIONS = 512, 256, 4096
@@ -66,11 +67,9 @@ class RuleEngine:
         by_rule: dict[str, dict[str, dict]] = {}
         for name, (rule_id, _outcome, condition) in compiled.items():
             by_rule.setdefault(rule_id, {})[name] = condition
-        ids = list(by_rule)
         self._part_of: dict[str, int] = {}
         self._parts: list[TransitionEngine] = []
-        for start in range(0, len(ids), RULES_PER_RULESET):
-            part = ids[start:start + RULES_PER_RULESET]
+        for part in _chunks(by_rule):
             table = {name: c for rule_id in part for name, c in by_rule[rule_id].items()}
             self._part_of.update(dict.fromkeys(part, len(self._parts)))
             self._parts.append(TransitionEngine(label, table))
@@ -104,6 +103,21 @@ class RuleEngine:
             if asked.get(rule_id) is not None:
                 self._known[asked[rule_id]] = known[rule_id]
         return known
+
+
+def _chunks(by_rule: dict[str, dict]) -> list[list[str]]:
+    """Rule ids in rulesets of at most RULES_PER_RULESET rules and ACTIONS_PER_RULESET engine
+    rules (an any/all rule has one engine rule per way of deciding its parts)."""
+    out: list[list[str]] = [[]]
+    actions = 0
+    for rule_id, names in by_rule.items():
+        if out[-1] and (len(out[-1]) == RULES_PER_RULESET
+                        or actions + len(names) > ACTIONS_PER_RULESET):
+            out.append([])
+            actions = 0
+        out[-1].append(rule_id)
+        actions += len(names)
+    return [part for part in out if part]
 
 
 class TransitionEngine:

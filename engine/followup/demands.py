@@ -240,7 +240,11 @@ def _proposal_words(d: DemandRow, transition: str) -> str:
 
 
 def register(ledger: Ledger, result: CheckResult, decided: dt.date) -> Registration:
-    """Record one checked submission: new demands, and moves of the unit's open demands."""
+    """Record one checked submission: the check and its journal entry; the unit's demands are
+    then derived from its journal in domain order (replay.py), so a forgotten earlier year
+    registered after a later one gives what registering them in order gives."""
+    from . import replay
+
     sub, book = result.submission, result.rulebook
     unit = sub.model.enhet
     if sub.model.inlamnad and decided < sub.model.inlamnad:
@@ -251,17 +255,9 @@ def register(ledger: Ledger, result: CheckResult, decided: dt.date) -> Registrat
         if known is not None:
             findings = waive(result.findings, ledger.dispenser(unit.hsa_id), known.decided)
             return Registration(result, known.decided, findings, [], True, known.id)
-        later = [c for c in ledger.checks(unit.hsa_id)
-                 if (c.period, c.inlamnad or dt.date.min) > (sub.model.period, sub.model.inlamnad or dt.date.min)]
-        if later:
-            c = max(later, key=lambda c: (c.period, c.inlamnad or dt.date.min))
-            raise InputError.single(sub.path, f"kravliggaren har redan årsbokslutet för {c.period} "
-                                    f"(inlämnat {c.inlamnad or 'okänt datum'}) för {unit.hsa_id}; "
-                                    f"ett årsbokslut för {sub.model.period} inlämnat "
-                                    f"{sub.model.inlamnad or 'okänt datum'} kan inte registreras "
-                                    "efter det (resultatet skulle bero på ordningen). Registrera "
-                                    "dem i en körning (de sorteras efter period och "
-                                    "inlämningsdag) i en ny kravliggare", "period")
+        legacy = replay.is_legacy(ledger, unit.hsa_id)
+        if legacy:
+            _refuse_earlier_period(ledger, sub)
         findings = waive(result.findings, ledger.dispenser(unit.hsa_id), decided)
         check_id = ledger.add_check(
             submission_sha256=sub.sha256, submission_path=sub.path, hsa_id=unit.hsa_id,
@@ -271,44 +267,104 @@ def register(ledger: Ledger, result: CheckResult, decided: dt.date) -> Registrat
                       "region": book.model.region},
             decided=decided, verdict=verdict(findings),
             outcomes={f.rule_id: f.outcome for f in findings}, dialogue=dialogue_points(findings))
-        changes: list[Change] = []
-        open_demands = [d for d in ledger.demands(unit.hsa_id) if not d.closed]
-        for d in open_demands:
-            _guard_order(ledger, d, decided, "beslutsdagen")
-        # 1. what the dates alone have done (a due date or a frist passed)
-        current = _tick_all(ledger, open_demands, decided, changes, check_id)
-        # 2. the findings on the unit's open demands
-        by_rule = {d.rule_id: d for d in current.values() if not d.closed}
-        moved = [(by_rule[f.rule_id], f) for f in findings if f.rule_id in by_rule]
-        steps = lifecycle.step([(standing(d), Event("finding", decided, period=sub.model.period,
-                                                    outcome=f.outcome))
-                                for d, f in moved])
-        for (d, f), s in zip(moved, steps):
-            _apply(ledger, d, s, "finding", changes, check_id=check_id, outcome=f.outcome,
-                   detail=dict(snapshot(f, sub.path, None), period=sub.model.period))
-        # 3. new demands for shortfalls with no open demand
-        by_id = {f.rule_id: f for f in findings}
-        for f in findings:
-            if not f.is_shortfall or f.rule_id in by_rule:
-                continue
-            if ledger.demand_for_period(unit.hsa_id, f.rule_id, sub.model.period) is not None:
-                continue  # this period's brist was already followed up and closed
+        payload = check_payload(result, findings)
+        if legacy:  # a unit written before the journal: moved in place, as it was then
+            changes = apply_check(ledger, ledger.check(check_id), payload)
+        else:
+            input_id = ledger.add_input(hsa_id=unit.hsa_id, kind="check", date=decided,
+                                        payload=payload, check_id=check_id)
+            changes = replay.rebuild(ledger, unit.hsa_id, input_id)[1][input_id]
+    return Registration(result, decided, findings, changes, False, check_id)
+
+
+def _refuse_earlier_period(ledger: Ledger, sub) -> None:
+    """A unit written before the journal cannot be replayed: an earlier year after a later one
+    is refused there, as before."""
+    unit = sub.model.enhet
+    later = [c for c in ledger.checks(unit.hsa_id)
+             if (c.period, c.inlamnad or dt.date.min) > (sub.model.period, sub.model.inlamnad or dt.date.min)]
+    if later:
+        c = max(later, key=lambda c: (c.period, c.inlamnad or dt.date.min))
+        raise InputError.single(sub.path, f"kravliggaren har redan årsbokslutet för {c.period} "
+                                f"(inlämnat {c.inlamnad or 'okänt datum'}) för {unit.hsa_id}, "
+                                "registrerat före kravliggarens händelsejournal; ett årsbokslut "
+                                f"för {sub.model.period} kan inte registreras efter det "
+                                "(resultatet skulle bero på ordningen). Registrera enhetens "
+                                "årsbokslut i en ny kravliggare", "period")
+
+
+def _finding_json(f: Finding) -> dict:
+    d = f.to_dict()
+    if not isinstance(d["observed"], (str, int, float, bool, type(None))):
+        d["observed"] = str(d["observed"])
+    return d
+
+
+def _finding(d: dict) -> Finding:
+    from engine.evaluate.findings import Location
+
+    return Finding(**{**d, "location": Location(**d["location"])})
+
+
+def check_payload(result: CheckResult, findings: list[Finding]) -> dict:
+    """What replaying a check needs, without the submission file or the rulebook (both may
+    change or move): its findings after the dispenser in force when it was registered (a
+    dispens granted later does not undo a demand already made), and for each shortfall the
+    plan the submission states, the kind of demand and the rulebook's terms."""
+    book = result.rulebook
+    by_id = {f.rule_id: f for f in findings}
+    shortfalls = {}
+    for f in findings:
+        if f.is_shortfall:
             plan_text = stated_plan(book.model, f, by_id)
             kind = demand_kind(f, plan_text)
-            t = terms(book.model, f, kind, book.sha256)
-            due = shift(decided, t["handlingsplan_days"]) if kind == "handlingsplan" else None
-            status = "inkommen" if kind == "uppfoljning" else "kravd"
-            reason = _created_reason(kind, sub.model.period, due)
-            demand_id = ledger.add_demand(
-                hsa_id=unit.hsa_id, unit_name=unit.namn, region=unit.region, rule_id=f.rule_id,
-                period=sub.model.period, kind=kind, status=status, decided=decided, due=due,
-                check_id=check_id, finding=snapshot(f, sub.path, plan_text), terms=t, reason=reason)
-            if kind == "uppfoljning":  # the plan came in with the årsbokslut
-                ledger.add_plan(demand_id, sub.model.inlamnad or decided, sub.path, sub.sha256)
-            changes.append(Change(unit.hsa_id, f.rule_id, sub.model.period, kind, None, status,
-                                  decided, reason, due, None, f.outcome))
-    changes.sort(key=lambda c: (c.hsa_id, c.rule_id, c.period, c.date))
-    return Registration(result, decided, findings, changes, False, check_id)
+            shortfalls[f.rule_id] = {"plan_text": plan_text, "kind": kind,
+                                     "terms": terms(book.model, f, kind, book.sha256)}
+    return {"findings": [_finding_json(f) for f in findings], "shortfalls": shortfalls}
+
+
+def apply_check(ledger: Ledger, check_row, payload: dict) -> list[Change]:
+    """A checked submission applied to the unit's demands (inside a write transaction): the
+    dates that have passed, then the findings on its open demands, then new demands."""
+    c = check_row
+    decided, period, hsa = c.decided, c.period, c.hsa_id
+    findings = [_finding(d) for d in payload["findings"]]
+    changes: list[Change] = []
+    open_demands = [d for d in ledger.demands(hsa) if not d.closed]
+    for d in open_demands:
+        _guard_order(ledger, d, decided, "beslutsdagen")
+    # 1. what the dates alone have done (a due date or a frist passed)
+    current = _tick_all(ledger, open_demands, decided, changes, c.id)
+    # 2. the findings on the unit's open demands
+    by_rule = {d.rule_id: d for d in current.values() if not d.closed}
+    moved = [(by_rule[f.rule_id], f) for f in findings if f.rule_id in by_rule]
+    steps = lifecycle.step([(standing(d), Event("finding", decided, period=period,
+                                                outcome=f.outcome))
+                            for d, f in moved])
+    for (d, f), s in zip(moved, steps):
+        _apply(ledger, d, s, "finding", changes, check_id=c.id, outcome=f.outcome,
+               detail=dict(snapshot(f, c.submission_path, None), period=period))
+    # 3. new demands for shortfalls with no open demand
+    for f in findings:
+        if not f.is_shortfall or f.rule_id in by_rule:
+            continue
+        if ledger.demand_for_period(hsa, f.rule_id, period) is not None:
+            continue  # this period's brist was already followed up and closed
+        s = payload["shortfalls"][f.rule_id]
+        plan_text, kind, t = s["plan_text"], s["kind"], s["terms"]
+        due = shift(decided, t["handlingsplan_days"]) if kind == "handlingsplan" else None
+        status = "inkommen" if kind == "uppfoljning" else "kravd"
+        reason = _created_reason(kind, period, due)
+        demand_id = ledger.add_demand(
+            hsa_id=hsa, unit_name=c.unit_name, region=c.region, rule_id=f.rule_id,
+            period=period, kind=kind, status=status, decided=decided, due=due,
+            check_id=c.id, finding=snapshot(f, c.submission_path, plan_text), terms=t, reason=reason)
+        if kind == "uppfoljning":  # the plan came in with the årsbokslut
+            ledger.add_plan(demand_id, c.inlamnad or decided, c.submission_path, c.submission_sha256)
+        changes.append(Change(hsa, f.rule_id, period, kind, None, status, decided, reason, due,
+                              None, f.outcome))
+    changes.sort(key=lambda x: (x.hsa_id, x.rule_id, x.period, x.date))
+    return changes
 
 
 def _created_reason(kind: str, period: int, due: dt.date | None) -> str:
@@ -362,71 +418,130 @@ def file_sha256(path: str) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
+def _submit(ledger: Ledger, hsa_id: str, kind: str, day: dt.date, payload: dict) -> list[Change]:
+    from . import replay
+
+    return replay.submit(ledger, hsa_id, kind, day, payload)
+
+
 def record_plan(ledger: Ledger, hsa_id: str, rule_ids: list[str], received: dt.date,
                 file: str) -> list[Change]:
-    """A handlingsplan arrived (one file may answer several demands)."""
+    """A handlingsplan arrived (one file may answer several demands: one handling)."""
     sha = file_sha256(file)
+    return _submit(ledger, hsa_id, "plan", received,
+                   {"rules": rule_ids, "file": file, "sha256": sha})
+
+
+def apply_plan(ledger: Ledger, hsa_id: str, day: dt.date, p: dict, withdrawn: bool = False) -> list[Change]:
+    received, file, sha = day, p["file"], p["sha256"]
     changes: list[Change] = []
-    with ledger.write():
-        for rule_id in rule_ids:
-            latest = ledger.latest_demand(hsa_id, rule_id)
-            plan = ledger.plan(latest.id) if latest else None
-            if plan and plan.file_sha256 == sha and plan.received == received:
-                changes.append(_noop(latest, received, f"Handlingsplanen ({plan.file}) är redan "
-                                     f"registrerad som inkommen {received}."))
-                continue
-            d = _open(ledger, hsa_id, rule_id)
-            event = Event("plan", received, context={"file": Path(file).name})
-            _event_on(ledger, d, event, changes,
-                      plan_id_for=lambda x: ledger.add_plan(x.id, received, file, sha))
+    for rule_id in p["rules"]:
+        latest = ledger.latest_demand(hsa_id, rule_id)
+        plan = ledger.plan(latest.id) if latest else None
+        if plan and plan.file_sha256 == sha and plan.received == received:
+            changes.append(_noop(latest, received, f"Handlingsplanen ({plan.file}) är redan "
+                                 f"registrerad som inkommen {received}."))
+            continue
+        d = _open(ledger, hsa_id, rule_id)
+        if d.status == "inkommen" and plan is not None and plan.decision == "underkand" \
+                and plan.decided is not None:
+            changes.extend(_new_plan(ledger, d, plan, received, file, sha))
+            continue
+        event = Event("plan", received, context={"file": Path(file).name})
+        _event_on(ledger, d, event, changes,
+                  plan_id_for=lambda x: ledger.add_plan(x.id, received, file, sha))
     return changes
+
+
+def _new_plan(ledger: Ledger, d: DemandRow, rejected, received: dt.date, file: str,
+              sha: str) -> list[Change]:
+    """After a rejected handlingsplan, a new plan for the same demand: its own handling, with
+    its own date, decision and note (the status stays inkommen: a plan is in)."""
+    _guard_order(ledger, d, received, "datumet")
+    if received < rejected.decided:
+        raise InputError.single(None, f"{d.rule_id} ({d.hsa_id}): den nya handlingsplanen "
+                                f"{received} kom före beslutet {rejected.decided} om den förra")
+    number = len(ledger.plan_list(d.id)) + 1
+    plan_id = ledger.add_plan(d.id, received, file, sha)
+    reason = (f"Handlingsplan {number} kom in {received} ({Path(file).name}) efter att den "
+              f"förra underkändes {rejected.decided}.")
+    ledger.record(d, received, "plan", "ny_plan", reason, plan_id=plan_id,
+                  detail={"plan": number, "file": Path(file).name})
+    return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, received, reason,
+                   d.due, d.frist)]
 
 
 def record_decision(ledger: Ledger, hsa_id: str, rule_ids: list[str], decision: str,
                     day: dt.date, reference: str | None = None,
-                    note: str | None = None) -> list[Change]:
-    """The beställarenhet approved (godkand) or rejected (underkand) a received handlingsplan."""
+                    note: str | None = None, new_due: dt.date | None = None) -> list[Change]:
+    """The beställarenhet approved (godkand) or rejected (underkand) a received handlingsplan.
+    A rejection asks for a new plan by `new_due` (default: the decision + the rule's
+    handlingsplan days, an assumption in the rulebook's followup section)."""
     if decision not in lifecycle.DECISIONS:
         raise ValueError(decision)
+    if new_due is not None and (decision != "underkand" or new_due <= day):
+        raise InputError.single(None, "--ny-sista-dag gäller en underkänd plan och ska ligga "
+                                f"efter beslutet {day}")
+    return _submit(ledger, hsa_id, "beslut", day,
+                   {"rules": rule_ids, "decision": decision, "reference": reference,
+                    "note": note, "new_due": new_due.isoformat() if new_due else None})
+
+
+def apply_decision(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
+                   withdrawn: bool = False) -> list[Change]:
+    decision, reference, note = p["decision"], p.get("reference"), p.get("note")
     changes: list[Change] = []
     ref = f" (diarienummer {reference})" if reference else ""
-    with ledger.write():
-        for rule_id in rule_ids:
-            latest = ledger.latest_demand(hsa_id, rule_id)
-            plan = ledger.plan(latest.id) if latest else None
-            if plan and plan.decision == decision and plan.decided == day:
-                changes.append(_noop(latest, day, "Beslutet om handlingsplanen är redan registrerat."))
-                continue
-            d = _open(ledger, hsa_id, rule_id)
-            plan = ledger.plan(d.id)
-            event = Event("beslut", day, decision=decision,
-                          context={"reference": ref, "note": _note(note)})
-            if plan is not None and plan.decision is not None:
-                raise InputError.single(None, f"{rule_id} ({hsa_id}): handlingsplanen har redan "
-                                        f"beslutats ({plan.decision}, {plan.decided})")
-            _event_on(ledger, d, event, changes,
-                      detail={"decision": decision, "diarienummer": reference, "note": note})
-            if plan is not None:
-                ledger.decide_plan(plan.id, decision, day, reference, note)
+    for rule_id in p["rules"]:
+        latest = ledger.latest_demand(hsa_id, rule_id)
+        plan = ledger.plan(latest.id) if latest else None
+        if plan and plan.decision == decision and plan.decided == day:
+            changes.append(_noop(latest, day, "Beslutet om handlingsplanen är redan registrerat."))
+            continue
+        d = _open(ledger, hsa_id, rule_id)
+        plan = ledger.plan(d.id)
+        detail = {"decision": decision, "diarienummer": reference, "note": note}
+        words = _note(note)
+        if decision == "underkand":
+            days = d.terms.get("handlingsplan_days")
+            new_due = (dt.date.fromisoformat(p["new_due"]) if p.get("new_due")
+                       else shift(day, days) if days else None)
+            if new_due is not None:
+                detail["ny_sista_dag"] = new_due.isoformat()
+                words += f" En ny handlingsplan ska komma in senast {new_due}."
+        event = Event("beslut", day, decision=decision, context={"reference": ref, "note": words})
+        if plan is not None and plan.decision is not None:
+            raise InputError.single(None, f"{rule_id} ({hsa_id}): handlingsplanen har redan "
+                                    f"beslutats ({plan.decision}, {plan.decided})")
+        _event_on(ledger, d, event, changes, detail=detail,
+                  plan_id_for=lambda x: plan.id if plan else None)
+        if plan is not None:
+            ledger.decide_plan(plan.id, decision, day, reference, note)
     return changes
 
 
 def record_rattelse(ledger: Ledger, hsa_id: str, rule_ids: list[str], day: dt.date,
                     reference: str | None = None, note: str | None = None) -> list[Change]:
     """The beställarenhet found the brist corrected: the demand closes as åtgärdad."""
+    return _submit(ledger, hsa_id, "rattelse", day,
+                   {"rules": rule_ids, "reference": reference, "note": note})
+
+
+def apply_rattelse(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
+                   withdrawn: bool = False) -> list[Change]:
+    reference, note = p.get("reference"), p.get("note")
     changes: list[Change] = []
     ref = f" (diarienummer {reference})" if reference else ""
-    with ledger.write():
-        for rule_id in rule_ids:
-            latest = ledger.latest_demand(hsa_id, rule_id)
-            if latest is not None and latest.closed:
-                last = ledger.last_event(latest.id)
-                if last and last.event == "rattelse" and last.date == day:
-                    changes.append(_noop(latest, day, "Rättelsen är redan registrerad."))
-                    continue
-            d = _open(ledger, hsa_id, rule_id)
-            _event_on(ledger, d, Event("rattelse", day, context={"reference": ref, "note": _note(note)}),
-                      changes, detail={"diarienummer": reference, "note": note})
+    for rule_id in p["rules"]:
+        latest = ledger.latest_demand(hsa_id, rule_id)
+        if latest is not None and latest.closed:
+            last = ledger.last_event(latest.id)
+            if last and last.event == "rattelse" and last.date == day:
+                changes.append(_noop(latest, day, "Rättelsen är redan registrerad."))
+                continue
+        d = _open(ledger, hsa_id, rule_id)
+        _event_on(ledger, d, Event("rattelse", day, context={"reference": ref, "note": _note(note)}),
+                  changes, detail={"diarienummer": reference, "note": note})
     return changes
 
 
@@ -451,7 +566,8 @@ def _not_plan_for(d: DemandRow, what: str) -> None:
 def _last(ledger: Ledger, d: DemandRow | None, kind: str):
     if d is None:
         return None
-    return next((e for e in reversed(ledger.events(d.id)) if e.event == kind), None)
+    return next((e for e in reversed(ledger.events(d.id)) if e.event == kind
+                 and e.from_status != e.to_status), None)
 
 
 def record_forelaggande(ledger: Ledger, hsa_id: str, rule_ids: list[str], day: dt.date,
@@ -464,25 +580,49 @@ def record_forelaggande(ledger: Ledger, hsa_id: str, rule_ids: list[str], day: d
         raise InputError.single(None, "ett föreläggande behöver ett diarienummer")
     if frist_days is not None and frist_days < 1:
         raise InputError.single(None, f"fristen ska vara minst en dag (fick {frist_days})")
+    return _submit(ledger, hsa_id, "forelaggande", day,
+                   {"rules": rule_ids, "diarienummer": diarienummer, "frist_days": frist_days,
+                    "vasentlig": vasentlig, "note": note})
+
+
+def _withdrawn_decision(ledger: Ledger, d: DemandRow, day: dt.date, kind: str, reason: str,
+                        detail: dict, changes: list[Change]) -> None:
+    """A decision later withdrawn (aterkallelse): in the history where it was made, marked
+    withdrawn there, and the demand as if it had never been made."""
+    _guard_order(ledger, d, day, "datumet")
+    d = _tick_all(ledger, [d], day, changes)[d.id]
+    ledger.record(d, day, kind, f"{kind}_aterkallat", reason, detail=detail)
+    changes.append(Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
+                          d.due, d.frist))
+
+
+def apply_forelaggande(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
+                       withdrawn: bool = False) -> list[Change]:
+    rule_ids, diarienummer, frist_days = p["rules"], p["diarienummer"], p.get("frist_days")
+    vasentlig, note = bool(p.get("vasentlig")), p.get("note")
     changes: list[Change] = []
-    with ledger.write():
-        for rule_id in rule_ids:
-            latest = ledger.latest_demand(hsa_id, rule_id)
-            last = _last(ledger, latest, "forelaggande")
-            if last is not None and last.date == day and (last.detail or {}).get("diarienummer") == diarienummer:
-                changes.append(_noop(latest, day, f"Föreläggandet {diarienummer} är redan registrerat."))
-                continue
-            d = _open(ledger, hsa_id, rule_id)
-            _not_plan_for(d, "föreläggande")
-            days, source = (frist_days, "beslut") if frist_days is not None else (
-                d.terms.get("rattelse_days"), "regelbok")
-            words = _note(note) + (" Bristen är väsentlig (003 l.874–876)." if vasentlig else "")
-            event = Event("forelaggande", day, rattelse_days=days,
-                          context={"reference": f" ({diarienummer})", "note": words})
-            _event_on(ledger, d, event, changes,
-                      detail={"diarienummer": diarienummer, "frist_dagar": days,
-                              "frist_kalla": source, "vasentlig": vasentlig, "note": note,
-                              "rules": rule_ids})
+    for rule_id in rule_ids:
+        latest = ledger.latest_demand(hsa_id, rule_id)
+        last = _last(ledger, latest, "forelaggande")
+        if not withdrawn and last is not None and last.date == day \
+                and (last.detail or {}).get("diarienummer") == diarienummer:
+            changes.append(_noop(latest, day, f"Föreläggandet {diarienummer} är redan registrerat."))
+            continue
+        d = _open(ledger, hsa_id, rule_id)
+        _not_plan_for(d, "föreläggande")
+        days, source = (frist_days, "beslut") if frist_days is not None else (
+            d.terms.get("rattelse_days"), "regelbok")
+        words = _note(note) + (" Bristen är väsentlig (003 l.874–876)." if vasentlig else "")
+        detail = {"diarienummer": diarienummer, "frist_dagar": days, "frist_kalla": source,
+                  "vasentlig": vasentlig, "note": note, "rules": rule_ids}
+        if withdrawn:
+            _withdrawn_decision(ledger, d, day, "forelaggande",
+                                f"Beslut {day} ({diarienummer}): föreläggande om rättelse "
+                                f"(återkallat).{words}", detail, changes)
+            continue
+        event = Event("forelaggande", day, rattelse_days=days,
+                      context={"reference": f" ({diarienummer})", "note": words})
+        _event_on(ledger, d, event, changes, detail=detail)
     return changes
 
 
@@ -515,37 +655,55 @@ def record_vite(ledger: Ledger, hsa_id: str, rule_ids: list[str], day: dt.date, 
         raise InputError.single(None, "ett beslut om vite behöver ett diarienummer")
     if per is not None and per not in PER:
         raise InputError.single(None, f"--per ska vara {', '.join(PER)} (fick {per})")
+    return _submit(ledger, hsa_id, "vite", day,
+                   {"rules": rule_ids, "belopp": belopp, "diarienummer": diarienummer,
+                    "per": per, "note": note})
+
+
+def apply_vite(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
+               withdrawn: bool = False) -> list[Change]:
+    belopp, diarienummer, per, note = p["belopp"], p["diarienummer"], p.get("per"), p.get("note")
     changes: list[Change] = []
-    with ledger.write():
-        for rule_id in rule_ids:
-            latest = ledger.latest_demand(hsa_id, rule_id)
-            last = _last(ledger, latest, "vite")
-            if last is not None and last.date == day and (last.detail or {}).get("diarienummer") == diarienummer:
-                changes.append(_noop(latest, day, f"Vitet {diarienummer} är redan registrerat."))
-                continue
-            d = _open(ledger, hsa_id, rule_id)
-            _not_plan_for(d, "vite")
-            cap = _check_amount(d, belopp)
-            how = per or d.terms.get("vite_per") or "engang"
-            amount = f"{format_number(belopp)} kr {PER[how]}" + (
-                f", högst {format_number(cap)} kr" if cap and how != "engang" else "")
-            event = Event("vite", day, context={"reference": f" ({diarienummer})",
-                                                "amount": amount, "note": _note(note)})
-            _event_on(ledger, d, event, changes,
-                      detail={"belopp": belopp, "per": how, "per_kalla": "beslut" if per else "regelbok",
-                              "tak": cap, "diarienummer": diarienummer, "note": note})
+    for rule_id in p["rules"]:
+        latest = ledger.latest_demand(hsa_id, rule_id)
+        last = _last(ledger, latest, "vite")
+        if not withdrawn and last is not None and last.date == day \
+                and (last.detail or {}).get("diarienummer") == diarienummer:
+            changes.append(_noop(latest, day, f"Vitet {diarienummer} är redan registrerat."))
+            continue
+        d = _open(ledger, hsa_id, rule_id)
+        _not_plan_for(d, "vite")
+        cap = _check_amount(d, belopp)
+        how = per or d.terms.get("vite_per") or "engang"
+        amount = f"{format_number(belopp)} kr {PER[how]}" + (
+            f", högst {format_number(cap)} kr" if cap and how != "engang" else "")
+        detail = {"belopp": belopp, "per": how, "per_kalla": "beslut" if per else "regelbok",
+                  "tak": cap, "diarienummer": diarienummer, "note": note}
+        if withdrawn:
+            _withdrawn_decision(ledger, d, day, "vite", f"Beslut {day} ({diarienummer}): vite "
+                                f"{amount} (återkallat).{_note(note)}", detail, changes)
+            continue
+        event = Event("vite", day, context={"reference": f" ({diarienummer})",
+                                            "amount": amount, "note": _note(note)})
+        _event_on(ledger, d, event, changes, detail=detail)
     return changes
 
 
 def _person_demand(ledger: Ledger, hsa_id: str, rule_id: str | None) -> DemandRow:
-    if rule_id is not None:
-        return _open(ledger, hsa_id, rule_id)
-    found = [d for d in ledger.demands(hsa_id) if not d.closed and any(
-        (x["sanction"].get("per") or "").startswith("person") for x in d.terms.get("sanctions", []))]
-    if len(found) != 1:
-        what = ", ".join(d.rule_id for d in found) if found else "inget öppet krav med vite per person"
-        raise InputError.single(None, f"ange regeln för den nekade listningen ({what})")
-    return found[0]
+    """The demand a refusal to list belongs to: the rule's latest (a refusal is a dated fact,
+    recorded beside the lifecycle, replay.ANNOTATIONS)."""
+    if rule_id is None:
+        rules = sorted({d.rule_id for d in ledger.demands(hsa_id) if any(
+            (x["sanction"].get("per") or "").startswith("person")
+            for x in d.terms.get("sanctions", []))})
+        if len(rules) != 1:
+            what = ", ".join(rules) if rules else "inget krav med vite per person"
+            raise InputError.single(None, f"ange regeln för den nekade listningen ({what})")
+        rule_id = rules[0]
+    d = ledger.latest_demand(hsa_id, rule_id)
+    if d is None:
+        raise InputError.single(None, f"ingen kravpost för {rule_id} och {hsa_id} i kravliggaren")
+    return d
 
 
 def record_refusal(ledger: Ledger, hsa_id: str, rule_id: str | None, day: dt.date,
@@ -555,17 +713,24 @@ def record_refusal(ledger: Ledger, hsa_id: str, rule_id: str | None, day: dt.dat
     from it (003 l.870–872), not from the decision date."""
     if personer < 1:
         raise InputError.single(None, f"--personer ska vara minst 1 (fick {personer})")
-    with ledger.write():
-        d = _person_demand(ledger, hsa_id, rule_id)
-        same = [e for e in ledger.events(d.id) if e.event == "nekad_listning" and e.date == day
-                and (e.detail or {}).get("personer") == personer]
-        if same:
-            return [_noop(d, day, "Den nekade listningen är redan registrerad.")]
-        reason = f"Enheten nekade listning av {personer} personer {day}.{_note(note)}"
-        ledger.record(d, day, "nekad_listning", "nekad_listning", reason,
-                      detail={"personer": personer, "diarienummer": diarienummer, "note": note})
-        return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
-                       d.due, d.frist)]
+    return _submit(ledger, hsa_id, "nekad_listning", day,
+                   {"rule": rule_id, "personer": personer, "diarienummer": diarienummer,
+                    "note": note})
+
+
+def apply_refusal(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
+                  withdrawn: bool = False) -> list[Change]:
+    personer, diarienummer, note = p["personer"], p.get("diarienummer"), p.get("note")
+    d = _person_demand(ledger, hsa_id, p.get("rule"))
+    same = [e for e in ledger.events(d.id) if e.event == "nekad_listning" and e.date == day
+            and (e.detail or {}).get("personer") == personer]
+    if same:
+        return [_noop(d, day, "Den nekade listningen är redan registrerad.")]
+    reason = f"Enheten nekade listning av {personer} personer {day}.{_note(note)}"
+    ledger.record(d, day, "nekad_listning", "nekad_listning", reason,
+                  detail={"personer": personer, "diarienummer": diarienummer, "note": note})
+    return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
+                   d.due, d.frist)]
 
 
 def record_invoice(ledger: Ledger, hsa_id: str, rule_id: str, day: dt.date, belopp: int,
@@ -573,20 +738,26 @@ def record_invoice(ledger: Ledger, hsa_id: str, rule_id: str, day: dt.date, belo
     """The vite actually decided and invoiced, kept beside the one kravkoll computes."""
     if belopp <= 0:
         raise InputError.single(None, f"--belopp ska vara ett positivt antal kronor (fick {belopp})")
-    with ledger.write():
-        d = ledger.latest_demand(hsa_id, rule_id)
-        if d is None:
-            raise InputError.single(None, f"ingen kravpost för {rule_id} och {hsa_id} i kravliggaren")
-        same = [e for e in ledger.events(d.id) if e.event == "fakturerat"
-                and (e.detail or {}).get("diarienummer") == diarienummer
-                and (e.detail or {}).get("belopp") == belopp and e.date == day]
-        if same:
-            return [_noop(d, day, "Faktureringen är redan registrerad.")]
-        reason = f"Fakturerat vite {format_number(belopp)} kr {day} ({diarienummer}).{_note(note)}"
-        ledger.record(d, day, "fakturerat", "fakturerat", reason,
-                      detail={"belopp": belopp, "diarienummer": diarienummer, "note": note})
-        return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
-                       d.due, d.frist)]
+    return _submit(ledger, hsa_id, "fakturerat", day,
+                   {"rule": rule_id, "belopp": belopp, "diarienummer": diarienummer, "note": note})
+
+
+def apply_invoice(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
+                  withdrawn: bool = False) -> list[Change]:
+    rule_id, belopp, diarienummer, note = p["rule"], p["belopp"], p["diarienummer"], p.get("note")
+    d = ledger.latest_demand(hsa_id, rule_id)
+    if d is None:
+        raise InputError.single(None, f"ingen kravpost för {rule_id} och {hsa_id} i kravliggaren")
+    same = [e for e in ledger.events(d.id) if e.event == "fakturerat"
+            and (e.detail or {}).get("diarienummer") == diarienummer
+            and (e.detail or {}).get("belopp") == belopp and e.date == day]
+    if same:
+        return [_noop(d, day, "Faktureringen är redan registrerad.")]
+    reason = f"Fakturerat vite {format_number(belopp)} kr {day} ({diarienummer}).{_note(note)}"
+    ledger.record(d, day, "fakturerat", "fakturerat", reason,
+                  detail={"belopp": belopp, "diarienummer": diarienummer, "note": note})
+    return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
+                   d.due, d.frist)]
 
 
 # What a correction may change, per kind of recorded event; the rest is the ledger's own.
@@ -594,7 +765,10 @@ CORRECTABLE = {"forelaggande": ("frist_dagar", "vasentlig", "diarienummer"),
                "vite": ("belopp", "per", "diarienummer"),
                "nekad_listning": ("date", "personer"),
                "fakturerat": ("date", "belopp", "diarienummer")}
-WITHDRAWABLE = ("nekad_listning", "fakturerat")
+# What may be withdrawn: the register's entries, and the beställarenhet's decisions of
+# föreläggande and vite (the demand is then as if the decision had never been made).
+WITHDRAWABLE = ("nekad_listning", "fakturerat", "forelaggande", "vite")
+DECISION_EVENTS = ("forelaggande", "vite")
 
 
 def _target(ledger: Ledger, hsa_id: str, rule_id: str, event_id: int):
@@ -606,6 +780,20 @@ def _target(ledger: Ledger, hsa_id: str, rule_id: str, event_id: int):
     return d, e
 
 
+def _target_input(ledger: Ledger, hsa_id: str, rule_id: str, event_id: int) -> dict:
+    """The journal input behind history number `event_id` and the kind of event it is (the
+    number is the replay's and may change when an earlier input is registered later; the
+    input does not). A legacy unit's events are named by their number only."""
+    from . import replay
+
+    with ledger.read():
+        if replay.is_legacy(ledger, hsa_id):
+            return {"target": None}
+        state = replay.state(ledger, hsa_id)
+        _, e = _target(state, hsa_id, rule_id, event_id)
+    return {"target": e.input_id, "kind": e.event}
+
+
 def correct(ledger: Ledger, hsa_id: str, rule_id: str, event_id: int, changes: dict,
             reason: str, day: dt.date) -> list[Change]:
     """An entry made by mistake is corrected by a new event with a reason; nothing is deleted
@@ -615,56 +803,95 @@ def correct(ledger: Ledger, hsa_id: str, rule_id: str, event_id: int, changes: d
     changes = {k: v for k, v in changes.items() if v is not None}
     if not changes:
         raise InputError.single(None, "ange vad som ska korrigeras")
-    with ledger.write():
-        d, e = _target(ledger, hsa_id, rule_id, event_id)
-        allowed = CORRECTABLE.get(e.event, ())
-        wrong = [k for k in changes if k not in allowed]
-        if wrong:
-            raise InputError.single(None, f"händelse {event_id} ({e.event}) kan inte korrigeras i "
-                                    f"{', '.join(wrong)}" + (f"; bara {', '.join(allowed)}" if allowed
-                                                             else "; registrera en ny händelse"))
-        if "belopp" in changes and e.event == "vite":
-            _check_amount(d, int(changes["belopp"]))
-        if "per" in changes and changes["per"] not in PER:
-            raise InputError.single(None, f"--per ska vara {', '.join(PER)}")
-        if "frist_dagar" in changes:
-            if int(changes["frist_dagar"]) < 1:
-                raise InputError.single(None, "fristen ska vara minst en dag")
-            if d.status != "forelaggande":
-                raise InputError.single(None, f"fristen kan bara korrigeras medan kravet har status "
-                                        f"föreläggande (nu {lifecycle.STATUS_LABELS[d.status]})")
-            ledger.set_frist(d.id, shift(e.date, int(changes["frist_dagar"])))
-        if "date" in changes:
-            changes["date"] = changes["date"].isoformat()
-        shown = ", ".join(f"{k} {v}" for k, v in changes.items())
-        text = f"Korrigering av händelse {event_id} ({e.event}): {shown}. Skäl: {reason.strip()}"
-        ledger.record(d, day, "korrigering", "korrigering", text,
-                      detail={"corrects": event_id, "changes": changes, "reason": reason.strip()})
-        d = ledger.demand(d.id)
-        return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, text,
-                       d.due, d.frist)]
+    if "date" in changes:
+        changes["date"] = changes["date"].isoformat()
+    target = _target_input(ledger, hsa_id, rule_id, event_id)
+    return _submit(ledger, hsa_id, "korrigering", day,
+                   {"rule": rule_id, "event": event_id, **target, "changes": changes,
+                    "reason": reason.strip()})
+
+
+def _event_of_input(ledger: Ledger, hsa_id: str, p: dict):
+    """The event a correction or withdrawal is about: by its journal input (a replayed unit),
+    or by its number (a legacy unit)."""
+    if p.get("target") is None:
+        return _target(ledger, hsa_id, p["rule"], p["event"])
+    for d in ledger.demands(hsa_id, rule_id=p["rule"]):
+        for e in ledger.events(d.id):
+            if e.input_id == p["target"] and e.event == p.get("kind"):
+                return d, e
+    raise InputError.single(None, f"ingen händelse att ändra för {p['rule']} och {hsa_id} "
+                            "(se 'demands history', kolumnen Nr)")
+
+
+def apply_correction(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
+                     withdrawn: bool = False) -> list[Change]:
+    changes, reason = dict(p["changes"]), p["reason"]
+    d, e = _event_of_input(ledger, hsa_id, p)
+    event_id = e.id
+    allowed = CORRECTABLE.get(e.event, ())
+    wrong = [k for k in changes if k not in allowed]
+    if wrong:
+        raise InputError.single(None, f"händelse {p['event']} ({e.event}) kan inte korrigeras i "
+                                f"{', '.join(wrong)}" + (f"; bara {', '.join(allowed)}" if allowed
+                                                         else "; registrera en ny händelse"))
+    if "belopp" in changes and e.event == "vite":
+        _check_amount(d, int(changes["belopp"]))
+    if "per" in changes and changes["per"] not in PER:
+        raise InputError.single(None, f"--per ska vara {', '.join(PER)}")
+    if "frist_dagar" in changes:
+        if int(changes["frist_dagar"]) < 1:
+            raise InputError.single(None, "fristen ska vara minst en dag")
+        if d.status != "forelaggande":
+            raise InputError.single(None, f"fristen kan bara korrigeras medan kravet har status "
+                                    f"föreläggande (nu {lifecycle.STATUS_LABELS[d.status]})")
+        ledger.set_frist(d.id, shift(e.date, int(changes["frist_dagar"])))
+    shown = ", ".join(f"{k} {v}" for k, v in changes.items())
+    text = f"Korrigering av händelse {event_id} ({e.event}): {shown}. Skäl: {reason}"
+    ledger.record(d, day, "korrigering", "korrigering", text,
+                  detail={"corrects": event_id, "changes": changes, "reason": reason})
+    d = ledger.demand(d.id)
+    return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, text,
+                   d.due, d.frist)]
 
 
 def withdraw(ledger: Ledger, hsa_id: str, rule_id: str, event_id: int, reason: str,
              day: dt.date) -> list[Change]:
     """An entry made by mistake is withdrawn by a new event with a reason; it stays in the
-    history, marked withdrawn, and counts no more."""
+    history, marked withdrawn, and counts no more. A withdrawn föreläggande or vite: the demand
+    is as if it had never been decided (the journal is replayed without it)."""
     if not reason or not reason.strip():
         raise InputError.single(None, "en återkallelse behöver ett skäl (--reason)")
-    with ledger.write():
-        d, e = _target(ledger, hsa_id, rule_id, event_id)
-        if e.event not in WITHDRAWABLE:
-            raise InputError.single(None, f"händelse {event_id} ({e.event}) ändrade kravets status "
-                                    "och kan inte återkallas; korrigera den ('demands korrigera') "
-                                    "eller registrera rättelse")
-        if any(x.event == "aterkallelse" and (x.detail or {}).get("withdraws") == event_id
-               for x in ledger.events(d.id)):
-            return [_noop(d, day, f"Händelse {event_id} är redan återkallad.")]
-        text = f"Återkallelse av händelse {event_id} ({e.event}). Skäl: {reason.strip()}"
-        ledger.record(d, day, "aterkallelse", "aterkallelse", text,
-                      detail={"withdraws": event_id, "reason": reason.strip()})
-        return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, text,
-                       d.due, d.frist)]
+    target = _target_input(ledger, hsa_id, rule_id, event_id)
+    return _submit(ledger, hsa_id, "aterkallelse", day,
+                   {"rule": rule_id, "event": event_id, **target, "reason": reason.strip()})
+
+
+def apply_withdrawal(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
+                     withdrawn: bool = False) -> list[Change]:
+    reason = p["reason"]
+    if p.get("target") is None:
+        d, e = _target(ledger, hsa_id, p["rule"], p["event"])
+    else:
+        d, e = _event_of_input(ledger, hsa_id, p)
+    if e.event not in WITHDRAWABLE or (p.get("target") is None and e.event in DECISION_EVENTS):
+        raise InputError.single(None, f"händelse {p['event']} ({e.event}) kan inte återkallas; "
+                                "korrigera den ('demands korrigera') eller registrera rättelse")
+    if any(x.event == "aterkallelse" and (x.detail or {}).get("withdraws") == e.id
+           for x in ledger.events(d.id)):
+        return [_noop(d, day, f"Händelse {p['event']} är redan återkallad.")]
+    d = ledger.demand(d.id)
+    text = f"Återkallelse av händelse {e.id} ({e.event}). Skäl: {reason}"
+    ledger.record(d, day, "aterkallelse", "aterkallelse", text,
+                  detail={"withdraws": e.id, "reason": reason})
+    return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, text,
+                   d.due, d.frist)]
+
+
+APPLY = {"plan": apply_plan, "beslut": apply_decision, "forelaggande": apply_forelaggande,
+         "vite": apply_vite, "rattelse": apply_rattelse, "nekad_listning": apply_refusal,
+         "fakturerat": apply_invoice, "korrigering": apply_correction,
+         "aterkallelse": apply_withdrawal}
 
 
 # --- dispenser ---------------------------------------------------------------------------------

@@ -32,7 +32,10 @@ from pathlib import Path
 from engine.errors import InputError
 from engine.read.dates import shift
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Version 1 had no journal (`inputs`): a version-1 ledger is read as it is and gets the journal
+# on its first write (_upgrade); its units keep the state they were written with (legacy).
+READABLE_VERSIONS = ("1", "2")
 APPLICATION_ID = 0x6B72766B  # "krvk": PRAGMA application_id of a kravliggare
 DEFAULT_PATH = Path("reports") / "kravliggare.sqlite"
 BUSY_TIMEOUT_S = 60.0
@@ -47,6 +50,26 @@ _STATUS_ORDER = ("kravd", "forsenad", "inkommen", "godkand", "forelaggande", "vi
 LEGACY_STATUS = {"uppsagningsrisk": "vite"}
 _RANK_SQL = "CASE {col} " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(_STATUS_ORDER)) + " END"
 _STATUS_CHECK = "status IN (" + ", ".join(f"'{s}'" for s in _STATUS_ORDER) + ")"
+
+# The journal: every input of a unit's follow-up as it was recorded (a checked submission, a
+# plan received, each decision of the beställarenhet, corrections and withdrawals), append-only.
+# A unit's demands, plans and events are derived from it by replaying it in domain order
+# (replay.py), so the order in which things were registered does not matter.
+JOURNAL = """
+CREATE TABLE IF NOT EXISTS inputs (
+    id INTEGER PRIMARY KEY,
+    hsa_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    date TEXT NOT NULL,
+    check_id INTEGER REFERENCES checks(id),
+    payload JSON NOT NULL
+);
+CREATE INDEX IF NOT EXISTS inputs_unit ON inputs (hsa_id, id);
+CREATE TRIGGER IF NOT EXISTS inputs_append_only_update BEFORE UPDATE ON inputs
+BEGIN SELECT RAISE(ABORT, 'inputs are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS inputs_append_only_delete BEFORE DELETE ON inputs
+BEGIN SELECT RAISE(ABORT, 'inputs are append-only'); END;
+"""
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -94,7 +117,7 @@ CREATE TABLE IF NOT EXISTS demands (
 CREATE UNIQUE INDEX IF NOT EXISTS demands_one_open ON demands (hsa_id, rule_id) WHERE closed = 0;
 CREATE TABLE IF NOT EXISTS plans (
     id INTEGER PRIMARY KEY,
-    demand_id INTEGER NOT NULL UNIQUE REFERENCES demands(id),
+    demand_id INTEGER NOT NULL REFERENCES demands(id),
     received TEXT NOT NULL,
     file TEXT NOT NULL,
     file_sha256 TEXT NOT NULL,
@@ -114,7 +137,8 @@ CREATE TABLE IF NOT EXISTS events (
     reason TEXT NOT NULL,
     check_id INTEGER REFERENCES checks(id),
     plan_id INTEGER REFERENCES plans(id),
-    detail JSON
+    detail JSON,
+    input_id INTEGER
 );
 CREATE INDEX IF NOT EXISTS events_demand ON events (demand_id, date, id);
 CREATE TABLE IF NOT EXISTS dispenser (
@@ -130,6 +154,7 @@ CREATE TABLE IF NOT EXISTS dispenser (
     CHECK (ended IS NULL OR ended >= valid_from),
     UNIQUE (diarienummer, hsa_id, rule_id)
 );
+{JOURNAL}
 CREATE TRIGGER IF NOT EXISTS events_append_only_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_append_only_delete BEFORE DELETE ON events
@@ -244,6 +269,7 @@ class EventRow:
     check_id: int | None
     plan_id: int | None
     detail: dict | None  # for a finding: what the check found (demands.snapshot)
+    input_id: int | None = None  # the journal input it came from (replay.py)
 
 
 @dataclass(frozen=True)
@@ -257,6 +283,18 @@ class PlanRow:
     decided: dt.date | None
     reference: str | None
     note: str | None
+
+
+@dataclass(frozen=True)
+class InputRow:
+    """One entry of the journal: what was recorded for a unit, and on which date."""
+
+    id: int
+    hsa_id: str
+    kind: str  # check | plan | beslut | forelaggande | vite | rattelse | nekad_listning | …
+    date: dt.date
+    check_id: int | None
+    payload: dict
 
 
 @dataclass(frozen=True)
@@ -307,12 +345,18 @@ def _event(r) -> EventRow:
     return EventRow(r["id"], r["demand_id"], _date(r["date"]), _status(r["from_status"]),
                     _status(r["to_status"]),
                     r["event"], r["rule"], r["reason"], r["check_id"], r["plan_id"],
-                    _json(r["detail"]) if r["detail"] else None)
+                    _json(r["detail"]) if r["detail"] else None,
+                    r["input_id"] if "input_id" in r.keys() else None)
 
 
 def _plan(r) -> PlanRow:
     return PlanRow(r["id"], r["demand_id"], _date(r["received"]), r["file"], r["file_sha256"],
                    r["decision"], _date(r["decided"]), r["reference"], r["note"])
+
+
+def _input(r) -> InputRow:
+    return InputRow(r["id"], r["hsa_id"], r["kind"], _date(r["date"]), r["check_id"],
+                    _json(r["payload"]))
 
 
 def _dispens(r) -> DispensRow:
@@ -364,7 +408,7 @@ def _classify(db: sqlite3.Connection) -> tuple[str, str]:
         return "refuse", ("filen är en annan SQLite-databas, inte en kravliggare"
                           + (f" (tabeller: {shown})" if shown else "")
                           + "; kravkoll ändrar den inte. Ange en kravliggare med --ledger")
-    if version != str(SCHEMA_VERSION):
+    if version not in READABLE_VERSIONS:
         if version is None:
             why = "schemaversionen saknas"
         elif version.isdigit() and int(version) > SCHEMA_VERSION:
@@ -411,6 +455,7 @@ class Ledger:
         self.readonly = readonly
         self._in_tx = False
         self._db = None
+        self.input_id = None  # the journal input being applied (replay.py): set on its events
         if self.path.is_dir():
             raise InputError.single(str(self.path), "är en mapp, inte en kravliggare")
         exists = self.path.exists()
@@ -444,6 +489,9 @@ class Ledger:
             if state == "new":
                 with self.write():
                     self._create()
+            elif self._version() != str(SCHEMA_VERSION):
+                with self.write():
+                    self._upgrade()
         except BaseException as exc:
             self.close()
             if isinstance(exc, sqlite3.Error):
@@ -473,6 +521,38 @@ class Ledger:
             self._db.execute(statement)
         self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    def _version(self) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return None if row is None else str(row[0])
+
+    def _upgrade(self) -> None:
+        """Version 1 → 2, under the write lock: the journal and the events' link to it. Nothing
+        already written changes; the units already in the ledger keep their state (legacy)."""
+        if self._version() == str(SCHEMA_VERSION):
+            return
+        columns = {r["name"] for r in self._db.execute("PRAGMA table_info(events)")}
+        if "input_id" not in columns:
+            self._db.execute("ALTER TABLE events ADD COLUMN input_id INTEGER")
+        for statement in _statements(JOURNAL):
+            self._db.execute(statement)
+        self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                         (str(SCHEMA_VERSION),))
+
+    @classmethod
+    def scratch(cls, label: str | Path) -> "Ledger":
+        """An empty ledger in memory, where a unit's journal is replayed (replay.py); `label`
+        (the real ledger's path) is what its messages name."""
+        self = cls.__new__(cls)
+        self.path = Path(label)
+        self.readonly = False
+        self._in_tx = False
+        self.input_id = None
+        self._db = _connect(":memory:", uri=False)
+        with self.write():
+            for statement in _statements(SCHEMA):
+                self._db.execute(statement)
+        return self
 
     def close(self) -> None:
         if self._db is not None:
@@ -598,11 +678,42 @@ class Ledger:
         return _event(r) if r else None
 
     def plan(self, demand_id: int) -> PlanRow | None:
-        r = self._db.execute("SELECT * FROM plans WHERE demand_id = ?", (demand_id,)).fetchone()
+        """The demand's latest handlingsplan (after a rejected one, a new plan may come in)."""
+        r = self._db.execute("SELECT * FROM plans WHERE demand_id = ? ORDER BY received DESC, id DESC "
+                             "LIMIT 1", (demand_id,)).fetchone()
         return _plan(r) if r else None
 
-    def plans(self) -> dict[int, PlanRow]:
-        return {r["demand_id"]: _plan(r) for r in self._db.execute("SELECT * FROM plans")}
+    def plans(self) -> dict[int, list[PlanRow]]:
+        """Every demand's plans, in the order they came in (after a rejected plan a new one may
+        come in: each is its own handling)."""
+        out: dict[int, list[PlanRow]] = {}
+        for r in self._db.execute("SELECT * FROM plans ORDER BY demand_id, received, id"):
+            out.setdefault(r["demand_id"], []).append(_plan(r))
+        return out
+
+    def plan_list(self, demand_id: int | None = None) -> list[PlanRow]:
+        """Every plan (of one demand), in the order they came in: each its own handling."""
+        sql, args = "SELECT * FROM plans", ()
+        if demand_id is not None:
+            sql, args = sql + " WHERE demand_id = ?", (demand_id,)
+        return [_plan(r) for r in self._db.execute(sql + " ORDER BY demand_id, received, id", args)]
+
+    def has_journal(self) -> bool:
+        return bool(self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                     "name = 'inputs'").fetchone())
+
+    def inputs(self, hsa_id: str | None = None) -> list[InputRow]:
+        if not self.has_journal():
+            return []
+        sql, args = "SELECT * FROM inputs", ()
+        if hsa_id is not None:
+            sql, args = sql + " WHERE hsa_id = ?", (hsa_id,)
+        return [_input(r) for r in self._db.execute(sql + " ORDER BY id", args)]
+
+    def journal_units(self) -> set[str]:
+        if not self.has_journal():
+            return set()
+        return {r[0] for r in self._db.execute("SELECT DISTINCT hsa_id FROM inputs")}
 
     def dispenser(self, hsa_id: str | None = None) -> list[DispensRow]:
         sql, args = "SELECT * FROM dispenser", ()
@@ -635,6 +746,41 @@ class Ledger:
              rulebook_id, rulebook_sha256, dumps(rulebook), _iso(decided), verdict,
              dumps(outcomes), dumps(dialogue)))
         return cur.lastrowid
+
+    def add_input(self, *, hsa_id: str, kind: str, date: dt.date, payload: dict,
+                  check_id: int | None = None) -> int:
+        """Append one input to the journal; its id is the next number (nothing is ever
+        deleted, so the number is known before the row is written: next_input_id)."""
+        self._require_tx()
+        new_id = self.next_input_id()
+        self._db.execute("INSERT INTO inputs (id, hsa_id, kind, date, check_id, payload) VALUES "
+                         "(?, ?, ?, ?, ?, ?)", (new_id, hsa_id, kind, _iso(date), check_id,
+                                                dumps(payload)))
+        return new_id
+
+    def next_input_id(self) -> int:
+        if not self.has_journal():
+            return 1
+        return self._db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM inputs").fetchone()[0]
+
+    def copy_check(self, c: CheckRow) -> None:
+        """A check row of the real ledger, with its id, into a scratch ledger (replay.py)."""
+        self._require_tx()
+        self._db.execute(
+            "INSERT INTO checks (id, submission_sha256, submission_path, hsa_id, unit_name, region, "
+            "period, inlamnad, rulebook_id, rulebook_sha256, rulebook, decided, verdict, outcomes, "
+            "dialogue) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (c.id, c.submission_sha256, c.submission_path, c.hsa_id, c.unit_name, c.region,
+             c.period, _iso(c.inlamnad), c.rulebook_id, c.rulebook_sha256, dumps(c.rulebook),
+             _iso(c.decided), c.verdict, dumps(c.outcomes), dumps(c.dialogue)))
+
+    def copy_dispens(self, d: DispensRow) -> None:
+        self._require_tx()
+        self._db.execute(
+            "INSERT INTO dispenser (id, hsa_id, rule_id, diarienummer, justification, valid_from, "
+            "valid_to, ended) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (d.id, d.hsa_id, d.rule_id, d.diarienummer, d.justification, _iso(d.valid_from),
+             _iso(d.valid_to), _iso(d.ended)))
 
     def add_demand(self, *, hsa_id: str, unit_name: str, region: str, rule_id: str, period: int,
                    kind: str, status: str, decided: dt.date, due: dt.date | None, check_id: int,
@@ -688,11 +834,16 @@ class Ledger:
 
     def _add_event(self, demand_id, date, from_status, to_status, event, rule, reason, check_id,
                    plan_id, detail=None) -> int:
+        values = (demand_id, _iso(date), from_status, to_status, event, rule, reason, check_id,
+                  plan_id, dumps(detail) if detail is not None else None)
+        if self.input_id is None:  # also a version-1 ledger's legacy units: no input_id column
+            return self._db.execute(
+                "INSERT INTO events (demand_id, date, from_status, to_status, event, rule, reason, "
+                "check_id, plan_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid
         return self._db.execute(
             "INSERT INTO events (demand_id, date, from_status, to_status, event, rule, reason, "
-            "check_id, plan_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (demand_id, _iso(date), from_status, to_status, event, rule, reason, check_id, plan_id,
-             dumps(detail) if detail is not None else None)).lastrowid
+            "check_id, plan_id, detail, input_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            values + (self.input_id,)).lastrowid
 
     def add_plan(self, demand_id: int, received: dt.date, file: str, file_sha256: str) -> int:
         self._require_tx()

@@ -112,7 +112,10 @@ class LetterData:
 
 
 def gather(ledger: Ledger, hsa_id: str, as_of: dt.date) -> LetterData:
+    from .replay import state
+
     with ledger.read():
+        ledger = state(ledger, hsa_id)  # the unit as derived from its journal (replay.py)
         checks = [c for c in ledger.checks(hsa_id) if c.decided <= as_of]
         if not checks:
             raise InputError.single(None, f"kravliggaren har ingen granskning av {hsa_id} "
@@ -314,6 +317,9 @@ def _todo(v: View, titles: dict[str, str]) -> tuple[str, dt.date | None]:
                 None)
     p = v.plan
     if s == "inkommen" and p is not None and p.decision == "underkand" and p.decided and p.decided <= v.as_of:
+        if v.deadline is not None:  # a new plan asked for: its own handling, its own last day
+            return (f"Beställarenheten underkände den {day(p.decided)} handlingsplanen som kom in "
+                    f"den {day(p.received)}. Skicka en ny handlingsplan{what}.", v.deadline)
         return (f"Beställarenheten underkände den {day(p.decided)} handlingsplanen som kom in den "
                 f"{day(p.received)}. Rätta bristen så att kravet uppfylls; beställarenheten "
                 "kontaktar enheten om hur det ska ske.", None)
@@ -393,6 +399,8 @@ def _decisions(v: View) -> list[str]:
         if e.event == "beslut":
             word = "godkändes" if det.get("decision") == "godkand" else "underkändes"
             out.append(f"Handlingsplanen {word} den {day(r.date)}{_dnr(det)}.")
+        elif e.event == "plan" and e.rule == "ny_plan":  # after a rejected plan, in order
+            out.append(f"En ny handlingsplan kom in den {day(r.date)}.")
         elif e.event == "forelaggande":
             frist = (v.forelaggande or {}).get("frist")
             out.append(f"Föreläggande om rättelse den {day(r.date)}{_dnr(det)}"

@@ -405,6 +405,7 @@ class View:
     invoiced: list[dict] = field(default_factory=list)  # vite decided and invoiced, as recorded
     notes: list[str] = field(default_factory=list)  # what cannot be computed, and why
     register: dict = field(default_factory=dict)  # event id -> Recorded
+    plans: list = field(default_factory=list)  # every plan received by the date, in order
 
     @property
     def vite_kr(self) -> int:
@@ -455,14 +456,16 @@ def views(demands: list, events: list, plans: dict, dispenser: list, as_of: dt.d
         status, since = current[d.id]
         evs = by_demand[d.id]
         reg = recorded(evs)
-        plan = plans.get(d.id)
-        if plan is not None and plan.received > as_of:
-            plan = None
+        received = [p for p in plans.get(d.id, ()) if p.received <= as_of]
+        plan = received[-1] if received else None
         deadline, overdue = None, 0
+        again = _new_plan_due(plan, evs, reg)
         if status in PLAN_PHASE and d.due:
             deadline = d.due
         elif status in AFTER_FORELAGGANDE and d.frist:
             deadline = d.frist
+        elif status == "inkommen" and again is not None:
+            deadline = again
         if deadline is not None:
             overdue = max(0, (as_of - deadline).days)
         notes: list[str] = []
@@ -476,7 +479,8 @@ def views(demands: list, events: list, plans: dict, dispenser: list, as_of: dt.d
         dispens = next((x for x in dispenser if x.hsa_id == d.hsa_id and x.rule_id == d.rule_id
                         and x.valid_on(as_of)), None)
         v = View(d, as_of, status, since, pending.get(d.id, False), deadline, overdue,
-                 accruals, vite_max, plan, evs, dispens, notes=notes, register=reg)
+                 accruals, vite_max, plan, evs, dispens, notes=notes, register=reg,
+                 plans=received)
         v.forelaggande = _forelaggande(d, evs, reg)
         v.proposals = _proposals(v)
         v.termination = _termination(v)
@@ -635,6 +639,42 @@ def _handlings(rows: list, by_demand: dict, current: dict, as_of: dt.date) -> di
     return out
 
 
+def _rejections(evs: list, reg: dict) -> list:
+    """The rejections of a plan that ask for a new one by a day (beslut underkänd, not
+    withdrawn), in date order."""
+    return [reg[e.id] for e in evs if e.rule == "plan_underkand" and not reg[e.id].withdrawn
+            and reg[e.id].detail.get("ny_sista_dag")]
+
+
+def _new_plan_due(plan, evs: list, reg: dict) -> dt.date | None:
+    """The day a new plan is due when the latest plan was rejected and none has come since."""
+    if plan is None or plan.decision != "underkand":
+        return None
+    later = [r for r in _rejections(evs, reg) if r.date >= plan.received]
+    return dt.date.fromisoformat(later[-1].detail["ny_sista_dag"]) if later else None
+
+
+def _later_handlings(d, evs: list, reg: dict, late, as_of: dt.date, closed_on) -> list[Accrual]:
+    """Förseningsvite for each new plan asked for after a rejection: each plan is its own
+    handling (003 l.866–867 "för varje handling"), late from the day after its own last day
+    until it came in (or until now, or until the demand closed)."""
+    out = []
+    name, s = late
+    new_plans = [e for e in evs if e.rule == "ny_plan"]
+    for n, r in enumerate(_rejections(evs, reg), start=2):
+        due = dt.date.fromisoformat(r.detail["ny_sista_dag"])
+        came = next((e.date for e in new_plans if e.date >= r.date), None)
+        end = min(x for x in (came, closed_on, as_of) if x is not None)
+        days = (end - due).days
+        if days <= 0:
+            continue
+        basis = (f"handlingsplan {n} kom in {days} dagar efter sista dagen {due}" if came == end
+                 else f"handlingsplan {n} har inte kommit in, {days} dagar efter sista dagen {due}")
+        out.append(Accrual(name, s.title, basis, days, sanctions.weeks(days, s.weeks), 1,
+                           sanctions.accrued_kr(s, days), s.amount_kr, s.cap_kr))
+    return out
+
+
 def _months(start: dt.date, end: dt.date) -> int:
     """Begun calendar months from the day after `start` through `end`."""
     if end <= start:
@@ -671,6 +711,8 @@ def _accruals(d, evs: list, reg: dict, status: str, as_of: dt.date, handling: di
                     basis += f" (en handling för {krav})"
                 out.append(Accrual(name, s.title, basis, days, sanctions.weeks(days, s.weeks), 1,
                                    sanctions.accrued_kr(s, days), s.amount_kr, s.cap_kr))
+    if late is not None:
+        out += _later_handlings(d, evs, reg, late, as_of, closed_on)
     # amounts the check computed itself, e.g. a late årsbokslut
     fixed = {a["sanction"] for a in d.terms.get("fixed", [])}
     for a in d.terms.get("fixed", []):

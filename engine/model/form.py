@@ -25,7 +25,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationI
                       field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
-from engine.errors import InputError, Problem
+from engine.errors import InputError, Problem, UsageError
 from engine.read.names import same_name
 from engine.read.validation import validate
 from engine.read.yamlstrict import Document, load_file
@@ -504,11 +504,14 @@ def find_form(forms: dict[str, LoadedForm], form_id: str) -> LoadedForm | None:
 
 
 def get_form(form_id: str, folder: str | Path | None = None) -> LoadedForm:
+    """The form a command line names (FORMULÄR, --form). An unknown id is a wrong command line
+    (UsageError); a caller reading the id from a file (a template's formular cell) turns it
+    into an InputError at that place."""
     forms = load_forms(folder)
     found = find_form(forms, form_id)
     if found is None:
         hint = difflib.get_close_matches(form_id, list(forms), n=1, cutoff=0.6)
-        raise InputError.single(None, f"okänt formulär '{form_id}'"
+        raise UsageError.single(None, f"okänt formulär '{form_id}'"
                                 + (f" (menade du {hint[0]}?)" if hint else "")
                                 + f"; kända formulär: {', '.join(sorted(forms))}")
     return found

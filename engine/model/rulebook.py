@@ -280,6 +280,17 @@ class AnswerIn(Model):
     in_: Annotated[list[str], Field(alias="in", min_length=1)]
 
 
+# The most comparisons and answers one any/all check or condition may combine: each way of
+# deciding them is an engine rule (evaluate/compile.py), and they grow fast with the parts.
+MAX_PARTS = 8
+
+
+def _bounded_parts(node, what: str) -> None:
+    if (node.any or node.all) and len(node.leaves()) > MAX_PARTS:
+        raise PydanticCustomError("kravkoll_any_all", f"{what} med any/all kan kombinera högst "
+                                  f"{MAX_PARTS} jämförelser och svar, inte {len(node.leaves())}")
+
+
 class When(Model):
     """A condition: a comparison, an answer among values, or any/all of conditions."""
 
@@ -291,6 +302,7 @@ class When(Model):
     @model_validator(mode="after")
     def _one(self):
         _exactly_one(self, ("compare", "answer_in", "any", "all"), "when")
+        _bounded_parts(self, "ett villkor")
         if self.compare is not None and self.compare.partial_op is not None:
             raise PydanticCustomError("kravkoll_partial", "ett villkor (when) har inget delvis-läge")
         return self
@@ -325,6 +337,7 @@ class Check(Model):
     @model_validator(mode="after")
     def _one(self):
         _exactly_one(self, CHECK_KINDS, "check")
+        _bounded_parts(self, "en kontroll")
         for part in self.any or self.all or []:
             if part.kind in ("all_answers", "required_when"):
                 raise PydanticCustomError("kravkoll_any_all", f"any/all kan innehålla compare, "

@@ -18,6 +18,7 @@ from engine.errors import Problem
 from engine.read.yamlstrict import Document, dotted
 
 from .rulebook import KIND_LABELS, UNDECIDED, Rulebook
+from .rulebook_refs import rule_leaves
 
 
 def undecided_rules(rulebook: Rulebook) -> list[tuple[str, tuple]]:
@@ -40,15 +41,19 @@ def undecided_rules(rulebook: Rulebook) -> list[tuple[str, tuple]]:
 
 
 def deadline_params(rulebook: Rulebook) -> dict[str, list[int]]:
-    """Parameters a rule compares the submission date `inlamnad` with: name -> rule indexes."""
+    """Parameters a rule compares the submission date `inlamnad` with: name -> rule indexes.
+    Every comparison counts: the check's, its any/all parts' and those of a required_when
+    condition (rulebook_refs.rule_leaves opens them all), so wrapping the deadline in an `any` does
+    not hide it. (A scope compares no values: it names unit attributes only.)"""
     out: dict[str, list[int]] = {}
     for i, rule in enumerate(rulebook.rules):
-        cmp = rule.check.compare
-        if cmp is None:
-            continue
-        for a, b in ((cmp.left, cmp.right), (cmp.right, cmp.left)):
-            if a.field == "inlamnad" and b.param:
-                out.setdefault(b.param, []).append(i)
+        for leaf, _path in rule_leaves(rule, i):
+            cmp = leaf.compare
+            if cmp is None:
+                continue
+            for a, b in ((cmp.left, cmp.right), (cmp.right, cmp.left)):
+                if a.field == "inlamnad" and b.param and i not in out.get(b.param, []):
+                    out.setdefault(b.param, []).append(i)
     return out
 
 

@@ -37,7 +37,7 @@ def check_parts(node: Check | When, path: tuple) -> Iterator[tuple[Check | When,
         yield from check_parts(part, path + (key, j))
 
 
-def _leaves(rule, i: int) -> Iterator[tuple[Check | When, tuple]]:
+def rule_leaves(rule, i: int) -> Iterator[tuple[Check | When, tuple]]:
     """Every comparison and answer of a rule: its check's parts and its condition's parts."""
     base = ("rules", i, "check")
     yield from check_parts(rule.check, base)
@@ -63,7 +63,7 @@ def rule_exprs(rulebook: Rulebook) -> Iterator[tuple[Expr, tuple]]:
     for name, measure in rulebook.measures.items():
         yield from walk_expr(measure.formula, ("measures", name, "formula"))
     for i, rule in enumerate(rulebook.rules):
-        compares = [(leaf.compare, p + ("compare",)) for leaf, p in _leaves(rule, i)
+        compares = [(leaf.compare, p + ("compare",)) for leaf, p in rule_leaves(rule, i)
                     if leaf.compare is not None]
         for cmp, p in compares:
             yield from walk_expr(cmp.left, p + ("left",))
@@ -89,7 +89,7 @@ def rule_fields(rulebook: Rulebook) -> Iterator[tuple[str, tuple]]:
     for i, rule in enumerate(rulebook.rules):
         base = ("rules", i, "check")
         c = rule.check
-        for leaf, p in _leaves(rule, i):
+        for leaf, p in rule_leaves(rule, i):
             if isinstance(leaf, Check) and leaf.answer:
                 yield leaf.answer.field, p + ("answer", "field")
             if isinstance(leaf, When) and leaf.answer_in and (leaf.any is None) and p != base + (

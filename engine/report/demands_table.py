@@ -61,6 +61,12 @@ def view_dict(v: View) -> dict:
                   "decision": v.plan.decision if v.plan.decided and v.plan.decided <= v.as_of else None,
                   "decided": _iso(v.plan.decided) if v.plan.decided and v.plan.decided <= v.as_of else None}
                  if v.plan else None),
+        # every plan received by the date, in order: each its own handling
+        "plans": [{"number": n, "received": _iso(p.received), "file": p.file,
+                   "decision": p.decision if p.decided and p.decided <= v.as_of else None,
+                   "decided": _iso(p.decided) if p.decided and p.decided <= v.as_of else None,
+                   "note": p.note if p.decided and p.decided <= v.as_of else None}
+                  for n, p in enumerate(v.plans, start=1)],
         "vite": [a.to_dict() for a in v.accruals],
         "vite_kr": v.vite_kr,
         "vite_max": v.vite_max,

@@ -65,6 +65,7 @@ WRITERS: dict[str, Callable] = {
     "html": lambda results, **_: _as_batch(results, "html"),
     "csv": lambda results, **_: _as_batch(results, "csv"),
     "xlsx": lambda results, **_: _as_batch(results, "xlsx"),
+    "ledning": lambda results, **_: _as_batch(results, "ledning"),
 }
 
 # Formats whose output is binary and must go to a file (--output).
@@ -127,16 +128,22 @@ def write_json(entries: Iterable, summary) -> Iterator[str]:
     yield "\n}\n"
 
 
-def _html_writer(entries, summary):
+def _html_writer(entries, summary, **options):
     from . import html
 
-    return html.write(entries, summary)
+    return html.write(entries, summary, **options)
 
 
 def _html_unit(result) -> str:
     from . import html
 
     return html.unit_section(result)
+
+
+def _ledning_writer(entries, summary, **options):
+    from . import ledning
+
+    return ledning.write(entries, summary, **options)
 
 
 def _csv_writer(entries, summary):
@@ -184,6 +191,7 @@ BATCH: dict[str, BatchFormat] = {
     "html": BatchFormat(_html_unit, _html_writer),
     "csv": BatchFormat(None, _csv_writer),
     "xlsx": BatchFormat(None, _xlsx_writer),
+    "ledning": BatchFormat(None, _ledning_writer),
     "junit": BatchFormat(_junit_unit, _junit_writer),
     "sarif": BatchFormat(_sarif_unit, _sarif_writer),
 }

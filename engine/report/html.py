@@ -27,7 +27,7 @@ from engine.model.rulebook import OP_WORDS
 from engine.read.numbers import format_number
 
 from .common import grouped, source_reference
-from .overview import KIND_HEADINGS, KIND_ORDER, KIND_VERB
+from .overview import KIND_HEADINGS, KIND_ORDER, KIND_VERB, dialogue_sentence
 
 COLORS = {"pass": "#2e7d32", "fail": "#c62828", "partial": "#ef8f00", "missing": "#7b1fa2",
           "not_applicable": "#d5d5d5", "waived": "#0277bd"}
@@ -88,10 +88,17 @@ a { color: inherit; }
   white-space: pre-wrap; }
 footer { margin-top: 8mm; font-size: 8.5pt; color: var(--dim); border-top: 0.5px solid var(--line); }
 @page { size: A4; margin: 14mm 12mm 14mm 12mm; }
+details.tech { margin: 0.5mm 0; font-size: 8.5pt; color: var(--dim); }
+details.tech summary { cursor: pointer; }
+.print-only { display: none; }
+.heat-legend { columns: 2; column-gap: 12mm; font-size: 8.5pt; padding-left: 7mm; margin: 0 0 3mm; }
+.heat-legend li { break-inside: avoid; }
 @media print {
   body { max-width: none; padding: 0; font-size: 9pt; }
   nav { display: none; }
-  section.unit { break-before: page; }
+  .print-only { display: block; }
+  body:not(.med-enheter) section.unit, body:not(.med-enheter) section.appendix { display: none; }
+  section.unit, section.appendix { break-before: page; }
   h2, h3 { break-after: avoid; }
   tr, figure, .verdict, .figures { break-inside: avoid; }
   a { text-decoration: none; }
@@ -101,8 +108,9 @@ footer { margin-top: 8mm; font-size: 8.5pt; color: var(--dim); border-top: 0.5px
 
 # --- the whole file -------------------------------------------------------------------------
 
-def write(entries: Iterable, summary: Summary) -> Iterator[str]:
+def write(entries: Iterable, summary: Summary, with_units: bool = False) -> Iterator[str]:
     """The report: overview first, then the units' sections (made where each was checked).
+    The sections print only `with_units` (--med-enheter); on screen they are always there.
     The overview needs every unit, so the sections wait in a temporary file, not in memory
     (newline="": their text comes back exactly as written)."""
     with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as sections:
@@ -110,11 +118,12 @@ def write(entries: Iterable, summary: Summary) -> Iterator[str]:
             if e.rendered:
                 sections.write(e.rendered)
         overviews = summary.overviews()
-        yield _head(summary, overviews)
-        yield from _overview_pieces(summary, overviews)
+        yield _head(summary, overviews, with_units)
+        yield _overview(summary, overviews, with_units)
         sections.seek(0)
         while chunk := sections.read(1 << 20):
             yield chunk
+    yield _appendix(overviews)
     yield _foot(summary, overviews)
 
 
@@ -131,35 +140,61 @@ def _title(summary: Summary, overviews: list[RulebookOverview]) -> str:
     return f"Länsöversikt årsbokslut {periods}" + (f" – {regions}" if regions else "")
 
 
-def _head(summary: Summary, overviews: list[RulebookOverview]) -> str:
+def _head(summary: Summary, overviews: list[RulebookOverview], with_units: bool = False) -> str:
     title = escape(_title(summary, overviews))
+    body = '<body class="med-enheter">' if with_units else "<body>"
     return (f'<!DOCTYPE html>\n<html lang="sv">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta name="generator" content="{ENGINE_NAME} {__version__}">\n'
-            f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+            f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n{body}\n"
             f"<header>\n<h1>{title}</h1>\n")
 
 
 def _foot(summary: Summary, overviews: list[RulebookOverview]) -> str:
-    books = "; ".join(f"{escape(o.book.model.id)} version {escape(o.book.model.version)} "
-                      f"(sha256 {o.book.sha256})" for o in overviews)
+    books = "; ".join(f"{escape(o.book.model.title)}, version {escape(o.book.model.version)}"
+                      for o in overviews)
     return (f"<footer>\n<p>Skapad av {ENGINE_NAME} {__version__}. Regelbok: {books or '–'}. "
-            "Varje enhets årsbokslut anges med sha256 i sitt avsnitt. Samma indata ger samma fil "
-            "(ingen tidsstämpel).</p>\n</footer>\n</body>\n</html>\n")
+            "Regelbokens och årsbokslutens kontrollsummor står i bilagan och i varje "
+            "enhets avsnitt. Samma indata ger samma fil (ingen tidsstämpel).</p>\n</footer>\n"
+            "</body>\n</html>\n")
+
+
+def _appendix(overviews: list[RulebookOverview]) -> str:
+    """What an auditor or engine user looks up, kept out of the overview: the rulebook's id,
+    file and hash, and each rule's number, id and source (with line numbers)."""
+    out = ['<section class="appendix" id="bilaga">\n<h2>Bilaga: regelbok och regler</h2>\n']
+    for ov in overviews:
+        b = ov.book
+        out.append(f'<p class="meta">{escape(b.model.title)}: {escape(b.model.id)} version '
+                   f"{escape(b.model.version)}, gäller {b.model.valid_from}–{b.model.valid_to}, "
+                   f"fil <code>{escape(b.path)}</code> sha256 <code>{b.sha256}</code></p>\n"
+                   '<table>\n<thead><tr><th class="num">nr</th><th>regel-id</th><th>titel</th>'
+                   "<th>källa</th></tr></thead>\n<tbody>\n")
+        for s in ov.rules:
+            out.append(f'<tr><td class="num">{s.index}</td><td class="id">{escape(s.rule.id)}'
+                       f"</td><td>{escape(s.rule.title)}</td><td>{escape(_where(ov, s.rule))}</td></tr>\n")
+        out.append("</tbody>\n</table>\n")
+    out.append("</section>\n")
+    return "".join(out)
+
+
+def _where(ov: RulebookOverview, rule) -> str:
+    """The rule's source as every report writes it (common.source_reference), with lines."""
+    model = ov.book.model
+    doc = model.documents.get(rule.source.document)
+    return source_reference({"document_title": doc.title if doc else rule.source.document,
+                             "section": rule.source.section, "lines": rule.source.lines,
+                             "status": model.source_status(rule.source)})
 
 
 # --- the länsöversikt -----------------------------------------------------------------------
 
-def _overview(summary: Summary, overviews: list[RulebookOverview]) -> str:
-    return "".join(_overview_pieces(summary, overviews))
-
-
-def _overview_pieces(summary: Summary, overviews: list[RulebookOverview]) -> Iterator[str]:
-    """The länsöversikt in pieces: its heat map has a row per unit, and a county's is large."""
-    out: list[str] = []
+def _overview(summary: Summary, overviews: list[RulebookOverview],
+              with_units: bool = False) -> str:
+    out = []
     n, failing = len(summary.rows), len(summary.failing)
-    books = ", ".join(f"{escape(o.book.model.title)} ({escape(o.book.model.id)} version "
-                      f"{escape(o.book.model.version)})" for o in overviews)
+    books = ", ".join(f"{escape(o.book.model.title)} (version {escape(o.book.model.version)})"
+                      for o in overviews)
     out.append(f'<p class="meta">{summary.files} årsbokslut · regelbok: {books or "–"} · '
                f"{ENGINE_NAME} {__version__}</p>\n</header>\n")
     out.append('<section id="sammanfattning">\n<h2>Sammanfattning</h2>\n<div class="figures">\n')
@@ -169,16 +204,16 @@ def _overview_pieces(summary: Summary, overviews: list[RulebookOverview]) -> Ite
     out.append(_figure(len(summary.errors), "filer kunde inte läsas",
                        "bad" if summary.errors else ""))
     out.append("</div>\n")
-    observations = sum(r.observations for r in summary.rows)
-    out.append(f"<p>{observations} utfall i riktlinjer, målnivåer och lagkrav tas upp i "
-               "dialoguppföljningen (ingen handlingsplan eller vite).</p>\n")
+    out.append(f"<p>{escape(dialogue_sentence(overviews))}</p>\n")
+    if summary.rows and not with_units:
+        out.append('<p class="print-only dim">Enheternas avsnitt och bilagan med regel-id och '
+                   "källor skrivs inte ut; de finns i filen på skärmen. Skriv ut dem med "
+                   "<code>kravkoll check MAPP --format html --med-enheter</code>.</p>\n")
     out.append(_toc(summary, overviews))
     out.append("</section>\n")
     for ov in overviews:
         out.append(_rules(ov, len(overviews) > 1))
-        yield "".join(out)
-        out = []
-        yield from _heatmap_pieces(ov)
+        out.append(_heatmap_section(ov))
         out.append(_indicators(ov))
         out.append(_shortfalls(ov))
     if summary.errors:
@@ -188,7 +223,7 @@ def _overview_pieces(summary: Summary, overviews: list[RulebookOverview]) -> Ite
         for e in summary.errors:
             out.append(f"<li>{escape(e.message)}</li>\n")
         out.append("</ul>\n</section>\n")
-    yield "".join(out)
+    return "".join(out)
 
 
 def _figure(value: int, label: str, kind: str) -> str:
@@ -202,6 +237,7 @@ def _toc(summary: Summary, overviews: list[RulebookOverview]) -> str:
              '<li><a href="#handlingsplan">Handlingsplan begärs</a></li>']
     if summary.errors:
         items.append('<li><a href="#fel">Filer som inte kunde läsas</a></li>')
+    items.append('<li><a href="#bilaga">Bilaga: regelbok och regler</a></li>')
     for r in summary.rows:
         mark = " ✗" if r.shortfalls else ""
         items.append(f'<li><a href="#{unit_id(r.path)}">{escape(r.unit)}</a>{mark}</li>')
@@ -219,12 +255,12 @@ def _rules(ov: RulebookOverview, several: bool) -> str:
         if not stats:
             continue
         out.append(f"<h3>{KIND_HEADINGS[kind]} ({len(stats)})</h3>\n<table>\n<thead><tr>"
-                   '<th class="num">nr</th><th>regel</th><th>titel</th><th>utfall</th>'
+                   '<th class="num">nr</th><th>regel</th><th>utfall</th>'
                    "<th></th></tr></thead>\n<tbody>\n")
         for s in stats:
             details = s.details()
             out.append(
-                f'<tr><td class="num">{s.index}</td><td class="id">{escape(s.rule.id)}</td>'
+                f'<tr><td class="num">{s.index}</td>'
                 f"<td>{escape(s.rule.title)}</td>"
                 f'<td class="outcome"><b>{escape(s.sentence())}</b>'
                 + (f'<br><span class="dim">{escape(details)}</span>' if details else "")
@@ -258,23 +294,29 @@ def _bar(c: dict[str, int], width: int = 110, height: int = 12) -> str:
 # --- heat map ---------------------------------------------------------------------------------
 
 def _heatmap_section(ov: RulebookOverview) -> str:
-    return "".join(_heatmap_pieces(ov))
-
-
-def _heatmap_pieces(ov: RulebookOverview) -> Iterator[str]:
-    """The heat map a block at a time (a block fits a page; a county has hundreds)."""
-    yield ('<section id="matris">\n<h2>Utfall per enhet och regel</h2>\n'
-           "<p>En rad per enhet, en kolumn per regel (numrerade som i tabellen ovan, grupperade "
-           "efter område). Klicka på en enhet för dess avsnitt.</p>\n" + _legend())
+    out = ['<section id="matris">\n<h2>Utfall per enhet och regel</h2>\n',
+           "<p>En rad per enhet, en kolumn per regel: numrerade som i tabellen ovan och under "
+           "figuren, grupperade efter område. Klicka på en enhet för dess avsnitt.</p>\n",
+           _legend()]
     rows = ov.rows
     for start in range(0, len(rows), HEAT_ROWS_PER_BLOCK):
         block = rows[start:start + HEAT_ROWS_PER_BLOCK]
-        yield f"<figure>{heatmap(ov, block)}</figure>\n"
-    yield "</section>\n"
+        out.append(f"<figure>{heatmap(ov, block)}</figure>\n")
+    out.append(_column_legend(ov))
+    out.append("</section>\n")
+    return "".join(out)
+
+
+def _column_legend(ov: RulebookOverview) -> str:
+    """The heat map's columns in words: number and title, by area."""
+    items = []
+    for s in ov.rules:
+        items.append(f'<li value="{s.index}">{escape(s.rule.title)}</li>')
+    return '<ol class="heat-legend">\n' + "\n".join(items) + "\n</ol>\n"
 
 
 def heatmap(ov: RulebookOverview, rows: list[UnitRow]) -> str:
-    cell, gap, label_w, top = 15, 5, 190, 74
+    cell, gap, label_w, top = 15, 5, 190, 34
     areas, xs, prev = [], [], None
     x = label_w
     for s in ov.rules:
@@ -285,13 +327,21 @@ def heatmap(ov: RulebookOverview, rows: list[UnitRow]) -> str:
         xs.append(x)
         x += cell
         prev = s.rule.area
-    width = x + 48  # room for the last column's slanted label
+    width = x + 8
     height = top + len(rows) * cell + 4
     p = [f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
          f'aria-label="Utfall per enhet och regel, {len(rows)} enheter">']
+    # the area over its group of columns (cut to the group's width), the rule's number over
+    # each column: both upright and as large as the unit names
+    ends = [x for _, x in areas[1:]] + [x]
+    for (area, start), end in zip(areas, ends):
+        room = max(1, int((end - start - gap) / 6))
+        label = area if len(area) <= room else area[:max(1, room - 1)] + "…"
+        p.append(f'<text x="{start}" y="11" font-size="9" fill="#5f6368"><title>{escape(area)}'
+                 f"</title>{escape(label)}</text>")
     for s, cx in zip(ov.rules, xs):
-        p.append(f'<text transform="translate({cx + cell / 2 + 3:.1f},{top - 4}) rotate(-60)" '
-                 f'font-size="8.5">{s.index} {escape(s.rule.id)}</text>')
+        p.append(f'<text x="{cx + (cell - 1) / 2:.1f}" y="{top - 6}" font-size="9" '
+                 f'text-anchor="middle"><title>{escape(s.rule.title)}</title>{s.index}</text>')
     for i, r in enumerate(rows):
         y = top + i * cell
         name = r.unit if len(r.unit) <= 34 else r.unit[:33] + "…"
@@ -299,7 +349,7 @@ def heatmap(ov: RulebookOverview, rows: list[UnitRow]) -> str:
         p.append(f'<a href="#{unit_id(r.path)}"><text x="{label_w - 6}" y="{y + cell - 4}" '
                  f'font-size="9.5" text-anchor="end"{weight}>{escape(name)}</text></a>')
         for s, cx, o in zip(ov.rules, xs, r.outcomes):
-            p.append(f"<g><title>{escape(r.unit)} · {escape(s.rule.id)}: "
+            p.append(f"<g><title>{escape(r.unit)} · {s.index} {escape(s.rule.title)}: "
                      f"{OUTCOME_LABELS[o]}</title>"
                      f'<rect x="{cx}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
                      f'fill="{COLORS[o]}"/>'
@@ -319,8 +369,7 @@ def _indicators(ov: RulebookOverview) -> str:
     for ind in ov.indicators:
         st = ind.stats()
         level = f"{ind.label} {OP_WORDS[ind.op]} {_num(ind.level, ind.unit)}"
-        out.append(f"<figure>\n<h3>{ind.index}. {escape(ind.rule.title)} "
-                   f'<span class="id dim">{escape(ind.rule.id)}</span></h3>\n')
+        out.append(f"<figure>\n<h3>{ind.index}. {escape(ind.rule.title)}</h3>\n")
         if not st["n"]:
             out.append(f'<p class="dim">{escape(level)}: inga värden.</p>\n</figure>\n')
             continue
@@ -433,8 +482,7 @@ def _shortfalls(ov: RulebookOverview) -> str:
     for r in rows:
         for k, s in enumerate(r.shortfalls):
             unit = f'<a href="#{unit_id(r.path)}"><b>{escape(r.unit)}</b></a>' if k == 0 else ""
-            out.append(f"<tr><td>{unit}</td><td><span class=\"id\">{escape(s.rule_id)}</span><br>"
-                       f"{escape(titles.get(s.rule_id, ''))}</td>"
+            out.append(f"<tr><td>{unit}</td><td>{escape(titles.get(s.rule_id, ''))}</td>"
                        f'<td><span class="badge o-{s.outcome}">{OUTCOME_LABELS[s.outcome]}</span> '
                        f"{escape(s.observed_text)}; krav {escape(s.expected)}</td></tr>\n")
     out.append("</tbody>\n</table>\n</section>\n")
@@ -454,14 +502,14 @@ def unit_section(result: CheckResult) -> str:
     uppdrag = ", ".join(e.tillaggsuppdrag) or "inga"
     out.append(f'<p class="meta">{escape(e.hsa_id)} · {escape(e.regi)} regi · tilläggsuppdrag: '
                f"{escape(uppdrag)} · verksamhetsår {model.period} · inlämnat "
-               f"{model.inlamnad or 'okänt datum'} · bedömt per {result.as_of}<br>"
+               f"{model.inlamnad or 'okänt datum'} · bedömt per {result.as_of}</p>\n"
+               '<details class="tech"><summary>Filer och kontrollsummor</summary>'
                f"Årsbokslut <code>{escape(sub.path)}</code> sha256 {sub.sha256[:12]} · regelbok "
-               f"{escape(book.model.id)} version {escape(book.model.version)}</p>\n")
+               f"{escape(book.model.id)} version {escape(book.model.version)}</details>\n")
     summary = ", ".join(f"{c[o]} {OUTCOME_LABELS[o]}" for o in BAR_ORDER if c[o])
     if short:
-        ids = ", ".join(f.rule_id for f in short)
         out.append(f'<div class="verdict fail"><b>{len(short)} av {len(krav)} krav uppfylls inte '
-                   f"helt</b> ({escape(ids)}). Handlingsplan begärs enligt regelboken.<br>"
+                   f"helt.</b> Handlingsplan begärs enligt regelboken.<br>"
                    f'<span class="dim">Samtliga regler: {summary}.</span></div>\n')
     else:
         out.append(f'<div class="verdict"><b>Alla {len(krav)} krav som gäller enheten uppfylls.'
@@ -481,9 +529,8 @@ def _finding(f: Finding) -> str:
     cls = "finding shortfall" if shortfall and f.kind == "krav" else "finding"
     head = (f'<td><span class="badge o-{f.outcome}">{MARKS[f.outcome]} '
             f"{OUTCOME_LABELS[f.outcome]}</span></td>"
-            f'<td><span class="id">{escape(f.rule_id)}</span><br>'
-            f'<span class="dim">{f.marked_kind}'
-            + (f" {escape(f.question)}" if f.question else "") + "</span></td>")
+            f'<td><span class="dim">{f.marked_kind}'
+            + (f"<br>fråga {escape(f.question)}" if f.question else "") + "</span></td>")
     body = [f'<div class="title">{escape(f.title)}</div>']
     if f.outcome in ("not_applicable", "missing"):
         body.append(f'<div class="evidence dim">{escape(f.explanation)}</div>')
@@ -493,14 +540,20 @@ def _finding(f: Finding) -> str:
             value += f" = {escape(f.derivation.rsplit(' = ', 1)[0])}" if " = " in f.derivation \
                 else f" ({escape(f.derivation)})"
         body.append(f'<div class="evidence">Värde: {value}; krav: {escape(f.expected)}</div>')
-    if f.location.path and f.outcome != "not_applicable":
-        where = (f"cell {f.location.cell}, " if f.location.cell else
-                 f"rad {f.location.line}, " if f.location.line else "")
-        body.append(f'<div class="dim">I årsbokslutet: {where}'
-                    f"<code>{escape(f.location.path)}</code></div>")
     if shortfall:
-        body.append(f'<div class="dim">Källa: {escape(source_reference(f.source))}</div>'
+        body.append(f'<div class="dim">Källa: {escape(f.source["document_title"])}, '
+                    f"{escape(f.source['section'])}</div>"
                     f"<blockquote>»{escape(f.source['quote'])}«</blockquote>")
         if f.consequence and f.consequence.get("text"):
             body.append(f'<div class="consequence">Följd: {escape(f.consequence["text"])}</div>')
+    # for the handläggare who checks the engine: rule id, the field read, the source's lines
+    tech = [f"regel <code>{escape(f.rule_id)}</code>"]
+    if f.location.path and f.outcome != "not_applicable":
+        where = (f"cell {f.location.cell}, " if f.location.cell else
+                 f"rad {f.location.line}, " if f.location.line else "")
+        tech.append(f"i årsbokslutet {where}<code>{escape(f.location.path)}</code>")
+    if shortfall:
+        tech.append(f"källa {escape(source_reference(f.source))}")
+    body.append('<details class="tech"><summary>Detaljer</summary>' + " · ".join(tech)
+                + "</details>")
     return f'<tr class="{cls}">{head}<td>{"".join(body)}</td></tr>\n'

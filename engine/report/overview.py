@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.evaluate.batch import Indicator, RulebookOverview, Summary
-from engine.evaluate.findings import OUTCOME_LABELS
+from engine.evaluate.findings import OUTCOME_LABELS, SHORTFALLS
 from engine.model.rulebook import OP_WORDS
 from engine.read.numbers import format_number
 
@@ -235,11 +235,22 @@ def _verdict(summary: Summary) -> Panel:
         text.append(f"\n{len(summary.errors)} filer kunde inte läsas; rättade filer behöver "
                     "granskas igen.", style="red")
         style = "red"
-    observations = sum(r.observations for r in summary.rows)
-    if observations:
-        text.append(f"\n{observations} riktlinjer, målnivåer och lagkrav att ta upp i "
-                    "dialoguppföljningen.")
+    if any(ov.dialogue_rules for ov in summary.overviews()):
+        text.append("\n" + dialogue_sentence(summary.overviews()))
     return Panel(text, title="Bedömning", title_align="left", border_style=style)
+
+
+def dialogue_sentence(overviews: list[RulebookOverview]) -> str:
+    """How many riktlinjer, målnivåer and lagkrav some unit falls short of: RULES, with the
+    units' outcomes as the second figure (28 units short of one målnivå is one rule)."""
+    rules = [s for ov in overviews for s in ov.dialogue_rules]
+    if not rules:
+        return "Alla enheter följer riktlinjerna, målnivåerna och lagkraven som gäller dem."
+    outcomes = sum(s.counts[o] for s in rules for o in SHORTFALLS)
+    units = len({r.path for ov in overviews for r in ov.rows if r.observations})
+    return (f"{len(rules)} {'regel' if len(rules) == 1 else 'regler'} (riktlinjer, målnivåer, "
+            f"lagkrav och förslag) följs inte av alla enheter: {outcomes} utfall hos {units} "
+            "enheter att ta upp i dialoguppföljningen (ingen handlingsplan eller vite).")
 
 
 # --- progress ---------------------------------------------------------------------------------
