@@ -1,8 +1,11 @@
 """`kravkoll trend FOLDER…`: the units' indicators and krav over the years, one folder (or survey
 export, or filled-in template) per year.
 
-The kravliggare (--ledger) is no input here: it keeps each check's outcomes per rule but not the
-indicator values, so a trend of the indicators cannot be read from it."""
+Or the kravliggare's history (--ledger): the årsbokslut it registered, the one that stands per
+unit and year (the later inlämningsdag; on the same day the content's sha256, as the ledger
+decides), read again from where they were registered. The ledger keeps each check's outcomes
+but not every answer of the form, so the files themselves are the trend's input; one that is
+gone or has changed since it was registered is refused, never silently replaced."""
 
 from __future__ import annotations
 
@@ -17,7 +20,10 @@ FORMATS = ("rich", "html", "xlsx", "json")
 
 
 @click.command("trend")
-@click.argument("inputs", nargs=-1, required=True, metavar="MAPP…")
+@click.argument("inputs", nargs=-1, required=False, metavar="MAPP…")
+@click.option("--ledger", "ledger_path", default=None, metavar="FIL",
+              help="Läs åren ur kravliggaren: de årsbokslut den fört in (det som gäller per "
+                   "enhet och år), i stället för mappar.")
 @click.option("--enhet", "enhet", default=None, metavar="NAMN|HSA-ID",
               help="Visa en enhet: dess indikatorer och krav över åren mot länets.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="rich", show_default=True,
@@ -28,24 +34,32 @@ FORMATS = ("rich", "html", "xlsx", "json")
               help="Mapp (eller fil) med regelböcker. Standard: ./rulebooks.")
 @click.option("--form", "form_id", default=None, metavar="FORMULÄR",
               help="Indata är enkätexporter (CSV eller Excel, en rad per enhet) av formuläret.")
-def trend_command(inputs, enhet, fmt, output, force, rulebooks, form_id):
+def trend_command(inputs, ledger_path, enhet, fmt, output, force, rulebooks, form_id):
     """Visa indikatorer och krav över flera år: en mapp med årsbokslut (eller en enkätexport)
     per år; året är årsbokslutens period.
 
     Per enhet (--enhet) och för länet: varje indikator och krav år för år, kontinuitet och
     tillgänglighet mot enhetens egen baslinje (målet +20 % i 2.3.6/2.3.7) och enheterna
     rangordnade mot länets median. En enhet som bara finns vissa år visas de åren.
+
+    Med --ledger FIL i stället för mappar: de årsbokslut kravliggaren fört in, lästa från där
+    de fördes in; en fil som saknas eller har ändrats sedan dess avvisas.
     """
     from engine.evaluate.trend import build
     from engine.model.library import default_folder, load_library
     from engine.output import check_target, emit, emit_rich
 
+    if bool(inputs) == bool(ledger_path):
+        raise UsageError.single(None, "ange en mapp (eller enkätexport) per år, eller --ledger "
+                                "FIL, men inte båda")
     if fmt == "xlsx" and not output:
         raise UsageError.single(None, "formatet xlsx är binärt; ange en fil med --output")
     if output:
         check_target(output, force)  # refused before the work
     books = load_library(rulebooks or default_folder())
-    trend = build([(source, _paths(source, form_id)) for source in inputs], books)
+    years = (_ledger_years(ledger_path) if ledger_path
+             else [(source, _paths(source, form_id)) for source in inputs])
+    trend = build(years, books)
     unit = trend.unit(enhet) if enhet is not None else None
     if fmt == "rich":
         from engine.report.trend_text import draw
@@ -80,6 +94,39 @@ def _paths(source: str, form_id: str | None) -> list[str]:
 
         return export_paths([source], form_id)
     return [source]
+
+
+def _ledger_years(path: str) -> list[tuple[str, list[str]]]:
+    """(label, paths) per year: the submission that stands per unit and period in the ledger,
+    each checked to be the very file that was registered."""
+    from engine.evaluate.evaluation import load_submission
+    from engine.followup.ledger import Ledger
+
+    if not Path(path).is_file():
+        raise UsageError.single(path, "--ledger: kravliggaren finns inte")
+    with Ledger(path, create=False, readonly=True) as ledger:
+        with ledger.read():
+            rows = ledger.checks()
+    if not rows:
+        raise InputError.single(path, "kravliggaren har inga årsbokslut att visa över åren")
+    standing = {}
+    for row in rows:
+        key = (row.hsa_id, row.period)
+        rank = (row.inlamnad.isoformat() if row.inlamnad else "", row.submission_sha256)
+        if key not in standing or rank > standing[key][0]:
+            standing[key] = (rank, row)
+    by_year: dict[int, list[str]] = {}
+    for (_, period), (_, row) in sorted(standing.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        where = row.submission_path
+        if not Path(where).exists():
+            raise InputError.single(path, f"kravliggaren förde in {where} ({row.unit_name}, "
+                                    f"{period}), men filen finns inte längre där")
+        if load_submission(where).sha256 != row.submission_sha256:
+            raise InputError.single(path, f"{where} ({row.unit_name}, {period}) har ändrats "
+                                    "sedan kravliggaren förde in det; registrera den nya "
+                                    "versionen med kravkoll demands register")
+        by_year.setdefault(period, []).append(where)
+    return [(f"{path} ({year})", paths) for year, paths in sorted(by_year.items())]
 
 
 def register(cli: click.Group) -> None:
