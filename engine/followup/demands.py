@@ -596,17 +596,28 @@ def _withdrawn_decision(ledger: Ledger, d: DemandRow, day: dt.date, kind: str, r
                           d.due, d.frist))
 
 
+def _repeat(ledger: Ledger, hsa_id: str, rule_id: str, kind: str, day: dt.date,
+            diarienummer: str, withdrawn: bool, what: str) -> Change | None:
+    """The same decision (same day, same diarienummer) given again: a no-op, never a second
+    decision on the same brist."""
+    latest = ledger.latest_demand(hsa_id, rule_id)
+    last = _last(ledger, latest, kind)
+    if not withdrawn and last is not None and last.date == day \
+            and (last.detail or {}).get("diarienummer") == diarienummer:
+        return _noop(latest, day, f"{what} {diarienummer} är redan registrerat.")
+    return None
+
+
 def apply_forelaggande(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
                        withdrawn: bool = False) -> list[Change]:
     rule_ids, diarienummer, frist_days = p["rules"], p["diarienummer"], p.get("frist_days")
     vasentlig, note = bool(p.get("vasentlig")), p.get("note")
     changes: list[Change] = []
     for rule_id in rule_ids:
-        latest = ledger.latest_demand(hsa_id, rule_id)
-        last = _last(ledger, latest, "forelaggande")
-        if not withdrawn and last is not None and last.date == day \
-                and (last.detail or {}).get("diarienummer") == diarienummer:
-            changes.append(_noop(latest, day, f"Föreläggandet {diarienummer} är redan registrerat."))
+        repeat = _repeat(ledger, hsa_id, rule_id, "forelaggande", day, diarienummer, withdrawn,
+                         "Föreläggandet")
+        if repeat:
+            changes.append(repeat)
             continue
         d = _open(ledger, hsa_id, rule_id)
         _not_plan_for(d, "föreläggande")
@@ -665,11 +676,9 @@ def apply_vite(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
     belopp, diarienummer, per, note = p["belopp"], p["diarienummer"], p.get("per"), p.get("note")
     changes: list[Change] = []
     for rule_id in p["rules"]:
-        latest = ledger.latest_demand(hsa_id, rule_id)
-        last = _last(ledger, latest, "vite")
-        if not withdrawn and last is not None and last.date == day \
-                and (last.detail or {}).get("diarienummer") == diarienummer:
-            changes.append(_noop(latest, day, f"Vitet {diarienummer} är redan registrerat."))
+        repeat = _repeat(ledger, hsa_id, rule_id, "vite", day, diarienummer, withdrawn, "Vitet")
+        if repeat:
+            changes.append(repeat)
             continue
         d = _open(ledger, hsa_id, rule_id)
         _not_plan_for(d, "vite")
