@@ -114,3 +114,23 @@ def test_withdrawal_and_a_second_plan_from_the_command_line(tmp_path):
     err = proc.stderr.decode()
     assert proc.returncode == 2 and "--ny-sista-dag gäller en underkänd plan" in err
     assert "Traceback" not in err
+
+
+def test_a_decision_given_twice_is_recorded_once(tmp_path):
+    """The same föreläggande (same day, same diarienummer) typed again, as a handläggare who is
+    unsure it went in does: one decision in the history, and the command says it was there."""
+    rulebooks = str(scenario_rulebooks(tmp_path / "rb"))
+    sub = str(submission_2023_without_plan(tmp_path))
+    led = ["--ledger", str(tmp_path / "l.sqlite")]
+    ok("demands", "register", sub, "--rulebooks", rulebooks, *led, "--as-of", "2024-03-15")
+    plan = tmp_path / "plan.pdf"
+    plan.write_bytes(b"plan 1")
+    ok("demands", "plan", HSA, "JHV-BEM-03", "--date", "2024-05-01", "--file", str(plan), *led)
+    ok("demands", "reject", HSA, "JHV-BEM-03", "--date", "2024-05-20", *led)
+    decide = ("demands", "forelaggande", HSA, "JHV-BEM-03", "--date", "2024-06-03",
+              "--diarienummer", "RS/7/2024", *led)
+    ok(*decide)
+    again = ok(*decide)
+    assert "Föreläggandet RS/7/2024 är redan registrerat." in again
+    history = json.loads(ok("demands", "history", HSA, "JHV-BEM-03", *led, "--format", "json"))
+    assert [e["event"] for e in history["events"]].count("forelaggande") == 1
