@@ -56,3 +56,44 @@ def test_a_fifo_beside_the_file_is_not_opened(tmp_path):
     worker.join(timeout=60)
     assert not worker.is_alive(), "find_previous opened the FIFO and blocks"
     assert result == [None]
+
+
+def test_the_folders_beside_are_listed_once_for_all_files(tmp_path, monkeypatch):
+    """Beside a large folder (a region's archive, a benchmark's 50 000 files) the listing of
+    every folder beside the checked one, done again for each file, made a county check of
+    10 000 units run for many minutes."""
+    from pathlib import Path
+
+    from engine.evaluate import previous_year
+
+    folder, files, _ = _folder(tmp_path, 5)
+    for i in range(3):  # unrelated folders beside the county's
+        other = tmp_path / f"annat-{i}"
+        other.mkdir()
+        (other / "x.yaml").write_text("a: 1\n", encoding="utf-8")
+    listed = []
+    real_glob = Path.glob
+
+    def counting_glob(self, pattern, *args, **kwargs):
+        if pattern == "*/*.yaml":
+            listed.append(str(self))
+        return real_glob(self, pattern, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "glob", counting_glob)
+    previous_year._index.clear()
+    previous_year._listing.clear()
+    for f in files:
+        find_previous(str(f), load_submission(str(f)).model, load_submission)
+    assert len(listed) == 1
+
+
+def test_a_year_before_edited_in_place_is_read_as_it_is_now(tmp_path):
+    """A folder's mtime does not change when a file in it is rewritten in place: the index may
+    be older than the file, and what is found must still be the unit's year before."""
+    folder, files, before = _folder(tmp_path, 1)
+    current = variant(folder, {}, "exempel-2023.yaml")
+    _index.clear()
+    assert find_previous(str(current), load_submission(str(current)).model, load_submission)
+    text = before.read_text(encoding="utf-8").replace("period: 2022", "period: 2021")
+    before.write_text(text, encoding="utf-8")
+    assert find_previous(str(current), load_submission(str(current)).model, load_submission) is None

@@ -119,7 +119,7 @@ def write(entries: Iterable, summary: Summary, with_units: bool = False) -> Iter
                 sections.write(e.rendered)
         overviews = summary.overviews()
         yield _head(summary, overviews, with_units)
-        yield _overview(summary, overviews, with_units)
+        yield from _overview(summary, overviews, with_units)
         sections.seek(0)
         while chunk := sections.read(1 << 20):
             yield chunk
@@ -190,8 +190,10 @@ def _where(ov: RulebookOverview, rule) -> str:
 # --- the länsöversikt -----------------------------------------------------------------------
 
 def _overview(summary: Summary, overviews: list[RulebookOverview],
-              with_units: bool = False) -> str:
-    out = []
+              with_units: bool = False) -> Iterator[str]:
+    """The länsöversikt in pieces: its heat map has a row per unit, and a county's is large
+    (at 10 000 units, one string of it was most of the HTML's peak memory)."""
+    out: list[str] = []
     n, failing = len(summary.rows), len(summary.failing)
     books = ", ".join(f"{escape(o.book.model.title)} (version {escape(o.book.model.version)})"
                       for o in overviews)
@@ -213,7 +215,9 @@ def _overview(summary: Summary, overviews: list[RulebookOverview],
     out.append("</section>\n")
     for ov in overviews:
         out.append(_rules(ov, len(overviews) > 1))
-        out.append(_heatmap_section(ov))
+        yield "".join(out)
+        out = []
+        yield from _heatmap_section(ov)
         out.append(_indicators(ov))
         out.append(_shortfalls(ov))
     if summary.errors:
@@ -223,7 +227,7 @@ def _overview(summary: Summary, overviews: list[RulebookOverview],
         for e in summary.errors:
             out.append(f"<li>{escape(e.message)}</li>\n")
         out.append("</ul>\n</section>\n")
-    return "".join(out)
+    yield "".join(out)
 
 
 def _figure(value: int, label: str, kind: str) -> str:
@@ -293,18 +297,17 @@ def _bar(c: dict[str, int], width: int = 110, height: int = 12) -> str:
 
 # --- heat map ---------------------------------------------------------------------------------
 
-def _heatmap_section(ov: RulebookOverview) -> str:
-    out = ['<section id="matris">\n<h2>Utfall per enhet och regel</h2>\n',
+def _heatmap_section(ov: RulebookOverview) -> Iterator[str]:
+    """The heat map a block at a time (a block fits a page; a county has hundreds)."""
+    yield ('<section id="matris">\n<h2>Utfall per enhet och regel</h2>\n'
            "<p>En rad per enhet, en kolumn per regel: numrerade som i tabellen ovan och under "
-           "figuren, grupperade efter område. Klicka på en enhet för dess avsnitt.</p>\n",
-           _legend()]
+           "figuren, grupperade efter område. Klicka på en enhet för dess avsnitt.</p>\n"
+           + _legend())
     rows = ov.rows
     for start in range(0, len(rows), HEAT_ROWS_PER_BLOCK):
         block = rows[start:start + HEAT_ROWS_PER_BLOCK]
-        out.append(f"<figure>{heatmap(ov, block)}</figure>\n")
-    out.append(_column_legend(ov))
-    out.append("</section>\n")
-    return "".join(out)
+        yield f"<figure>{heatmap(ov, block)}</figure>\n"
+    yield _column_legend(ov) + "</section>\n"
 
 
 def _column_legend(ov: RulebookOverview) -> str:
