@@ -108,6 +108,22 @@ WEEKDAYS = ["mandag", "tisdag", "onsdag", "torsdag", "fredag"]
 
 # --- numbers that add up -----------------------------------------------------------------------
 
+
+def _nudge_to_sum(vals: list[int], free: list[int], target: int, lo: int, hi: int) -> None:
+    """Step the free values by one, in turn, until they sum to target, each kept strictly
+    between lo and hi (integers in the figure's smallest unit, so the mean is exact)."""
+    diff = target - sum(vals)
+    k = 0
+    while diff != 0:
+        i = free[k % len(free)]
+        step = 1 if diff > 0 else -1
+        if lo < vals[i] + step < hi:
+            vals[i] += step
+            diff -= step
+        k += 1
+        if k > 10_000_000:
+            raise RuntimeError("kunde inte nå medelvärdet")
+
 def split_total(total: int, weights: list[float], minimum: int = 1) -> list[int]:
     """Integers in proportion to weights that add up to total exactly (largest remainder)."""
     s = sum(weights)
@@ -139,18 +155,7 @@ def with_mean(rng: random.Random, n: int, mean: float, low: float, high: float, 
     if bounds:
         vals[0], vals[1] = lo, hi
         fixed = {0, 1}
-    free = [i for i in range(n) if i not in fixed]
-    diff = target - sum(vals)
-    k = 0
-    while diff != 0:
-        i = free[k % len(free)]
-        step = 1 if diff > 0 else -1
-        if lo < vals[i] + step < hi:
-            vals[i] += step
-            diff -= step
-        k += 1
-        if k > 10_000_000:
-            raise RuntimeError("kunde inte nå medelvärdet")
+    _nudge_to_sum(vals, [i for i in range(n) if i not in fixed], target, lo, hi)
     rng.shuffle(vals)
     return [v / scale for v in vals]
 
@@ -442,18 +447,8 @@ def shifted(rng: random.Random, base: list[float], mean: float | None, low: floa
         vals[i_lo], vals[i_hi] = lo, hi
         fixed = {i_lo, i_hi}
     if mean is not None:
-        free = [i for i in range(len(vals)) if i not in fixed]
-        diff = round(mean * scale * len(vals)) - sum(vals)
-        k = 0
-        while diff != 0:
-            i = free[k % len(free)]
-            step = 1 if diff > 0 else -1
-            if lo < vals[i] + step < hi:
-                vals[i] += step
-                diff -= step
-            k += 1
-            if k > 1_000_000:
-                raise RuntimeError("kunde inte nå medelvärdet")
+        _nudge_to_sum(vals, [i for i in range(len(vals)) if i not in fixed],
+                      round(mean * scale * len(vals)), lo, hi)
     return [v / scale for v in vals]
 
 

@@ -545,9 +545,15 @@ def apply_rattelse(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
     return changes
 
 
-def _noop(d: DemandRow, day: dt.date, reason: str) -> Change:
+def _kept(d: DemandRow, day: dt.date, reason: str, noop: bool = False) -> Change:
+    """A change that leaves the demand's status as it is (a note, an invoice, a refusal)."""
     return Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
-                  d.due, d.frist, None, noop=True)
+                  d.due, d.frist, None, noop=noop)
+
+
+def _noop(d: DemandRow, day: dt.date, reason: str) -> Change:
+    """Nothing recorded: the same entry was already there."""
+    return _kept(d, day, reason, noop=True)
 
 
 def _note(note: str | None) -> str:
@@ -592,8 +598,7 @@ def _withdrawn_decision(ledger: Ledger, d: DemandRow, day: dt.date, kind: str, r
     _guard_order(ledger, d, day, "datumet")
     d = _tick_all(ledger, [d], day, changes)[d.id]
     ledger.record(d, day, kind, f"{kind}_aterkallat", reason, detail=detail)
-    changes.append(Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
-                          d.due, d.frist))
+    changes.append(_kept(d, day, reason))
 
 
 def _repeat(ledger: Ledger, hsa_id: str, rule_id: str, kind: str, day: dt.date,
@@ -738,8 +743,7 @@ def apply_refusal(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
     reason = f"Enheten nekade listning av {personer} personer {day}.{_note(note)}"
     ledger.record(d, day, "nekad_listning", "nekad_listning", reason,
                   detail={"personer": personer, "diarienummer": diarienummer, "note": note})
-    return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
-                   d.due, d.frist)]
+    return [_kept(d, day, reason)]
 
 
 def record_invoice(ledger: Ledger, hsa_id: str, rule_id: str, day: dt.date, belopp: int,
@@ -765,8 +769,7 @@ def apply_invoice(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
     reason = f"Fakturerat vite {format_number(belopp)} kr {day} ({diarienummer}).{_note(note)}"
     ledger.record(d, day, "fakturerat", "fakturerat", reason,
                   detail={"belopp": belopp, "diarienummer": diarienummer, "note": note})
-    return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
-                   d.due, d.frist)]
+    return [_kept(d, day, reason)]
 
 
 # What a correction may change, per kind of recorded event; the rest is the ledger's own.
@@ -860,8 +863,7 @@ def apply_correction(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
     ledger.record(d, day, "korrigering", "korrigering", text,
                   detail={"corrects": event_id, "changes": changes, "reason": reason})
     d = ledger.demand(d.id)
-    return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, text,
-                   d.due, d.frist)]
+    return [_kept(d, day, text)]
 
 
 def withdraw(ledger: Ledger, hsa_id: str, rule_id: str, event_id: int, reason: str,
@@ -893,8 +895,7 @@ def apply_withdrawal(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
     text = f"Återkallelse av händelse {e.id} ({e.event}). Skäl: {reason}"
     ledger.record(d, day, "aterkallelse", "aterkallelse", text,
                   detail={"withdraws": e.id, "reason": reason})
-    return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, text,
-                   d.due, d.frist)]
+    return [_kept(d, day, text)]
 
 
 APPLY = {"plan": apply_plan, "beslut": apply_decision, "forelaggande": apply_forelaggande,
