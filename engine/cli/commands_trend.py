@@ -57,9 +57,11 @@ def trend_command(inputs, ledger_path, enhet, fmt, output, force, rulebooks, for
     if output:
         check_target(output, force)  # refused before the work
     books = load_library(rulebooks or default_folder())
-    years = (_ledger_years(ledger_path) if ledger_path
-             else [(source, _paths(source, form_id)) for source in inputs])
-    trend = build(years, books)
+    if ledger_path:
+        years, registered = _ledger_years(ledger_path)
+    else:
+        years, registered = [(source, _paths(source, form_id)) for source in inputs], None
+    trend = build(years, books, registered)
     unit = trend.unit(enhet) if enhet is not None else None
     if fmt == "rich":
         from engine.report.trend_text import draw
@@ -96,10 +98,10 @@ def _paths(source: str, form_id: str | None) -> list[str]:
     return [source]
 
 
-def _ledger_years(path: str) -> list[tuple[str, list[str]]]:
-    """(label, paths) per year: the submission that stands per unit and period in the ledger,
-    each checked to be the very file that was registered."""
-    from engine.evaluate.evaluation import load_submission
+def _ledger_years(path: str) -> tuple[list[tuple[str, list[str]]], dict[str, tuple[str, str]]]:
+    """(label, paths) per year: the submission that stands per unit and period in the ledger;
+    and per path the sha256 it was registered with, which trend.build holds it to as it reads
+    it (read once, not once to compare and again to check)."""
     from engine.followup.ledger import Ledger
 
     if not Path(path).is_file():
@@ -116,17 +118,18 @@ def _ledger_years(path: str) -> list[tuple[str, list[str]]]:
         if key not in standing or rank > standing[key][0]:
             standing[key] = (rank, row)
     by_year: dict[int, list[str]] = {}
+    registered: dict[str, tuple[str, str]] = {}
     for (_, period), (_, row) in sorted(standing.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         where = row.submission_path
         if not Path(where).exists():
             raise InputError.single(path, f"kravliggaren förde in {where} ({row.unit_name}, "
                                     f"{period}), men filen finns inte längre där")
-        if load_submission(where).sha256 != row.submission_sha256:
-            raise InputError.single(path, f"{where} ({row.unit_name}, {period}) har ändrats "
-                                    "sedan kravliggaren förde in det; registrera den nya "
-                                    "versionen med kravkoll demands register")
+        registered[where] = (row.submission_sha256,
+                             f"({row.unit_name}, {period}) har ändrats sedan kravliggaren "
+                             f"{path} förde in det; registrera den nya versionen med kravkoll "
+                             "demands register")
         by_year.setdefault(period, []).append(where)
-    return [(f"{path} ({year})", paths) for year, paths in sorted(by_year.items())]
+    return [(f"{path} ({year})", paths) for year, paths in sorted(by_year.items())], registered
 
 
 def register(cli: click.Group) -> None:

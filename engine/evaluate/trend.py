@@ -210,13 +210,15 @@ class _Checked:
     result: object
 
 
-def build(inputs: list[tuple[str, list[str]]], books: list[LoadedRulebook]) -> Trend:
+def build(inputs: list[tuple[str, list[str]]], books: list[LoadedRulebook],
+          registered: dict[str, tuple[str, str]] | None = None) -> Trend:
     """Check every submission of every input (a folder or export, one per year, with the
-    submission paths it holds) and line the years up."""
+    submission paths it holds) and line the years up. `registered` (path -> (sha256, why it
+    is refused otherwise)) names files that must still be the very content a ledger recorded."""
     by_year: dict[int, list[_Checked]] = {}
     sources: dict[int, str] = {}
     for source, paths in inputs:
-        checked = [_check(p, books) for p in paths]
+        checked = [_check(p, books, (registered or {}).get(p)) for p in paths]
         periods = sorted({c.sub.model.period for c in checked})
         if len(periods) > 1:
             raise InputError.single(source, "innehåller årsbokslut för flera år ("
@@ -268,8 +270,11 @@ def build(inputs: list[tuple[str, list[str]]], books: list[LoadedRulebook]) -> T
                  sorted(units.values(), key=lambda u: (u.name.casefold(), u.hsa_id)))
 
 
-def _check(path: str, books: list[LoadedRulebook]) -> _Checked:
+def _check(path: str, books: list[LoadedRulebook],
+           registered: tuple[str, str] | None = None) -> _Checked:
     sub = load_submission(path)
+    if registered is not None and sub.sha256 != registered[0]:
+        raise InputError.single(path, registered[1])
     return _Checked(path, sub, check(sub, books))
 
 
