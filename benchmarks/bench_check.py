@@ -47,7 +47,10 @@ EXAMPLE = ROOT / "submissions" / "examples" / "2023" / "exempelbyn.yaml"
 
 
 def corpus(units: int, folder: str | None) -> Path:
-    path = Path(folder) if folder else Path(tempfile.gettempdir()) / f"kravkoll-bench-{units}"
+    # A folder of its own under a parent of its own, as a region keeps a year's årsbokslut:
+    # the year before (`previous:`) is looked for in the folders beside the checked one.
+    path = (Path(folder) if folder else
+            Path(tempfile.gettempdir()) / f"kravkoll-bench-{units}" / "arsbokslut")
     if not path.is_dir() or len(list(path.glob("*.yaml"))) != units:
         print(f"Skriver {units} syntetiska årsbokslut till {path} …", flush=True)
         subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_corpus.py"), "--units",

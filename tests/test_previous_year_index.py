@@ -39,9 +39,9 @@ def test_a_folder_is_read_once_for_all_its_files(tmp_path):
     found = [find_previous(str(f), load_submission(str(f)).model, load) for f in files + [current]]
     assert found[-1] is not None and found[-1].period == 2022  # the example's year before
     assert all(f is None for f in found[:-1])  # the others have none
-    # every file of the folder read once for the index, and the year found read once more
-    # (before: the whole folder again for every file)
-    assert len(loads) == len(files) + 3
+    # the index reads which unit and year each file is from its text: only the year found is
+    # read whole (before: the whole folder again for every file)
+    assert loads == [str(before)]
 
 
 def test_a_fifo_beside_the_file_is_not_opened(tmp_path):
@@ -62,8 +62,6 @@ def test_the_folders_beside_are_listed_once_for_all_files(tmp_path, monkeypatch)
     """Beside a large folder (a region's archive, a benchmark's 50 000 files) the listing of
     every folder beside the checked one, done again for each file, made a county check of
     10 000 units run for many minutes."""
-    from pathlib import Path
-
     from engine.evaluate import previous_year
 
     folder, files, _ = _folder(tmp_path, 5)
@@ -72,19 +70,18 @@ def test_the_folders_beside_are_listed_once_for_all_files(tmp_path, monkeypatch)
         other.mkdir()
         (other / "x.yaml").write_text("a: 1\n", encoding="utf-8")
     listed = []
-    real_glob = Path.glob
+    real_files = previous_year._yaml_files
 
-    def counting_glob(self, pattern, *args, **kwargs):
-        if pattern == "*/*.yaml":
-            listed.append(str(self))
-        return real_glob(self, pattern, *args, **kwargs)
+    def counting(folder):
+        listed.append(folder)
+        return real_files(folder)
 
-    monkeypatch.setattr(Path, "glob", counting_glob)
+    monkeypatch.setattr(previous_year, "_yaml_files", counting)
     previous_year._index.clear()
     previous_year._listing.clear()
     for f in files:
         find_previous(str(f), load_submission(str(f)).model, load_submission)
-    assert len(listed) == 1
+    assert len(listed) == len(set(listed)) == 4  # the county's folder and the three beside
 
 
 def test_a_year_before_edited_in_place_is_read_as_it_is_now(tmp_path):
@@ -97,3 +94,38 @@ def test_a_year_before_edited_in_place_is_read_as_it_is_now(tmp_path):
     text = before.read_text(encoding="utf-8").replace("period: 2022", "period: 2021")
     before.write_text(text, encoding="utf-8")
     assert find_previous(str(current), load_submission(str(current)).model, load_submission) is None
+
+
+def test_a_year_before_written_in_flow_style_is_found(tmp_path):
+    """The index reads unit and year from the text where they stand as the form writes them;
+    a file written otherwise (enhet in flow style, period quoted twice) is read whole."""
+    folder, files, before = _folder(tmp_path, 1)
+    current = variant(folder, {}, "exempel-2023.yaml")
+    text = before.read_text(encoding="utf-8")
+    start = text.index("enhet:")
+    end = text.index("\nperiod:")
+    block = text[start:end]
+    flow = "enhet: {namn: Hälsocentralen Exempelbyn, hsa_id: " + HSA + ", " + \
+        "region: Region Jämtland Härjedalen, regi: extern, tillaggsuppdrag: [sabo]}\n"
+    assert "hsa_id: " + HSA in block
+    before.write_text(text[:start] + flow + text[end:], encoding="utf-8")
+    load_submission(str(before))  # still a valid årsbokslut
+    _index.clear()
+    found = find_previous(str(current), load_submission(str(current)).model, load_submission)
+    assert found is not None and found.period == 2022 and found.enhet.hsa_id == HSA
+
+
+def test_the_year_before_is_found_in_a_folder_beside(tmp_path):
+    """submissions/<region>/2022/ beside …/2023/: the unit's year before, by HSA-id in any
+    letter case, is found in the folder beside the checked one."""
+    folder, files, before = _folder(tmp_path, 2)
+    other = tmp_path / "fjol"
+    other.mkdir()
+    moved = other / "exempel-2022.yaml"
+    text = before.read_text(encoding="utf-8").replace(HSA, HSA[:-3] + HSA[-3:].lower())
+    moved.write_text(text, encoding="utf-8")
+    before.unlink()
+    current = variant(folder, {}, "exempel-2023.yaml")
+    _index.clear()
+    found = find_previous(str(current), load_submission(str(current)).model, load_submission)
+    assert found is not None and found.period == 2022

@@ -8,17 +8,22 @@ means the finding `missing` for those rules, never a guess.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+import re
 from typing import Any
 
 from engine.errors import InputError
 from engine.model.rulebook import Rulebook
 from engine.model.rulebook_refs import rule_exprs
 
-MAX_CANDIDATES = 5000  # a folder tree larger than a county's years is not searched
-
 _index: dict[tuple, dict[tuple[str, int], str]] = {}
-_listing: dict[tuple, list[Path]] = {}
+_listing: dict[tuple, list[str]] = {}
+
+# Where a submission says which unit and year it is: a top-level `period:` and an indented
+# `hsa_id:` (under enhet). Read from the text for the index; a file where either is not found
+# exactly once is read whole instead, and the file found is always read whole and compared.
+_PERIOD = re.compile(rb"^period:[ \t]*[\"']?(\d{4})[\"']?[ \t]*(?:#.*)?\r?$", re.M)
+_HSA = re.compile(rb"^[ \t]+hsa_id:[ \t]*[\"']?([A-Za-z0-9-]+)[\"']?[ \t]*(?:#.*)?\r?$", re.M)
 
 
 def uses_previous(rulebook: Rulebook) -> bool:
@@ -34,48 +39,81 @@ def check_previous(previous: Any, current: Any, file: str) -> None:
                                 f"{previous.enhet.hsa_id} {previous.period}", "period")
 
 
-def _candidates(folder: Path) -> tuple[tuple, list[Path]]:
+def _subfolders(parent: str) -> list[os.DirEntry]:
+    with os.scandir(parent) as it:
+        return sorted((e for e in it if not e.name.startswith(".") and e.is_dir()),
+                      key=lambda e: e.name)
+
+
+def _yaml_files(folder: str) -> list[str]:
+    """The regular, not hidden *.yaml files of a folder: a FIFO beside the file would block
+    the reader (batch.collect skips them for the same reason)."""
+    try:
+        with os.scandir(folder) as it:
+            return [e.path for e in it if e.name.endswith(".yaml")
+                    and not e.name.startswith(".") and e.is_file()]
+    except OSError:
+        return []
+
+
+def _candidates(folder: str) -> tuple[tuple, list[str]]:
     """The submissions that may be the year before: in `folder` and in the folders beside it,
     with a key that changes when any of those folders gains, loses or renames a file.
 
     Listed once per key, not once per checked file: beside a large folder (a benchmark's, or a
     region's archive) the listing was most of a county check's time."""
-    parent = folder.parent
+    parent = os.path.dirname(folder) or "."
     try:
-        beside = sorted(d for d in parent.iterdir()
-                        if not d.name.startswith(".") and d.is_dir())
-        key = tuple((str(d), d.stat().st_mtime_ns) for d in [folder, *beside])
+        beside = _subfolders(parent)
+        key = (folder, os.stat(folder).st_mtime_ns,
+               *((e.path, e.stat().st_mtime_ns) for e in beside))
     except OSError:
         return (), []
     if key not in _listing:
-        found = sorted({*folder.glob("*.yaml"), *parent.glob("*/*.yaml")})
-        # only regular files that are not hidden: a FIFO beside the file would block the
-        # reader (batch.collect skips them for the same reason)
+        found = {*_yaml_files(folder)}
+        for e in beside:
+            if e.path != folder:
+                found.update(_yaml_files(e.path))
         _listing.clear()
-        _listing[key] = [c for c in found
-                         if c.is_file() and not c.name.startswith(".")][:MAX_CANDIDATES]
+        _listing[key] = sorted(found)
     return key, _listing[key]
+
+
+def _sighting(path: str, load) -> tuple[str, int] | None:
+    """(HSA-id, period) of a submission: from its text when both stand there once, else from
+    the file read whole; None for a file that is not an årsbokslut."""
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    periods, ids = _PERIOD.findall(text), _HSA.findall(text)
+    if len(periods) == 1 and len(ids) == 1:
+        return ids[0].decode("ascii").upper(), int(periods[0])
+    try:
+        model = load(path).model
+        return model.enhet.hsa_id, model.period
+    except (InputError, AttributeError, OSError):
+        return None  # not an årsbokslut, or one with errors of its own
 
 
 def find_previous(path: str, current: Any, load) -> Any | None:
     """The previous year's submission model beside `path`, or None. `load(path)` reads one
     (engine.evaluate.evaluation.load_submission); a file that does not read is passed over."""
-    here = Path(path)
-    if not here.is_file():
+    if not os.path.isfile(path):
         return None
+    folder = os.path.dirname(os.path.abspath(path))
     want = (current.enhet.hsa_id, current.period - 1)
     for fresh in (False, True):
-        key, candidates = _candidates(here.parent)
+        key, candidates = _candidates(folder)
         if fresh or key not in _index:
             # The file itself stays in the index: it is then the same for every file of a
-            # folder and read once (it cannot be its own year before: the period differs).
+            # folder (it cannot be its own year before: the period differs).
             index: dict[tuple[str, int], str] = {}
             for c in candidates:
-                try:
-                    model = load(str(c)).model
-                    index.setdefault((model.enhet.hsa_id, model.period), str(c))
-                except (InputError, AttributeError, OSError):
-                    continue  # not an årsbokslut, or one with errors of its own
+                seen = _sighting(c, load)
+                if seen is not None:
+                    index.setdefault(seen, c)
             _index.clear()
             _index[key] = index
         found = _index[key].get(want)
@@ -85,7 +123,7 @@ def find_previous(path: str, current: Any, load) -> Any | None:
         if model is not None and (model.enhet.hsa_id, model.period) == want:
             return model
         # the file was edited in place since the index was made (a folder's mtime does not
-        # change then): read the folder again once
+        # change then): read the folders again once
     return None
 
 
