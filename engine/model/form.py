@@ -46,7 +46,9 @@ FormId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,80}$")]
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # defer_build: a validator is built when a form is first validated, not at import (a
+    # check whose forms come from the library cache validates none)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Condition(_Spec):
@@ -280,7 +282,9 @@ def _build_group(name: str, node: dict, checks: list[FieldCheck], prefix: str,
     for key, child in node.items():
         if isinstance(child, Question) and child.after_year_of:
             validators[f"_after_{key}"] = field_validator(key)(_after_year(child.after_year_of))
-    config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True,
+    # defer_build: the fields are known at once (rulebook checks read model_fields), the
+    # validator is built only for a form a submission is validated with
+    config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True, defer_build=True,
                         **({"title": title} if title else {}))
     return create_model(name, __config__=config, __validators__=validators, **fields)
 

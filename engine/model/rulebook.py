@@ -110,7 +110,8 @@ Kronor = Annotated[int, BeforeValidator(_number), Field(gt=0)]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # defer_build: the validator is built when a rulebook is first validated, not at import
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 def _exactly_one(model: BaseModel, names: tuple[str, ...], what: str) -> None:
