@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from engine.model.library import load_library
@@ -29,3 +31,9 @@ def pytest_terminal_summary(terminalreporter, config):
     seed = getattr(config.option, "randomly_seed", None)
     if isinstance(seed, int):
         terminalreporter.write_line(f"slumpad testordning: --randomly-seed={seed}")
+
+
+# The library cache (engine/model/library_cache.py) is off for the suite, so that every test
+# loads rulebooks as the code does and nothing is written outside the test's folders;
+# tests/test_startup.py turns it on where it is what is tested.
+os.environ.setdefault("KRAVKOLL_CACHE", "0")

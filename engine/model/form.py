@@ -349,6 +349,11 @@ class LoadedForm:
             self._model = build_model(self.form)
         return self._model
 
+    def __getstate__(self) -> dict:
+        """Pickled (the library cache) without the model: a class made at run time, built
+        again when it is asked for."""
+        return {**self.__dict__, "_model": None}
+
 
 DEFAULT_FOLDER = "forms"
 # The form `kravkoll schema` describes when none is named: the one of the shared example.
@@ -415,6 +420,12 @@ def load_forms(folder: str | Path | None = None) -> dict[str, LoadedForm]:
         _resolve(form_id, raw, forms, ())
     _cache[key] = forms
     return forms
+
+
+def remember_forms(root: Path, forms: dict[str, LoadedForm]) -> None:
+    """What load_forms(root) gives while root's files stay as they are: the forms of the
+    library cache, whose content it has checked against these files."""
+    _cache[(str(root.resolve()), _identity(root))] = forms
 
 
 def _resolve(form_id: str, raw: dict, forms: dict, seen: tuple) -> LoadedForm:

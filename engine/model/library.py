@@ -13,14 +13,9 @@ from typing import Any
 
 from engine.errors import InputError, Problem
 from engine.read.names import name_key
-from engine.read.validation import validate
 from engine.read.yamlstrict import Document, load_file
 
 from .rulebook import Rulebook
-from .rulebook_layers import resolve
-from .rulebook_policy import policy_problems
-from .rulebook_refs import check_references
-from .rulebook_types import check_types, rule_problems
 
 
 @dataclass(frozen=True)
@@ -46,6 +41,14 @@ def load_rulebook(path: str | Path) -> LoadedRulebook:
     """A rulebook that validates, whose names all exist and whose values fit where they are
     used; else InputError with each problem at its line, naming the rule it is in. include and
     extends are resolved first (rulebook_layers), so all checks see the resolved rulebook."""
+    # imported here: a check whose library comes from the cache (library_cache.py) runs none
+    from engine.read.validation import validate
+
+    from .rulebook_layers import resolve
+    from .rulebook_policy import policy_problems
+    from .rulebook_refs import check_references
+    from .rulebook_types import check_types, rule_problems
+
     doc = resolve(load_file(path))
     try:
         model = validate(doc, Rulebook)
@@ -67,10 +70,13 @@ def rulebook_files(folder: str | Path) -> list[Path]:
         return [root]
     if not root.is_dir():
         raise InputError.single(str(folder), "regelboksmappen finns inte")
-    files = [p for p in root.rglob("*.yaml")
-             if "tests" not in p.relative_to(root).parts[:-1] and p.name != "kravkoll.yaml"
-             and not _is_layer_file(p)]
-    return sorted(files)
+    return [p for p in _candidates(root) if not _is_layer_file(p)]
+
+
+def _candidates(root: Path) -> list[Path]:
+    """Every YAML file of a rulebook folder but test cases and folder settings."""
+    return sorted(p for p in root.rglob("*.yaml")
+                  if "tests" not in p.relative_to(root).parts[:-1] and p.name != "kravkoll.yaml")
 
 
 def _is_layer_file(path: Path) -> bool:
@@ -87,6 +93,15 @@ def _is_layer_file(path: Path) -> bool:
 
 
 def load_library(folder: str | Path) -> list[LoadedRulebook]:
+    """Every rulebook of the folder, each loaded as load_rulebook does, none overlapping
+    another; what an earlier run loaded from exactly the same files when the library cache
+    has it (library_cache.py: the same result, only faster)."""
+    from .library_cache import load
+
+    return load(folder, _candidates, lambda: _load_library(folder))
+
+
+def _load_library(folder: str | Path) -> list[LoadedRulebook]:
     files = rulebook_files(folder)
     if not files:
         raise InputError.single(str(folder), "inga regelböcker (*.yaml) i mappen")

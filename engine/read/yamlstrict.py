@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,7 +216,26 @@ def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
         raise InputError.single(name, f"filen kan inte läsas ({os_reason(exc)})") from None
     doc = load_text(decode(raw, name), name)
     doc.sha256 = hashlib.sha256(raw).hexdigest()  # the bytes read once: a pipe is not read twice
+    if _reads is not None:
+        _reads.append((name, doc.sha256))
     return doc
+
+
+_reads: list[tuple[str, str]] | None = None
+
+
+@contextmanager
+def recording() -> Iterator[list[tuple[str, str]]]:
+    """(file, sha256 of its bytes) of every file load_file reads within the block: what a
+    result was made from exactly (the library cache keys on it, engine/model/library_cache.py)."""
+    global _reads
+    outer, _reads = _reads, []
+    try:
+        yield _reads
+    finally:
+        mine, _reads = _reads, outer
+        if outer is not None:
+            outer.extend(mine)
 
 
 def load_text(text: str, file: str) -> Document:
