@@ -11,7 +11,9 @@ from engine.cli.commands import cli
 
 def _commands(group: click.Group, path: tuple[str, ...] = ()):
     yield path
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # as help lists them: also commands loaded lazily
+        command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             yield from _commands(command, path + (name,))
         else:

@@ -52,17 +52,37 @@ def _help_hint(exc: click.ClickException, group: click.Group, args: list[str]) -
         return f"Se '{ctx.command_path} --help'."
     path, command = ["kravkoll"], group
     for arg in args:
-        if not isinstance(command, click.Group) or arg not in command.commands:
+        sub = command.get_command(None, arg) if isinstance(command, click.Group) else None
+        if sub is None:
             if arg.startswith("-"):
                 continue
             break
-        command = command.commands[arg]
+        command = sub
         path.append(arg)
     return f"Se '{' '.join(path)} --help'."
 
 
 class KravkollGroup(click.Group):
     """Turns every error into a message and an exit code, the same for every command."""
+
+    def list_commands(self, ctx) -> list[str]:  # noqa: D102
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx, cmd_name: str):  # noqa: D102
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            self._load(LAZY_COMMANDS[cmd_name])
+        return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx, args):  # noqa: D102
+        if args and args[0] not in self.commands and args[0] not in LAZY_COMMANDS:
+            for module in sorted(set(LAZY_COMMANDS.values())):  # "menade du …?" names them all
+                self._load(module)
+        return super().resolve_command(ctx, args)
+
+    def _load(self, module: str) -> None:
+        import importlib
+
+        importlib.import_module(f"{__package__}.{module}").register(self)
 
     def main(self, args=None, **kwargs):  # noqa: D102
         args = list(sys.argv[1:] if args is None else args)
@@ -269,16 +289,12 @@ def explain(rule_id, rulebooks, period, rulebook_id):
     return EXIT_OK
 
 
-# Command groups kept in their own modules register themselves here, one line each.
-from .commands_gate import register as _register_gate  # noqa: E402
-from .commands_forms import register as _register_forms  # noqa: E402
-from .commands_ledger import register as _register_ledger  # noqa: E402
-from .commands_trend import register as _register_trend  # noqa: E402
-
-_register_gate(cli)
-_register_ledger(cli)
-_register_forms(cli)
-_register_trend(cli)
+# Commands kept in their own modules, by name: a module is imported (and registers its commands
+# with its `register`) when one of them is run or help lists them, not for every `kravkoll check`.
+LAZY_COMMANDS = {"test": "commands_gate", "lint": "commands_gate", "diff": "commands_gate",
+                 "schema": "commands_forms", "template": "commands_forms",
+                 "import": "commands_forms", "demands": "commands_ledger",
+                 "dispens": "commands_ledger", "trend": "commands_trend"}
 
 
 def _show_rulebook(books, rulebook_id: str) -> int:
