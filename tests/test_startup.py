@@ -159,7 +159,8 @@ def test_a_corrupt_cache_entry_is_loaded_past(tmp_path, monkeypatch, damage):
     loads = _loads(monkeypatch)
     assert _seen(load_library(RULEBOOKS)) == _seen(first)
     assert len(loads) == 1
-    assert entry.read_bytes() == data  # written again, whole
+    assert _seen(load_library(RULEBOOKS)) == _seen(first)
+    assert len(loads) == 1  # written again, whole: the next load takes it
 
 
 def test_a_cache_that_cannot_be_written_is_no_error(tmp_path, monkeypatch):

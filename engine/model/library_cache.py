@@ -33,22 +33,24 @@ def enabled() -> bool:
     return os.environ.get("KRAVKOLL_CACHE", "1").strip().lower() not in ("0", "no", "off", "false")
 
 
-def folder() -> Path:
+def folder() -> Path | None:
+    """The cache folder; None when there is none to use (no home folder)."""
     if os.environ.get("KRAVKOLL_CACHE_DIR"):
         return Path(os.environ["KRAVKOLL_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "kravkoll"
+    return Path(base) / "kravkoll" if os.path.isabs(base) else None
 
 
 def load(rulebooks: str | Path, candidates: Callable[[Path], list[Path]],
          load_uncached: Callable[[], list]) -> list:
     """load_uncached(), or what it gave before for exactly the same files. `candidates` lists
     the rulebook folder's files as the library does (before layers are set aside)."""
-    if not enabled():
+    where = folder() if enabled() else None
+    if where is None:
         return load_uncached()
     try:
         key = _key(rulebooks)
-        entry = folder() / f"library-{key[:40]}.pickle"
+        entry = where / f"library-{key[:40]}.pickle"
         found = _read(entry, key, rulebooks, candidates)
     except Exception:  # noqa: BLE001 - the cache only ever falls back to a normal load
         return load_uncached()
@@ -97,9 +99,13 @@ def _content(path: str) -> tuple[str, str] | None:
     None when it is no regular file that can be read whole."""
     from engine.read.yamlstrict import MAX_BYTES
 
+    try:  # without blocking: a named pipe is not waited for, it is no rulebook
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
     try:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())
+        with open(fd, "rb") as fh:
+            st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_BYTES:
                 return None
             raw = fh.read(MAX_BYTES + 1)
@@ -157,27 +163,35 @@ def _made_from(seen: dict, reads: list[tuple[str, str]], forms: dict) -> dict | 
 # --- the entry on disk -------------------------------------------------------------------------
 
 
-def _trusted(st: os.stat_result, mode_check: bool = True) -> bool:
+def _trusted(st: os.stat_result) -> bool:
     """Ours and writable by no one else: an entry is unpickled, so no other user may have
     written it."""
     uid = getattr(os, "getuid", None)
     if uid is not None and st.st_uid != uid():
         return False
-    return not (mode_check and st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+    return not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _head(key: str, body: bytes) -> bytes:
+    """What an entry starts with: the format, its key and the sha256 of the pickle after it."""
+    return FORMAT + b"\n" + key.encode() + b"\n" + hashlib.sha256(body).hexdigest().encode()
 
 
 def _read(entry: Path, key: str, rulebooks, candidates) -> list | None:
+    """The library of a valid entry whose files are all as they were, else None."""
     try:
-        with open(entry, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode) or not _trusted(st) \
-                    or not _trusted(os.stat(entry.parent)):
+        if not _trusted(os.stat(entry.parent)):
+            return None
+        fd = os.open(entry, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or not _trusted(st):
                 return None
             data = fh.read()
     except OSError:
         return None
     head, _, body = data.partition(b"\n\n")
-    if head != FORMAT + b"\n" + key.encode() + b"\n" + hashlib.sha256(body).hexdigest().encode():
+    if head != _head(key, body):
         return None  # another format, another key, or not the bytes written (torn, corrupt)
     manifest, books, forms = pickle.loads(body)
     if _listing(rulebooks, candidates) != manifest["listing"]:
@@ -197,11 +211,10 @@ def _write(entry: Path, key: str, body: bytes) -> None:
     entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not _trusted(os.stat(entry.parent)):
         return
-    head = FORMAT + b"\n" + key.encode() + b"\n" + hashlib.sha256(body).hexdigest().encode()
     fd, tmp = tempfile.mkstemp(prefix=".library-", suffix=".tmp", dir=entry.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(head + b"\n\n" + body)
+            fh.write(_head(key, body) + b"\n\n" + body)
         os.replace(tmp, entry)
     except BaseException:
         try:
