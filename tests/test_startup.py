@@ -227,3 +227,21 @@ def test_one_check_builds_only_what_it_uses(tmp_path, cache):
         assert runs[-1][:2] == ["1", "arsbokslut-2023"], proc.stderr
     checks = "engine.model.rulebook_policy,engine.model.rulebook_types"
     assert [r[2] for r in runs] == ([checks, checks] if cache == "0" else [checks, "-"])
+
+
+def test_a_rulebook_folder_linked_elsewhere_is_read_from_where_it_now_leads(tmp_path,
+                                                                            monkeypatch):
+    """`explain --rulebook` names the layers' real paths: a link to an identical copy
+    elsewhere is another library, not the cached one."""
+    _cache_on(monkeypatch, tmp_path)
+    a, b = _region(tmp_path / "a"), _region(tmp_path / "b")
+    link = tmp_path / "rb-link"
+    link.symlink_to(a)
+    before = load_library(link)
+    link.unlink()
+    link.symlink_to(b)
+    after = load_library(link)
+    sources = [getattr(book.doc, "sources", []) for book in after]
+    assert any(str(b) in s for s in sum(sources, []))
+    assert not any(str(a) in s for s in sum(sources, []))
+    assert _seen(after) == _seen(_uncached(link, monkeypatch)) != _seen(before)
