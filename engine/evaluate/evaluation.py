@@ -263,4 +263,4 @@ def _overdue_days(rf: RuleFact) -> int:
         dt.date.fromisoformat(rf.evidence.observed)
     except ValueError:
         return 0
-    return abs(int(rf.fact.get("diff", 0)))
+    return abs(int(rf.evidence.diff or 0))
