@@ -155,14 +155,32 @@ def dumps(data, pad: str = "") -> str:
     """json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2), byte for byte; with
     `pad`, every line after the first is indented by it as well (an item nested in a larger
     document, whose first line the caller places)."""
-    if orjson is not None:
-        try:
-            raw = orjson.dumps(data, _refuse, _ORJSON_OPTIONS)
-        except (orjson.JSONEncodeError, _Unusual):
-            raw = None
-        if raw is not None and not _may_differ(raw):
-            text = raw.decode("utf-8")
-            return text.replace("\n", "\n" + pad) if pad else text
+    raw = _orjson(data, pad)
+    if raw is not None:
+        return raw.decode("utf-8")
+    return _python(data, pad)
+
+
+def dumps_bytes(data, pad: str = "") -> bytes:
+    """dumps(data, pad) as UTF-8: a unit's JSON goes from the worker to the file as bytes,
+    never decoded and encoded again on the way."""
+    raw = _orjson(data, pad)
+    return raw if raw is not None else _python(data, pad).encode("utf-8")
+
+
+def _orjson(data, pad: str) -> bytes | None:
+    if orjson is None:
+        return None
+    try:
+        raw = orjson.dumps(data, _refuse, _ORJSON_OPTIONS)
+    except (orjson.JSONEncodeError, _Unusual):
+        return None
+    if _may_differ(raw):
+        return None
+    return raw.replace(b"\n", b"\n" + pad.encode("utf-8")) if pad else raw
+
+
+def _python(data, pad: str) -> str:
     out: list[str] = []
     try:
         _value(data, out, "\n" + pad)
