@@ -230,6 +230,13 @@ def run(paths: list[str], books: list[LoadedRulebook], rulebooks: str, as_of: dt
     `render(result) -> str` is called where the check ran (a worker process for large batches),
     so it must be a module-level function (or a functools.partial of one).
     """
+    from engine.model.form import fixed_forms
+
+    with fixed_forms():  # every unit against the forms as they were when the batch began
+        yield from _run(paths, books, rulebooks, as_of, workers, render)
+
+
+def _run(paths, books, rulebooks, as_of, workers, render) -> Iterator[Entry]:
     global _books, _config
     n = workers or default_workers(len(paths))
     config = _Config(rulebooks, as_of, render)
