@@ -190,10 +190,40 @@ def _python(data, pad: str) -> str:
     return "".join(out)
 
 
+class Items:
+    """A list written item by item and never held whole: `make()` gives the items anew each
+    time it is called, `n` says how many (a county's units in the summary). pieces() writes
+    it as a JSON array; anywhere else it is a list."""
+
+    __slots__ = ("n", "make")
+
+    def __init__(self, n: int, make):
+        self.n, self.make = n, make
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        return iter(self.make())
+
+
+def _listed(o):
+    """o with every Items as a list (for the writers that need it whole)."""
+    t = type(o)
+    if t is Items:
+        return [_listed(v) for v in o]
+    if t is dict:
+        return {k: _listed(v) for k, v in o.items()}
+    if t is list or t is tuple:
+        return t(_listed(v) for v in o)
+    return o
+
+
 def pieces(data, pad: str = "", big: int = 32, flush: int = 2048) -> Iterator[str]:
     """dumps(data, pad) in pieces, so that a large document (a county's summary) is never one
     string: containers are walked by a generator, a piece given after each item of a list
-    longer than `big`; small lists and everything below them by the fast path."""
+    longer than `big` (or of an Items); lists of scalars no longer than `big`, and containers
+    below `big` items all through, by the fast path."""
     out: list[str] = []
     given = 0
     try:
@@ -206,9 +236,19 @@ def pieces(data, pad: str = "", big: int = 32, flush: int = 2048) -> Iterator[st
     except (_Unusual, RecursionError):
         # Rare (a type outside JSON's): the rest as json.dumps writes it. What was given is
         # the same as its beginning: the text is written left to right alike up to that point.
-        yield dumps(data, pad)[given:]
+        yield dumps(_listed(data), pad)[given:]
         return
     yield "".join(out)
+
+
+def _walked(v, big: int) -> bool:
+    """Whether a value is walked by the generator rather than written whole."""
+    tv = type(v)
+    if tv is dict or tv is Items:
+        return True
+    if tv is list or tv is tuple:
+        return len(v) > big or any(_walked(x, big) for x in v)
+    return False
 
 
 def _walk(o, out: list, nl: str, big: int) -> Iterator[None]:
@@ -226,26 +266,22 @@ def _walk(o, out: list, nl: str, big: int) -> Iterator[None]:
         keys.sort()
         for k in keys:
             v = o[k]
-            tv = type(v)
             out.append(sep + _str(k) + ": ")
-            if tv is dict or ((tv is list or tv is tuple) and len(v) > big):
+            if _walked(v, big):
                 yield from _walk(v, out, inner, big)
-            elif tv is list or tv is tuple:
-                _value(v, out, inner)
             else:
-                out.append(_scalar(v))
+                _value(v, out, inner)
             sep = "," + inner
         out.append(nl + "}")
-    elif t is list or t is tuple:
-        if len(o) <= big:
-            _value(o, out, nl)
+    elif t is list or t is tuple or t is Items:
+        if not len(o):
+            out.append("[]")
             return
         inner = nl + "  "
         sep = "[" + inner
         for v in o:
-            tv = type(v)
             out.append(sep)
-            if tv is dict or ((tv is list or tv is tuple) and len(v) > big):
+            if _walked(v, big):
                 yield from _walk(v, out, inner, big)
             else:
                 _value(v, out, inner)

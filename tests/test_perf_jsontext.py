@@ -108,3 +108,26 @@ def test_refuses_what_json_dumps_refuses():
         except expected:
             continue
         raise AssertionError(f"{bad!r} was written")
+
+
+def test_a_large_list_deep_inside_small_containers_is_given_in_pieces():
+    """The batch summary holds one rulebook (a list of one) whose matrix lists every unit: the
+    text must still come in pieces of bounded size, not as one string per rulebook."""
+    from engine.jsontext import Items
+
+    units = [{"path": f"enhet-{i}.yaml", "outcomes": ["pass", "fail"] * 5} for i in range(5000)]
+    data = {"rulebooks": [{"id": "r", "matrix": {"units": units}}], "files": 5000}
+    parts = list(pieces(data, "  "))
+    assert "".join(parts) == reference(data).replace("\n", "\n  ")
+    assert len(parts) > 10 and max(map(len, parts)) < len("".join(parts)) / 10
+    made = []
+
+    def make():
+        made.append(1)
+        return iter(units)
+
+    lazy = {"rulebooks": [{"id": "r", "matrix": {"units": Items(len(units), make)}}],
+            "files": 5000}
+    assert "".join(pieces(lazy, "  ")) == "".join(parts)
+    assert made == [1]  # walked once, item by item
+    assert "".join(pieces({"none": Items(0, list)})) == reference({"none": []})
