@@ -157,16 +157,14 @@ def write_pieces(path: str | Path, pieces: Iterable[str | bytes], overwrite: boo
     target = Path(path)
     how, _ = _where(target, overwrite)
     if how != "file":
-        items = list(pieces)
-        data = b"".join(items) if items and isinstance(items[0], bytes) else "".join(items)
-        return write_atomic(target, data, overwrite)
+        return write_atomic(target, b"".join(map(_utf8, pieces)), overwrite)
 
     def write(fh) -> None:
         # A buffer of pieces joined before each write: a unit's piece is small, a syscall not.
         buffer: list[bytes] = []
         size = 0
         for piece in _made(pieces):
-            data = piece.encode("utf-8") if isinstance(piece, str) else piece
+            data = _utf8(piece)
             buffer.append(data)
             size += len(data)
             if size >= 1 << 20:
@@ -175,6 +173,26 @@ def write_pieces(path: str | Path, pieces: Iterable[str | bytes], overwrite: boo
         fh.write(b"".join(buffer))
 
     return _write_file(target, overwrite, write)
+
+
+def _utf8(piece: str | bytes) -> bytes:
+    return piece.encode("utf-8") if isinstance(piece, str) else piece
+
+
+def write_stdout(pieces: Iterable[str | bytes]) -> None:
+    """Pieces of text or UTF-8 bytes to standard output, in order, as they come."""
+    out = sys.stdout
+    raw = getattr(out, "buffer", None)
+    utf8 = raw is not None and (out.encoding or "").lower().replace("-", "") == "utf8"
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.write(piece)
+        elif utf8:
+            out.flush()  # the text written before comes first
+            raw.write(piece)
+        else:  # a stream in another encoding, or one without bytes (a test's capture)
+            out.write(piece.decode("utf-8"))
+    out.flush()
 
 
 class _NotWritten(Exception):

@@ -1,8 +1,11 @@
-"""engine.jsontext writes exactly json.dumps(ensure_ascii=False, sort_keys=True, indent=2).
+"""engine.jsontext writes exactly json.dumps(ensure_ascii=False, sort_keys=True, indent=2), but
+for NaN and Infinity, which are not JSON: null.
 
 What a user would check: a JSON report, SARIF log or ledger export is byte for byte what it was
-before the faster encoder, for any data: floats (repr, 1e-05, -0.0, NaN, Infinity), non-ASCII
-and control characters, empty and nested containers, tuples, non-string keys, subclasses."""
+before the faster encoders (orjson, and this module's own writer where orjson's text would
+differ), for any data: floats (repr, 1e-05, 1e-07, -0.0), integers beyond 64 bits, non-ASCII
+and control characters, empty and nested containers, tuples, non-string keys, subclasses; and
+valid JSON where json.dumps would write NaN or Infinity."""
 
 from __future__ import annotations
 
@@ -16,12 +19,37 @@ from hypothesis import strategies as st
 from engine.jsontext import dumps, pieces
 
 
+def _finite(data):
+    """NaN and ±Infinity as None, in plain containers (what jsontext writes as null)."""
+    if type(data) is float and (data != data or data in (float("inf"), float("-inf"))):
+        return None
+    if type(data) is dict:
+        return {k: _finite(v) for k, v in data.items()}
+    if type(data) in (list, tuple):
+        return type(data)(_finite(v) for v in data)
+    return data
+
+
 def reference(data) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
+    return json.dumps(_finite(data), ensure_ascii=False, sort_keys=True, indent=2)
+
+
+def test_not_a_number_is_written_as_null():
+    text = dumps({"a": [float("nan"), 1.5], "b": float("inf"), "c": [[float("-inf")]]})
+    assert json.loads(text) == {"a": [None, 1.5], "b": None, "c": [[None]]}
+    assert "NaN" not in text and "Infinity" not in text
+
+
+def test_floats_orjson_writes_otherwise_are_written_as_python_writes_them():
+    for x in (1e-05, -1.0035973285916098e-09, 9.99e-05, 0.0001, 1e16, 1e22, 123456789.123):
+        data = {"v": [x, {"w": x}], "text": "e-tjänster 0.00001"}
+        assert dumps(data) == reference(data)
+        assert repr(x) in dumps(data)
+    assert dumps({"big": 2 ** 64, "neg": -2 ** 70}) == reference({"big": 2 ** 64, "neg": -2 ** 70})
 
 
 scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
-           | st.text())
+           | st.floats(min_value=-1e-3, max_value=1e-3) | st.text())
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
                       | st.lists(inner, max_size=3).map(tuple)
                       | st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=30)
@@ -72,7 +100,7 @@ def test_refuses_what_json_dumps_refuses():
     loop.append(loop)
     for bad in (loop, {"a": object()}, {"a": {1, 2}}):
         try:
-            reference(bad)
+            json.dumps(bad, ensure_ascii=False, sort_keys=True, indent=2)
         except (TypeError, ValueError) as exc:
             expected = type(exc)
         try:
@@ -80,3 +108,26 @@ def test_refuses_what_json_dumps_refuses():
         except expected:
             continue
         raise AssertionError(f"{bad!r} was written")
+
+
+def test_a_large_list_deep_inside_small_containers_is_given_in_pieces():
+    """The batch summary holds one rulebook (a list of one) whose matrix lists every unit: the
+    text must still come in pieces of bounded size, not as one string per rulebook."""
+    from engine.jsontext import Items
+
+    units = [{"path": f"enhet-{i}.yaml", "outcomes": ["pass", "fail"] * 5} for i in range(5000)]
+    data = {"rulebooks": [{"id": "r", "matrix": {"units": units}}], "files": 5000}
+    parts = list(pieces(data, "  "))
+    assert "".join(parts) == reference(data).replace("\n", "\n  ")
+    assert len(parts) > 10 and max(map(len, parts)) < len("".join(parts)) / 10
+    made = []
+
+    def make():
+        made.append(1)
+        return iter(units)
+
+    lazy = {"rulebooks": [{"id": "r", "matrix": {"units": Items(len(units), make)}}],
+            "files": 5000}
+    assert "".join(pieces(lazy, "  ")) == "".join(parts)
+    assert made == [1]  # walked once, item by item
+    assert "".join(pieces({"none": Items(0, list)})) == reference({"none": []})

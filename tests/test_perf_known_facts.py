@@ -72,3 +72,40 @@ def test_a_wrong_answer_for_a_known_fact_is_still_caught(monkeypatch, jamtland):
                         lambda self, facts: dict(real(self, facts), **{rule_id: "fail"}))
     with pytest.raises(crosscheck.Disagreement):
         check(sub, [jamtland])
+
+
+def test_units_with_other_numbers_but_the_same_outcome_give_the_same_fact(jamtland, tmp_path):
+    """A comparison's rules read only how left − right stands to 0 (compile.py), so that is
+    what the fact holds: two units with other staffing figures on the same side of the level
+    are one fact, asked once. The finding still shows each unit's own figures."""
+    from tests.support import variant
+
+    a = load_submission(str(variant(tmp_path, {"bemanning.lakare_arsarbetare.specialister_allmanmedicin": 3.2}, "a.yaml")))
+    b = load_submission(str(variant(tmp_path, {"bemanning.lakare_arsarbetare.specialister_allmanmedicin": 4.1}, "b.yaml")))
+    fa = {rf.rule.id: rf for rf in build_facts(jamtland.model, a.model)}
+    fb = {rf.rule.id: rf for rf in build_facts(jamtland.model, b.model)}
+    assert fa["JHV-BEM-01"].fact == fb["JHV-BEM-01"].fact
+    assert fa["JHV-BEM-01"].evidence.observed != fb["JHV-BEM-01"].evidence.observed
+    assert fact_key(fa["JHV-BEM-01"].fact) == fact_key(fb["JHV-BEM-01"].fact)
+    fa, fb = ({f.rule_id: f for f in check(s, [jamtland]).findings}["JHV-BEM-01"]
+              for s in (a, b))
+    assert fa.outcome == fb.outcome
+    assert fa.observed_text != fb.observed_text
+
+
+@pytest.mark.parametrize("inlamnad, late", [("2024-02-29", 0), ("2024-03-01", 1),
+                                            ("2024-03-20", 20)])
+def test_days_late_come_from_the_dates_not_from_the_fact(jamtland, tmp_path, inlamnad, late):
+    """Förseningsvite counts the days past sista inlämningsdag (2024-02-29 in the 2023
+    rulebook): the fact holds only the sign of the difference, the days are the evidence's."""
+    sub = load_submission(str(variant_of(tmp_path, {"inlamnad": inlamnad})))
+    finding = {f.rule_id: f for f in check(sub, [jamtland]).findings}["JHV-INL-01"]
+    assert finding.outcome == ("pass" if late == 0 else "fail")
+    accrued = (finding.consequence or {}).get("accrued") or []
+    assert [a["days_late"] for a in accrued] == ([late] if late else [])
+
+
+def variant_of(tmp_path, changes):
+    from tests.support import variant
+
+    return variant(tmp_path, changes)

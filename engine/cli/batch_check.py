@@ -17,7 +17,7 @@ from rich.console import Console
 from engine.errors import InputError, UsageError
 from engine.evaluate import batch
 from engine.model.library import LoadedRulebook, load_library
-from engine.output import check_target, write_atomic, write_pieces
+from engine.output import check_target, write_atomic, write_pieces, write_stdout
 from engine.report import formats, overview
 
 
@@ -168,8 +168,7 @@ def _render_streamed(run, fmt, output, force, workers, progress) -> None:
     options = {"with_units": run.with_units} if fmt == "html" else {}
     pieces = writer.write(_entries(run, writer.unit, workers, progress), run.summary, **options)
     if not output:
-        for piece in pieces:
-            sys.stdout.write(piece)
+        write_stdout(pieces)
         return
     write_pieces(output, pieces, overwrite=force)
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from engine.errors import InputError
 from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
+from engine.jsontext import Items
 from engine.model.library import LoadedRulebook
 from engine.model.rulebook import Rule, Rulebook
 
@@ -230,6 +231,13 @@ def run(paths: list[str], books: list[LoadedRulebook], rulebooks: str, as_of: dt
     `render(result) -> str` is called where the check ran (a worker process for large batches),
     so it must be a module-level function (or a functools.partial of one).
     """
+    from engine.model.form import fixed_forms
+
+    with fixed_forms():  # every unit against the forms as they were when the batch began
+        yield from _run(paths, books, rulebooks, as_of, workers, render)
+
+
+def _run(paths, books, rulebooks, as_of, workers, render) -> Iterator[Entry]:
     global _books, _config
     n = workers or default_workers(len(paths))
     config = _Config(rulebooks, as_of, render)
@@ -305,23 +313,41 @@ class Indicator:
     op: str
     level: float
     unit: str
-    values: list[tuple[str, str, float, str]]  # (path, unit name, value, outcome), path order
+    rows: list[UnitRow]  # the rulebook's units; the values are read from them when asked for
+    _stats: dict | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
         return LEVEL_LABELS[self.rule.kind]
 
+    def _counted(self) -> Iterator[UnitRow]:
+        i = self.index - 1
+        return (row for row in self.rows
+                if row.values[i] is not None and row.outcomes[i] != "not_applicable")
+
+    @property
+    def values(self) -> list[tuple[str, str, float, str]]:
+        """(path, unit name, value, outcome) of each unit with a value, in path order: made
+        when asked for, not held (50 000 units × every indicator)."""
+        i = self.index - 1
+        return [(row.path, row.unit, row.values[i], row.outcomes[i]) for row in self._counted()]
+
     @property
     def numbers(self) -> list[float]:
-        return [v for _, _, v, _ in self.values]
+        i = self.index - 1
+        return [row.values[i] for row in self._counted()]
 
     def stats(self) -> dict:
-        xs = self.numbers
-        if not xs:
-            return {"n": 0, "min": None, "median": None, "mean": None, "max": None, "meeting": 0}
-        return {"n": len(xs), "min": min(xs), "median": statistics.median(xs),
-                "mean": round(statistics.fmean(xs), 6), "max": max(xs),
-                "meeting": sum(1 for *_, o in self.values if o == "pass")}
+        if self._stats is None:
+            xs = self.numbers
+            i = self.index - 1
+            self._stats = (
+                {"n": 0, "min": None, "median": None, "mean": None, "max": None, "meeting": 0}
+                if not xs else
+                {"n": len(xs), "min": min(xs), "median": statistics.median(xs),
+                 "mean": round(statistics.fmean(xs), 6), "max": max(xs),
+                 "meeting": sum(1 for row in self._counted() if row.outcomes[i] == "pass")})
+        return dict(self._stats)
 
 
 @dataclass
@@ -416,9 +442,7 @@ def overview(book: LoadedRulebook, rows: list[UnitRow]) -> RulebookOverview:
         if level is None:
             continue
         value, unit = level
-        values = [(row.path, row.unit, row.values[i], row.outcomes[i]) for row in rows
-                  if row.values[i] is not None and row.outcomes[i] != "not_applicable"]
-        indicators.append(Indicator(i + 1, rule, rule.check.compare.op, value, unit, values))
+        indicators.append(Indicator(i + 1, rule, rule.check.compare.op, value, unit, rows))
     return RulebookOverview(book, rows, stats, indicators)
 
 
@@ -452,6 +476,7 @@ def summary_dict(summary: Summary) -> dict:
 
 def _overview_dict(ov: RulebookOverview) -> dict:
     m = ov.book.model
+    short = ov.shortfall_rows
     return {
         "rulebook": {"id": m.id, "title": m.title, "version": m.version, "path": ov.book.path,
                      "sha256": ov.book.sha256},
@@ -463,16 +488,22 @@ def _overview_dict(ov: RulebookOverview) -> dict:
         "indicators": [dict(ind.stats(), rule_id=ind.rule.id, kind=ind.rule.kind, op=ind.op,
                             level=ind.level, unit=ind.unit, label=ind.label)
                        for ind in ov.indicators],
+        # A unit each: written one by one as the JSON is streamed, never held whole.
         "matrix": {"rules": [s.rule.id for s in ov.rules],
-                   "units": [{"path": r.path, "unit": r.unit, "hsa_id": r.hsa_id,
-                              "verdict": r.verdict, "outcomes": list(r.outcomes)}
-                             for r in ov.rows]},
+                   "units": Items(len(ov.rows), lambda: map(_matrix_unit, ov.rows))},
         # There is no ledger of demands yet: these are the units whose krav fall short in this
         # check, i.e. the ones a handlingsplan will be asked from.
-        "handlingsplan_requested": [
-            {"path": r.path, "unit": r.unit, "hsa_id": r.hsa_id,
-             "shortfalls": [{"rule_id": s.rule_id, "outcome": s.outcome,
-                             "observed_text": s.observed_text, "expected": s.expected}
-                            for s in r.shortfalls]}
-            for r in ov.shortfall_rows],
+        "handlingsplan_requested": Items(len(short), lambda: map(_requested, short)),
     }
+
+
+def _matrix_unit(r: UnitRow) -> dict:
+    return {"path": r.path, "unit": r.unit, "hsa_id": r.hsa_id, "verdict": r.verdict,
+            "outcomes": list(r.outcomes)}
+
+
+def _requested(r: UnitRow) -> dict:
+    return {"path": r.path, "unit": r.unit, "hsa_id": r.hsa_id,
+            "shortfalls": [{"rule_id": s.rule_id, "outcome": s.outcome,
+                            "observed_text": s.observed_text, "expected": s.expected}
+                           for s in r.shortfalls]}

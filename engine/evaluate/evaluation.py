@@ -155,7 +155,7 @@ def _finding(rf: RuleFact, outcome: str, rulebook: Rulebook, sub: LoadedSubmissi
     at = tuple(ev.path.split(".")) if ev.path else None
     cell = getattr(sub.doc, "cell", None)  # a spreadsheet: the answer's cell, not a line
     line = None if at is None or cell else sub.doc.locate(at)[0]
-    doc = rulebook.documents[rule.source.document]
+    source, proposal = _rule_terms(rule, rulebook)
     return Finding(
         rule_id=rule.id,
         kind=rule.kind,
@@ -170,14 +170,31 @@ def _finding(rf: RuleFact, outcome: str, rulebook: Rulebook, sub: LoadedSubmissi
         derivation=ev.derivation,
         fields=ev.fields,
         location=Location(ev.path, line, cell(at) if cell and at else None),
-        source={"document": rule.source.document, "document_title": doc.title,
-                "document_status": doc.status, "section": rule.source.section,
-                "status": rulebook.source_status(rule.source),
-                "quote": rule.source.quote, "lines": rule.source.lines, "note": rule.source.note},
+        source=source,
         consequence=_consequence(rule, outcome, rf, rulebook),
         missing=ev.missing if outcome == "missing" else [],
-        proposal=rulebook.is_proposal(rule),
+        proposal=proposal,
     )
+
+
+# (id of rulebook, rule id) -> (the rulebook, (source, proposal)), as _static below.
+_terms: dict[tuple[int, str], tuple[Rulebook, tuple[dict, bool]]] = {}
+
+
+def _rule_terms(rule: Rule, rulebook: Rulebook) -> tuple[dict, bool]:
+    """A rule's source (document, section, quote …) and whether it rests on a proposal: the
+    same for every finding of the rule, made once (one dict shared by the findings: read,
+    never changed)."""
+    key = (id(rulebook), rule.id)
+    if key not in _terms or _terms[key][0] is not rulebook:
+        doc = rulebook.documents[rule.source.document]
+        source = {"document": rule.source.document, "document_title": doc.title,
+                  "document_status": doc.status, "section": rule.source.section,
+                  "status": rulebook.source_status(rule.source),
+                  "quote": rule.source.quote, "lines": rule.source.lines,
+                  "note": rule.source.note}
+        _terms[key] = (rulebook, (source, rulebook.is_proposal(rule)))
+    return _terms[key][1]
 
 
 def _explain(rule: Rule, outcome: str, ev) -> str:
@@ -263,4 +280,4 @@ def _overdue_days(rf: RuleFact) -> int:
         dt.date.fromisoformat(rf.evidence.observed)
     except ValueError:
         return 0
-    return abs(int(rf.fact.get("diff", 0)))
+    return abs(int(rf.evidence.diff or 0))

@@ -60,6 +60,9 @@ def show(value: Decimal | dt.date | None, unit: str | None = None) -> str:
     return text
 
 
+_constants: dict[tuple[int, int], tuple[Rulebook, Expr, Value]] = {}
+
+
 class Evaluator:
     """Evaluates expressions for one submission; measures are computed once and reused."""
 
@@ -70,21 +73,34 @@ class Evaluator:
         self._measures: dict[str, Value] = {}
 
     def eval(self, expr: Expr) -> Value:
-        if expr.value is not None:
-            d = to_decimal(expr.value)
-            return Value(d, format_number(expr.value))
+        if expr.value is not None or expr.param:
+            return self._constant(expr)
         if expr.field:
             return self._field(expr.field)
         if expr.previous:
             return self._previous(expr.previous)
-        if expr.param:
-            p = self.rulebook.parameters[expr.param]
-            v = p.value if isinstance(p.value, dt.date) else to_decimal(p.value)
-            return Value(v, show(v, p.unit), unit=p.unit)
         if expr.measure:
             return self.measure(expr.measure)
         name, (a, b) = expr.operator
         return self._arith(name, self.eval(a), self.eval(b))
+
+    def _constant(self, expr: Expr) -> Value:
+        """A number written in the rule or a parameter of the rulebook: the same for every
+        submission, so made once per rulebook (a Value is never changed once made)."""
+        key = (id(self.rulebook), id(expr))
+        known = _constants.get(key)
+        if known is not None and known[0] is self.rulebook and known[1] is expr:
+            return known[2]
+        if expr.value is not None:
+            made = Value(to_decimal(expr.value), format_number(expr.value))
+        else:
+            p = self.rulebook.parameters[expr.param]
+            v = p.value if isinstance(p.value, dt.date) else to_decimal(p.value)
+            made = Value(v, show(v, p.unit), unit=p.unit)
+        if len(_constants) > 10_000:
+            _constants.clear()
+        _constants[key] = (self.rulebook, expr, made)  # both kept alive: their ids stay theirs
+        return made
 
     def _field(self, path: str) -> Value:
         return self._field_of(self.submission, path)

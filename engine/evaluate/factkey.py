@@ -15,7 +15,7 @@ KNOWN_MAX = 100_000
 def fact_key(fact: dict) -> tuple | None:
     """The fact's names and values with their types (1, 1.0 and True are equal in Python, not
     in a rule), in the fact's order; None when a value cannot be a key (a list)."""
-    key = tuple((name, value.__class__, value) for name, value in fact.items())
+    key = (tuple(fact.items()), tuple(map(type, fact.values())))
     try:
         hash(key)
     except TypeError:

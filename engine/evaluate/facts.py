@@ -27,6 +27,7 @@ class Evidence:
     fields: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     path: str | None = None  # the field the finding points at
+    diff: object = None  # left − right of a comparison (days for dates), as computed
 
 
 @dataclass
@@ -110,15 +111,17 @@ def _combined(check: Check, submission: BaseModel, ev: Evaluator, fact: dict) ->
 def _compare(cmp: Compare, ev: Evaluator, fact: dict, prefix: str) -> Evidence:
     left, right = ev.eval(cmp.left), ev.eval(cmp.right)
     diff = difference(left, right)
-    fact[prefix + "diff"] = float(diff) if diff is not None else 0.0
+    # The rules read only how the difference stands to 0 (compile.py): its sign is what they
+    # are given, so that units with other numbers but the same outcome give the same fact
+    # (asked of durable_rules once: evaluation.evaluate). The difference itself is evidence.
+    fact[prefix + "diff"] = _sign(diff)
     expected = f"{OP_WORDS[cmp.op]} {right.text}"
     missing = left.missing + right.missing
     if diff is None and not missing:
         missing = ["värdena går inte att jämföra"]
     if cmp.partial_op is not None:
         pright = ev.eval(cmp.partial_right)
-        pdiff = difference(left, pright)
-        fact[prefix + "pdiff"] = float(pdiff) if pdiff is not None else 0.0
+        fact[prefix + "pdiff"] = _sign(difference(left, pright))
         expected += f" (delvis: {OP_WORDS[cmp.partial_op]} {pright.text})"
     fields = left.fields + [f for f in right.fields if f not in left.fields]
     return Evidence(
@@ -129,7 +132,15 @@ def _compare(cmp: Compare, ev: Evaluator, fact: dict, prefix: str) -> Evidence:
         fields=fields,
         missing=missing,
         path=fields[0] if fields else None,
+        diff=diff,
     )
+
+
+def _sign(diff) -> float:
+    """1.0, 0.0 or -1.0 as the difference stands to 0 (0.0 when unknown: the state says so)."""
+    if diff is None or diff == 0:
+        return 0.0
+    return 1.0 if diff > 0 else -1.0
 
 
 def _plain(value):

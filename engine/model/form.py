@@ -12,6 +12,8 @@ may scope by (regi, tilläggsuppdrag …) is the form's `attribute: true` questi
 
 from __future__ import annotations
 
+import contextlib
+
 import datetime as dt
 import difflib
 import hashlib
@@ -372,6 +374,25 @@ def default_folder() -> Path:
 
 
 _cache: dict[tuple, dict[str, LoadedForm]] = {}
+_fixed: dict[str, LoadedForm] | None = None  # the default folder's forms, during fixed_forms()
+
+
+@contextlib.contextmanager
+def fixed_forms():
+    """The default folder's forms read once, and used as they are until the block ends: a
+    batch checks every unit against the same forms, without looking at the folder again for
+    each file (a dozen stat calls a unit). A folder that cannot be read is left to each file
+    to report, as without the block."""
+    global _fixed
+    before = _fixed
+    try:
+        _fixed = load_forms()
+    except InputError:
+        _fixed = None
+    try:
+        yield
+    finally:
+        _fixed = before
 
 
 def _identity(root: Path) -> tuple:
@@ -393,6 +414,8 @@ def _identity(root: Path) -> tuple:
 
 def load_forms(folder: str | Path | None = None) -> dict[str, LoadedForm]:
     """Every form in the folder by id (each `<region>/<form>.yaml`), `extends` resolved."""
+    if folder is None and _fixed is not None:
+        return _fixed
     root = Path(folder) if folder is not None else default_folder()
     if not root.is_dir():
         raise InputError.single(str(root), "formulärmappen finns inte")

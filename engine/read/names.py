@@ -7,12 +7,14 @@ from a web page, or another letter case. Each looks the same on screen and is th
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=4096)  # a county's units name a handful of regions and forms
 def name_key(name: str) -> str:
     """The form two names are compared in: NFKC (composed letters, compatibility spaces as
     spaces), format characters (zero-width space, joiners, soft hyphen, direction marks, BOM)

@@ -84,13 +84,14 @@ class BatchFormat:
     write: Callable[..., Iterator]  # write(entries, summary) -> pieces (str, or bytes if BINARY)
 
 
-def json_unit(result) -> str:
-    """One unit of the batch JSON: the single-file object, indented as an item of "results"."""
+def json_unit(result) -> bytes:
+    """One unit of the batch JSON: the single-file object, indented as an item of "results"
+    (UTF-8: made in a worker, written as it comes)."""
     from . import json_report
 
     data = json_report.as_dict(result)
     data["status"] = "checked"
-    return "    " + jsontext.dumps(data, "    ")
+    return b"    " + jsontext.dumps_bytes(data, "    ")
 
 
 def _dumps(data) -> str:
@@ -109,9 +110,10 @@ def _error_item(error) -> dict:
                       "problems": list(error.problems)}}
 
 
-def write_json(entries: Iterable, summary) -> Iterator[str]:
+def write_json(entries: Iterable, summary) -> Iterator[str | bytes]:
     """The batch as one JSON object, exactly as json.dumps(sort_keys=True, indent=2) would write
-    it, streamed: {"engine", "kind": "batch", "results": [one per file, by path], "summary"}."""
+    it, streamed: {"engine", "kind": "batch", "results": [one per file, by path], "summary"}.
+    The units' pieces are UTF-8 bytes, the rest text."""
     from engine import identity
     from engine.evaluate.batch import summary_dict
 
@@ -119,8 +121,9 @@ def write_json(entries: Iterable, summary) -> Iterator[str]:
     yield f'{{\n  "engine": {engine},\n  "kind": "batch",\n  "results": ['
     first = True
     for entry in entries:
-        item = entry.rendered if entry.error is None else _nest(_dumps(_error_item(entry.error)), 4)
-        yield ("\n" if first else ",\n") + item
+        item = (entry.rendered if entry.error is None
+                else _nest(_dumps(_error_item(entry.error)), 4).encode("utf-8"))
+        yield (b"\n" if first else b",\n") + item
         first = False
     yield "]" if first else "\n  ]"
     yield ',\n  "summary": '
