@@ -45,8 +45,10 @@ def load(rulebooks: str | Path, candidates: Callable[[Path], list[Path]],
          load_uncached: Callable[[], list]) -> list:
     """load_uncached(), or what it gave before for exactly the same files. `candidates` lists
     the rulebook folder's files as the library does (before layers are set aside)."""
+    from . import form
+
     where = folder() if enabled() else None
-    if where is None:
+    if where is None or form._fixed is not None:  # forms held for a batch: the load reads those
         return load_uncached()
     try:
         key = _key(rulebooks)
