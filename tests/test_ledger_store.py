@@ -143,7 +143,7 @@ def test_two_runs_at_once_do_not_duplicate_a_demand(tmp_path, rulebooks):
     sub = submission_2023_without_plan(tmp_path)
     args = ["-m", "engine.cli", "demands", "register", str(sub), "--rulebooks", str(rulebooks),
             "--ledger", str(path), "--as-of", "2024-03-15", "--format", "json"]
-    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "KRAVKOLL_CACHE": "0"}  # conftest.py
     procs = [subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE) for _ in range(3)]
     outs = [p.communicate(timeout=180) for p in procs]
