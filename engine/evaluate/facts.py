@@ -44,7 +44,7 @@ def in_scope(rule: Rule, submission: BaseModel) -> bool:
 def scope_holds(scope: Scope, submission: BaseModel) -> bool:
     """Every part of the scope holds: each attribute has an accepted value (a list attribute,
     such as tilläggsuppdrag, one of them), any/all of the sub-scopes."""
-    for path, accepted in scope.conditions():
+    for path, accepted in _conditions(scope):
         value = read_path(submission, path)
         values = value if isinstance(value, (list, tuple)) else [value]
         if not any(v in accepted for v in values):
@@ -54,6 +54,19 @@ def scope_holds(scope: Scope, submission: BaseModel) -> bool:
     if scope.all and not all(scope_holds(s, submission) for s in scope.all):
         return False
     return True
+
+
+_scope_parts: dict[int, tuple[Scope, list]] = {}
+
+
+def _conditions(scope: Scope) -> list[tuple[str, list[str]]]:
+    """scope.conditions(), made once per scope (it is asked for every rule of every unit)."""
+    known = _scope_parts.get(id(scope))
+    if known is None or known[0] is not scope:
+        if len(_scope_parts) > 10_000:
+            _scope_parts.clear()
+        known = _scope_parts[id(scope)] = (scope, scope.conditions())  # kept alive: its id
+    return known[1]
 
 
 def build_facts(rulebook: Rulebook, submission: BaseModel,

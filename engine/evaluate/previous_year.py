@@ -26,8 +26,19 @@ _PERIOD = re.compile(rb"^period:[ \t]*[\"']?(\d{4})[\"']?[ \t]*(?:#.*)?\r?$", re
 _HSA = re.compile(rb"^[ \t]+hsa_id:[ \t]*[\"']?([A-Za-z0-9-]+)[\"']?[ \t]*(?:#.*)?\r?$", re.M)
 
 
+_uses: dict[int, tuple[Rulebook, bool]] = {}
+
+
 def uses_previous(rulebook: Rulebook) -> bool:
-    return any(expr.previous for expr, _ in rule_exprs(rulebook))
+    """Whether any rule reads the year before (asked for every unit: answered once per
+    rulebook, which is kept alive with its answer so that its id stays its own)."""
+    known = _uses.get(id(rulebook))
+    if known is None or known[0] is not rulebook:
+        if len(_uses) > 1000:
+            _uses.clear()
+        known = _uses[id(rulebook)] = (rulebook,
+                                       any(expr.previous for expr, _ in rule_exprs(rulebook)))
+    return known[1]
 
 
 def check_previous(previous: Any, current: Any, file: str) -> None:
