@@ -16,6 +16,7 @@ from engine.model.rulebook import OP_WORDS, Check, Compare, Rule, Rulebook, Scop
 from engine.model.submission import read_path
 
 from .expressions import Evaluator, difference, show
+from .memo import ByIdentity
 
 
 @dataclass
@@ -56,17 +57,12 @@ def scope_holds(scope: Scope, submission: BaseModel) -> bool:
     return True
 
 
-_scope_parts: dict[int, tuple[Scope, list]] = {}
+_scope_parts = ByIdentity()
 
 
 def _conditions(scope: Scope) -> list[tuple[str, list[str]]]:
     """scope.conditions(), made once per scope (it is asked for every rule of every unit)."""
-    known = _scope_parts.get(id(scope))
-    if known is None or known[0] is not scope:
-        if len(_scope_parts) > 10_000:
-            _scope_parts.clear()
-        known = _scope_parts[id(scope)] = (scope, scope.conditions())  # kept alive: its id
-    return known[1]
+    return _scope_parts.get((scope,), scope.conditions)
 
 
 def build_facts(rulebook: Rulebook, submission: BaseModel,
