@@ -183,6 +183,7 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
     """
     from engine.evaluate.evaluation import check, load_submission
     from engine.followup.demands import register
+    from engine.model.form import fixed_forms
     from engine.model.library import default_folder, load_library
     from engine.report.demands_table import changes_json
 
@@ -197,11 +198,13 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
     known = registered(Path(ledger_path or DEFAULT_PATH), files, decided)
     new = [f for f in files if f not in known]
     books = load_library(rulebooks or default_folder()) if new else []
-    order = ordered(new, known, books, registration_order)
-    with _ledger(ledger_path, create=True) as ledger:
-        done = [reg or light(register(ledger, check(load_submission(f), books, decided), decided))
-                for f, reg in order]
-        path = str(ledger.path)
+    with fixed_forms():  # every file against the forms as they were when the run began
+        order = ordered(new, known, books, registration_order)
+        with _ledger(ledger_path, create=True) as ledger:
+            done = [reg or light(register(ledger, check(load_submission(f), books, decided),
+                                          decided))
+                    for f, reg in order]
+            path = str(ledger.path)
     if fmt == "json":
         sys.stdout.write(changes_json([_registration_dict(r) for r in done], decided, path))
         return 0

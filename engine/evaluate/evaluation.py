@@ -20,6 +20,7 @@ from .crosscheck import RulebookCheck
 from .facts import RuleFact, build_facts
 from .previous_year import find_previous, uses_previous
 from .findings import Finding, Location, verdict
+from .memo import ByIdentity
 from .rete import RuleEngine
 
 _engines: dict[str, RuleEngine] = {}
@@ -177,24 +178,23 @@ def _finding(rf: RuleFact, outcome: str, rulebook: Rulebook, sub: LoadedSubmissi
     )
 
 
-# (id of rulebook, rule id) -> (the rulebook, (source, proposal)), as _static below.
-_terms: dict[tuple[int, str], tuple[Rulebook, tuple[dict, bool]]] = {}
+_terms = ByIdentity()
 
 
 def _rule_terms(rule: Rule, rulebook: Rulebook) -> tuple[dict, bool]:
     """A rule's source (document, section, quote …) and whether it rests on a proposal: the
     same for every finding of the rule, made once (one dict shared by the findings: read,
     never changed)."""
-    key = (id(rulebook), rule.id)
-    if key not in _terms or _terms[key][0] is not rulebook:
+    def make():
         doc = rulebook.documents[rule.source.document]
         source = {"document": rule.source.document, "document_title": doc.title,
                   "document_status": doc.status, "section": rule.source.section,
                   "status": rulebook.source_status(rule.source),
                   "quote": rule.source.quote, "lines": rule.source.lines,
                   "note": rule.source.note}
-        _terms[key] = (rulebook, (source, rulebook.is_proposal(rule)))
-    return _terms[key][1]
+        return source, rulebook.is_proposal(rule)
+
+    return _terms.get((rulebook, rule), make)
 
 
 def _explain(rule: Rule, outcome: str, ev) -> str:
@@ -242,16 +242,13 @@ _PROPOSAL = dict(_DIALOG, text="Förslag, inte beslutad text: tas upp i dialogup
                                "handlingsplan, vite eller uppsägning förrän regelboken anger den "
                                "beslutade texten).")
 
-# (id of rulebook, rule id) -> (the rulebook, terms). The rulebook is kept alive with its entry so
-# that its id cannot be reused by another rulebook while the entry exists.
-_static: dict[tuple[int, str], tuple[Rulebook, dict]] = {}
+_static = ByIdentity()
 
 
 def _static_consequence(rule: Rule, rulebook: Rulebook) -> dict:
     """What a rule's consequence says whatever the outcome: built once per rule and rulebook
     (the text and sanction terms are most of the cost of a finding otherwise)."""
-    key = (id(rulebook), rule.id)
-    if key not in _static or _static[key][0] is not rulebook:
+    def make():
         c = rule.consequence
         days = rulebook.days(c.handlingsplan_days)
         named = [(n, rulebook.sanctions[n]) for n in c.sanctions]
@@ -263,12 +260,13 @@ def _static_consequence(rule: Rule, rulebook: Rulebook) -> dict:
         parts += [f"{s.title}: {sanctions.describe(s)}." for _n, s in named]
         if c.note:
             parts.append(c.note)
-        _static[key] = (rulebook, {
+        return {
             "handlingsplan": {"days": days, "asks": c.handlingsplan_asks} if days is not None else None,
             "plan_for": c.plan_for,
             "sanctions": [sanctions.as_dict(n, s) for n, s in named],
-            "text": " ".join(parts)})
-    return _static[key][1]
+            "text": " ".join(parts)}
+
+    return _static.get((rulebook, rule), make)
 
 
 def _overdue_days(rf: RuleFact) -> int:

@@ -17,6 +17,8 @@ from engine.model.rulebook import Expr, Rulebook
 from engine.model.submission import read_path
 from engine.read.numbers import format_number
 
+from .memo import ByIdentity
+
 _SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "/"}
 _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2}
 
@@ -60,7 +62,7 @@ def show(value: Decimal | dt.date | None, unit: str | None = None) -> str:
     return text
 
 
-_constants: dict[tuple[int, int], tuple[Rulebook, Expr, Value]] = {}
+_constants = ByIdentity()
 
 
 class Evaluator:
@@ -87,20 +89,14 @@ class Evaluator:
     def _constant(self, expr: Expr) -> Value:
         """A number written in the rule or a parameter of the rulebook: the same for every
         submission, so made once per rulebook (a Value is never changed once made)."""
-        key = (id(self.rulebook), id(expr))
-        known = _constants.get(key)
-        if known is not None and known[0] is self.rulebook and known[1] is expr:
-            return known[2]
-        if expr.value is not None:
-            made = Value(to_decimal(expr.value), format_number(expr.value))
-        else:
+        def make() -> Value:
+            if expr.value is not None:
+                return Value(to_decimal(expr.value), format_number(expr.value))
             p = self.rulebook.parameters[expr.param]
             v = p.value if isinstance(p.value, dt.date) else to_decimal(p.value)
-            made = Value(v, show(v, p.unit), unit=p.unit)
-        if len(_constants) > 10_000:
-            _constants.clear()
-        _constants[key] = (self.rulebook, expr, made)  # both kept alive: their ids stay theirs
-        return made
+            return Value(v, show(v, p.unit), unit=p.unit)
+
+        return _constants.get((self.rulebook, expr), make)
 
     def _field(self, path: str) -> Value:
         return self._field_of(self.submission, path)

@@ -16,6 +16,7 @@ from engine.model.rulebook import OP_WORDS, Check, Compare, Rule, Rulebook, Scop
 from engine.model.submission import read_path
 
 from .expressions import Evaluator, difference, show
+from .memo import ByIdentity
 
 
 @dataclass
@@ -44,7 +45,7 @@ def in_scope(rule: Rule, submission: BaseModel) -> bool:
 def scope_holds(scope: Scope, submission: BaseModel) -> bool:
     """Every part of the scope holds: each attribute has an accepted value (a list attribute,
     such as tilläggsuppdrag, one of them), any/all of the sub-scopes."""
-    for path, accepted in scope.conditions():
+    for path, accepted in _conditions(scope):
         value = read_path(submission, path)
         values = value if isinstance(value, (list, tuple)) else [value]
         if not any(v in accepted for v in values):
@@ -54,6 +55,14 @@ def scope_holds(scope: Scope, submission: BaseModel) -> bool:
     if scope.all and not all(scope_holds(s, submission) for s in scope.all):
         return False
     return True
+
+
+_scope_parts = ByIdentity()
+
+
+def _conditions(scope: Scope) -> list[tuple[str, list[str]]]:
+    """scope.conditions(), made once per scope (it is asked for every rule of every unit)."""
+    return _scope_parts.get((scope,), scope.conditions)
 
 
 def build_facts(rulebook: Rulebook, submission: BaseModel,

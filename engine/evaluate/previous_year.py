@@ -16,6 +16,8 @@ from engine.errors import InputError
 from engine.model.rulebook import Rulebook
 from engine.model.rulebook_refs import rule_exprs
 
+from .memo import ByIdentity
+
 _index: dict[tuple, dict[tuple[str, int], str]] = {}
 _listing: dict[tuple, list[str]] = {}
 
@@ -26,8 +28,13 @@ _PERIOD = re.compile(rb"^period:[ \t]*[\"']?(\d{4})[\"']?[ \t]*(?:#.*)?\r?$", re
 _HSA = re.compile(rb"^[ \t]+hsa_id:[ \t]*[\"']?([A-Za-z0-9-]+)[\"']?[ \t]*(?:#.*)?\r?$", re.M)
 
 
+_uses = ByIdentity()
+
+
 def uses_previous(rulebook: Rulebook) -> bool:
-    return any(expr.previous for expr, _ in rule_exprs(rulebook))
+    """Whether any rule reads the year before (asked for every unit: answered once per
+    rulebook)."""
+    return _uses.get((rulebook,), lambda: any(expr.previous for expr, _ in rule_exprs(rulebook)))
 
 
 def check_previous(previous: Any, current: Any, file: str) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ from pathlib import Path
 
 from engine.errors import InputError
 from engine.read.dates import shift
+
+try:
+    import orjson
+except ImportError:  # an install without it reads the same values, more slowly
+    orjson = None
 
 SCHEMA_VERSION = 2
 # Version 1 had no journal (`inputs`): a version-1 ledger is read as it is and gets the journal
@@ -201,6 +207,14 @@ def _date(text: str | None) -> dt.date | None:
 
 
 def _json(text):
+    """A JSON column as json.loads reads it: by orjson (a check's record is ~45 kB, read at
+    every registration of the unit), which gives the same values; what it refuses (NaN, an
+    integer beyond 64 bits) is read by json.loads."""
+    if orjson is not None and isinstance(text, str):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(text)
     except (TypeError, ValueError):
@@ -365,6 +379,22 @@ def _dispens(r) -> DispensRow:
 
 
 _TABLES = ("meta", "checks", "demands", "plans", "events", "dispenser")
+
+
+_empty_ledgers: dict[int, sqlite3.Connection] = {}
+
+
+def _empty() -> sqlite3.Connection:
+    """An empty ledger in memory with the whole schema, made once per process (a connection
+    is not used across a fork), copied into each scratch ledger (one per registration)."""
+    pid = os.getpid()
+    if pid not in _empty_ledgers:
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        for statement in _statements(SCHEMA):
+            db.execute(statement)
+        _empty_ledgers.clear()
+        _empty_ledgers[pid] = db
+    return _empty_ledgers[pid]
 
 
 def _connect(target: str, uri: bool) -> sqlite3.Connection:
@@ -549,9 +579,7 @@ class Ledger:
         self._in_tx = False
         self.input_id = None
         self._db = _connect(":memory:", uri=False)
-        with self.write():
-            for statement in _statements(SCHEMA):
-                self._db.execute(statement)
+        _empty().backup(self._db)  # the schema copied page by page: 0,05 ms, not 0,7 ms
         return self
 
     def close(self) -> None:

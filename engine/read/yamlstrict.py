@@ -244,8 +244,11 @@ def load_text(text: str, file: str) -> Document:
     node = _compose_fast(text)
     if node is not None:
         doc = Document(file=file, data=None, text=text)
+        # No control character in the text, and no backslash to write one as an escape: then
+        # no value holds one, and the values need not be searched one by one.
+        controls = "\\" in text or _CONTROL.search(text) is not None
         try:
-            doc.data = _build(node, (), doc)
+            doc.data = _build(node, (), doc, controls)
             return doc
         except (_TooDeep, InputError):
             pass  # read again strictly: its first problem is the one reported, as it always was
@@ -317,32 +320,39 @@ _SCALAR_TAGS = {"tag:yaml.org,2002:" + t for t in
                 ("str", "int", "float", "bool", "null", "timestamp", "value")}
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAGS, _MAP_TAGS = frozenset({_SEQ_TAG}), frozenset({_MAP_TAG})
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _build(node, path: tuple, doc: Document) -> Any:
+def _build(node, path: tuple, doc: Document, controls: bool = True) -> Any:
+    """The value of a node composed by libyaml, with every position recorded; `controls`:
+    whether values may hold a control character (then each is searched)."""
     if len(path) >= MAX_DEPTH:  # only after the fast composer: the strict one stops earlier
         raise _TooDeep
-    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    mark = node.start_mark
+    line, col = mark.line + 1, mark.column + 1
     doc.positions[path] = (line, col)
-    allowed = (_SCALAR_TAGS if isinstance(node, ScalarNode)
-               else {_SEQ_TAG} if isinstance(node, SequenceNode) else {_MAP_TAG})
-    if node.tag not in allowed:
+    kind = node.__class__
+    if node.tag not in (_SCALAR_TAGS if kind is ScalarNode
+                        else _SEQ_TAGS if kind is SequenceNode else _MAP_TAGS):
         # Explicit tags (!!python/object, !!binary, !custom) could construct objects: refused.
         raise InputError.single(doc.file, f"taggen {node.tag.replace('tag:yaml.org,2002:', '!!')} "
                                 "är inte tillåten", dotted(path), line, col)
-    if isinstance(node, ScalarNode):
-        _refuse_control(node, path, doc)
+    if kind is ScalarNode:
+        if controls:
+            _refuse_control(node, path, doc)
         return _scalar(node)
-    if isinstance(node, SequenceNode):
-        return [_build(child, path + (i,), doc) for i, child in enumerate(node.value)]
+    if kind is SequenceNode:
+        return [_build(child, path + (i,), doc, controls) for i, child in enumerate(node.value)]
     out: dict[str, Any] = {}
     for key_node, value_node in node.value:
-        kpos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-        if not isinstance(key_node, ScalarNode):
+        kmark = key_node.start_mark
+        kpos = (kmark.line + 1, kmark.column + 1)
+        if key_node.__class__ is not ScalarNode:
             raise InputError.single(doc.file, "en nyckel måste vara en enkel text", dotted(path), *kpos)
-        _refuse_control(key_node, path, doc)
+        if controls:
+            _refuse_control(key_node, path, doc)
         if key_node.value == "<<":
             raise InputError.single(doc.file, "sammanslagningsnyckeln '<<' är inte tillåten",
                                     dotted(path), *kpos)
@@ -352,7 +362,7 @@ def _build(node, path: tuple, doc: Document) -> Any:
             raise InputError.single(doc.file, f"nyckeln '{key}' förekommer två gånger "
                                     f"(först på rad {first})", dotted(path + (key,)), *kpos)
         doc.key_positions[path + (key,)] = kpos
-        out[key] = _build(value_node, path + (key,), doc)
+        out[key] = _build(value_node, path + (key,), doc, controls)
     return out
 
 
