@@ -93,6 +93,8 @@ def csv_pieces(summary: Summary, rows_per_piece: int = 2000) -> Iterator[str]:
 def xlsx_bytes(summary: Summary) -> bytes:
     """The workbook, written row by row (openpyxl's write-only mode: a county's cells are never
     held as objects; openpyxl keeps the rows in a temporary file until it saves)."""
+    from copy import copy
+
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -118,6 +120,17 @@ def xlsx_bytes(summary: Summary) -> bytes:
             c.data_type = "s"
         return c
 
+    # One styled cell per outcome; each outcome cell gets a copy of its style (openpyxl would
+    # otherwise look the fill up by hashing it, for every cell of a county: most of the time).
+    styled = {}
+
+    def filled(ws, label):
+        if label not in styled:
+            styled[label] = cell(ws, label, fill=fills[by_label[label]])._style
+        c = WriteOnlyCell(ws, value=label)
+        c._style = copy(styled[label])
+        return c
+
     def plain(ws, values):
         return [cell(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in values]
 
@@ -137,8 +150,7 @@ def xlsx_bytes(summary: Summary) -> bytes:
         ws.append([cell(ws, v, font=bold, **({"alignment": rotated} if i >= base else {}))
                    for i, v in enumerate(names)])
         for values in _rows(ov):
-            ws.append(plain(ws, values[:base])
-                      + [cell(ws, v, fill=fills[by_label[v]]) for v in values[base:]])
+            ws.append(plain(ws, values[:base]) + [filled(ws, v) for v in values[base:]])
         ws.append([])
     for e in summary.errors:
         ws.append(plain(ws, [e.path, "", "", "", "kunde inte läsas", "", e.message]))
