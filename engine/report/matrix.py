@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import re
+import shutil
 import zipfile
 from collections.abc import Iterator
 
@@ -193,17 +194,20 @@ _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 def _reproducible(data: bytes) -> bytes:
     """The same zip with every entry dated 1980-01-01, in the same order, and the document's
-    modification time (which openpyxl sets to now when saving) fixed."""
+    modification time (which openpyxl sets to now when saving) fixed. Entries are copied in
+    pieces: a county's sheets, unpacked, are hundreds of megabytes."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", content)
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, content)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", src.read(info.filename))
+                dst.writestr(fixed, content)
+                continue
+            with src.open(info) as piece_in, dst.open(fixed, "w") as piece_out:
+                shutil.copyfileobj(piece_in, piece_out, 1 << 20)
     return out.getvalue()
