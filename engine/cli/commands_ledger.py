@@ -185,9 +185,10 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
     from engine.followup.demands import register
     from engine.model.form import fixed_forms
     from engine.model.library import default_folder, load_library
-    from engine.report.demands_table import changes_json
-
+    from engine import jsontext
     from engine.followup.ledger import DEFAULT_PATH
+    from engine.output import write_stdout
+    from engine.report.demands_table import changes_json_pieces
 
     from .register_known import light, ordered, registered
 
@@ -198,15 +199,24 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
     known = registered(Path(ledger_path or DEFAULT_PATH), files, decided)
     new = [f for f in files if f not in known]
     books = load_library(rulebooks or default_folder()) if new else []
+    # JSON: each registration's text goes to a spool as it is made, and is written out from
+    # there once all are registered (a county's registrations are never held together).
+    spool = _Spool() if fmt == "json" else None
+    done = []
     with fixed_forms():  # every file against the forms as they were when the run began
         order = ordered(new, known, books, registration_order)
         with _ledger(ledger_path, create=True) as ledger:
-            done = [reg or light(register(ledger, check(load_submission(f), books, decided),
+            for f, reg in order:
+                r = reg or light(register(ledger, check(load_submission(f), books, decided),
                                           decided))
-                    for f, reg in order]
+                if spool is not None:
+                    spool.add(jsontext.dumps_bytes(_registration_dict(r), "    "))
+                else:
+                    done.append(r)
             path = str(ledger.path)
-    if fmt == "json":
-        sys.stdout.write(changes_json([_registration_dict(r) for r in done], decided, path))
+    if spool is not None:
+        with spool:
+            write_stdout(changes_json_pieces(spool.items(), decided, path))
         return 0
     console = _console()
     console.print(f"[bold]Kravliggaren[/] {escape(path)} · beslutsdag {decided}")
@@ -225,6 +235,31 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
 
         render_changes(r.changes, console)
     return 0
+
+
+class _Spool:
+    """Pieces of bytes kept in a temporary file, given back in order."""
+
+    def __init__(self):
+        import tempfile
+
+        self._file = tempfile.TemporaryFile()
+        self._sizes: list[int] = []
+
+    def add(self, piece: bytes) -> None:
+        self._file.write(piece)
+        self._sizes.append(len(piece))
+
+    def items(self):
+        self._file.seek(0)
+        for size in self._sizes:
+            yield self._file.read(size)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._file.close()
 
 
 def _expand(paths) -> list[str]:

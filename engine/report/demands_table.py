@@ -5,13 +5,15 @@ unit's `[nord]` is never read as markup."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from engine import identity
+from engine import identity, jsontext
 from engine.followup.lifecycle import STATUS_LABELS, View
 from engine.output import dumps_json
 from engine.read.numbers import format_number
@@ -168,9 +170,18 @@ def _table(views: list[View]) -> Table:
     return table
 
 
-def changes_json(entries: list[dict], as_of, ledger_path: str) -> str:
-    return dumps({"engine": identity(),
-                  "as_of": as_of.isoformat(), "ledger": ledger_path, "registrations": entries})
+def changes_json_pieces(items: Iterable[bytes], as_of, ledger_path: str) -> Iterator[bytes]:
+    """dumps_json({"engine", "as_of", "ledger", "registrations": [...]}) in pieces, with each
+    registration given as its JSON (jsontext.dumps_bytes(entry, "    ")): a county's
+    registrations are written as they come from a spool, never held together."""
+    yield (f'{{\n  "as_of": {jsontext.dumps(as_of.isoformat())},\n'
+           f'  "engine": {jsontext.dumps(identity(), "  ")},\n'
+           f'  "ledger": {jsontext.dumps(ledger_path)},\n  "registrations": ').encode("utf-8")
+    first = True
+    for item in items:
+        yield (b"[\n    " if first else b",\n    ") + item
+        first = False
+    yield b"[]\n}\n" if first else b"\n  ]\n}\n"
 
 
 def render_changes(changes, console: Console) -> None:
