@@ -18,7 +18,7 @@ json.dumps itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from json.encoder import c_make_encoder
 from json.encoder import encode_basestring as _str  # the C escaper (ensure_ascii=False)
 
@@ -72,12 +72,23 @@ def _flat(o, inner: str) -> str:
     try:
         text = "".join(enc(o, 0))
     except ValueError:  # a NaN or infinity (allow_nan is off): item by item, written as null
-        sep = ("," + inner).join(
-            [_str(k) + ": " + _scalar(o[k]) for k in sorted(o)] if type(o) is dict
-            else [_scalar(v) for v in o])
-        return ("{" if type(o) is dict else "[") + inner + sep + inner[:-2] + \
-            ("}" if type(o) is dict else "]")
+        if type(o) is dict:
+            items, brackets = [_str(k) + ": " + _scalar(o[k]) for k in _sorted_keys(o)], "{}"
+        else:
+            items, brackets = [_scalar(v) for v in o], "[]"
+        return brackets[0] + inner + ("," + inner).join(items) + inner[:-2] + brackets[1]
     return text[0] + inner + text[1:-1] + inner[:-2] + text[-1]
+
+
+def _sorted_keys(o: dict) -> list[str]:
+    """A dict's keys in json.dumps' order; a key that is not text is _Unusual (json.dumps
+    turns numbers into keys and sorts mixed keys its own way)."""
+    keys = list(o)
+    for k in keys:
+        if type(k) is not str:
+            raise _Unusual
+    keys.sort()
+    return keys
 
 
 def _float(o: float) -> str:
@@ -114,12 +125,7 @@ def _value(o, out: list, nl: str) -> None:
             out.append(_flat(o, inner))
             return
         sep = "{" + inner
-        keys = list(o)
-        for k in keys:
-            if type(k) is not str:
-                raise _Unusual  # json.dumps turns numbers into keys and sorts mixed keys its way
-        keys.sort()
-        for k in keys:
+        for k in _sorted_keys(o):
             v = o[k]
             tv = type(v)
             if tv is dict or tv is list or tv is tuple:
@@ -166,6 +172,17 @@ def dumps_bytes(data, pad: str = "") -> bytes:
     never decoded and encoded again on the way."""
     raw = _orjson(data, pad)
     return raw if raw is not None else _python(data, pad).encode("utf-8")
+
+
+def array_pieces(items: Iterable[bytes], pad: str) -> Iterator[bytes]:
+    """A JSON array whose closing bracket stands at `pad`, from items already written with
+    dumps_bytes(item, pad + "  "): as dumps would write the list, given item by item."""
+    inner = ("\n" + pad + "  ").encode("utf-8")
+    sep = b"[" + inner
+    for item in items:
+        yield sep + item
+        sep = b"," + inner
+    yield b"[]" if sep[0] == ord("[") else ("\n" + pad + "]").encode("utf-8")
 
 
 def _orjson(data, pad: str) -> bytes | None:
@@ -259,12 +276,7 @@ def _walk(o, out: list, nl: str, big: int) -> Iterator[None]:
             return
         inner = nl + "  "
         sep = "{" + inner
-        keys = list(o)
-        for k in keys:
-            if type(k) is not str:
-                raise _Unusual
-        keys.sort()
-        for k in keys:
+        for k in _sorted_keys(o):
             v = o[k]
             out.append(sep + _str(k) + ": ")
             if _walked(v, big):

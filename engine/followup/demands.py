@@ -736,14 +736,10 @@ def apply_refusal(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
                   withdrawn: bool = False) -> list[Change]:
     personer, diarienummer, note = p["personer"], p.get("diarienummer"), p.get("note")
     d = _person_demand(ledger, hsa_id, p.get("rule"))
-    same = [e for e in ledger.events(d.id) if e.event == "nekad_listning" and e.date == day
-            and (e.detail or {}).get("personer") == personer]
-    if same:
-        return [_noop(d, day, "Den nekade listningen är redan registrerad.")]
-    reason = f"Enheten nekade listning av {personer} personer {day}.{_note(note)}"
-    ledger.record(d, day, "nekad_listning", "nekad_listning", reason,
-                  detail={"personer": personer, "diarienummer": diarienummer, "note": note})
-    return [_kept(d, day, reason)]
+    return _noted(ledger, d, day, "nekad_listning",
+                  {"personer": personer, "diarienummer": diarienummer, "note": note},
+                  ("personer",), "Den nekade listningen är redan registrerad.",
+                  f"Enheten nekade listning av {personer} personer {day}.{_note(note)}")
 
 
 def record_invoice(ledger: Ledger, hsa_id: str, rule_id: str, day: dt.date, belopp: int,
@@ -761,14 +757,22 @@ def apply_invoice(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
     d = ledger.latest_demand(hsa_id, rule_id)
     if d is None:
         raise InputError.single(None, f"ingen kravpost för {rule_id} och {hsa_id} i kravliggaren")
-    same = [e for e in ledger.events(d.id) if e.event == "fakturerat"
-            and (e.detail or {}).get("diarienummer") == diarienummer
-            and (e.detail or {}).get("belopp") == belopp and e.date == day]
-    if same:
-        return [_noop(d, day, "Faktureringen är redan registrerad.")]
-    reason = f"Fakturerat vite {format_number(belopp)} kr {day} ({diarienummer}).{_note(note)}"
-    ledger.record(d, day, "fakturerat", "fakturerat", reason,
-                  detail={"belopp": belopp, "diarienummer": diarienummer, "note": note})
+    return _noted(ledger, d, day, "fakturerat",
+                  {"belopp": belopp, "diarienummer": diarienummer, "note": note},
+                  ("belopp", "diarienummer"), "Faktureringen är redan registrerad.",
+                  f"Fakturerat vite {format_number(belopp)} kr {day} ({diarienummer})."
+                  f"{_note(note)}")
+
+
+def _noted(ledger: Ledger, d, day: dt.date, event: str, detail: dict, same_by: tuple[str, ...],
+           already: str, reason: str) -> list[Change]:
+    """An entry of the register (nekad listning, fakturerat) recorded on the demand once: the
+    same one again (same day, same `same_by` details) changes nothing."""
+    if any(e.event == event and e.date == day
+           and all((e.detail or {}).get(k) == detail[k] for k in same_by)
+           for e in ledger.events(d.id)):
+        return [_noop(d, day, already)]
+    ledger.record(d, day, event, event, reason, detail=detail)
     return [_kept(d, day, reason)]
 
 

@@ -13,7 +13,6 @@ may scope by (regi, tilläggsuppdrag …) is the form's `attribute: true` questi
 from __future__ import annotations
 
 import contextlib
-
 import datetime as dt
 import difflib
 import hashlib

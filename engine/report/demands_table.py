@@ -177,11 +177,8 @@ def changes_json_pieces(items: Iterable[bytes], as_of, ledger_path: str) -> Iter
     yield (f'{{\n  "as_of": {jsontext.dumps(as_of.isoformat())},\n'
            f'  "engine": {jsontext.dumps(identity(), "  ")},\n'
            f'  "ledger": {jsontext.dumps(ledger_path)},\n  "registrations": ').encode("utf-8")
-    first = True
-    for item in items:
-        yield (b"[\n    " if first else b",\n    ") + item
-        first = False
-    yield b"[]\n}\n" if first else b"\n  ]\n}\n"
+    yield from jsontext.array_pieces(items, "  ")
+    yield b"\n}\n"
 
 
 def render_changes(changes, console: Console) -> None:

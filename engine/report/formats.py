@@ -91,17 +91,7 @@ def json_unit(result) -> bytes:
 
     data = json_report.as_dict(result)
     data["status"] = "checked"
-    return b"    " + jsontext.dumps_bytes(data, "    ")
-
-
-def _dumps(data) -> str:
-    return jsontext.dumps(data)
-
-
-def _nest(text: str, spaces: int) -> str:
-    """JSON text as an item nested `spaces` deep (JSON strings never hold a raw newline)."""
-    pad = " " * spaces
-    return pad + text.replace("\n", "\n" + pad)
+    return jsontext.dumps_bytes(data, "    ")
 
 
 def _error_item(error) -> dict:
@@ -118,14 +108,10 @@ def write_json(entries: Iterable, summary) -> Iterator[str | bytes]:
     from engine.evaluate.batch import summary_dict
 
     engine = jsontext.dumps(identity(), "  ")
-    yield f'{{\n  "engine": {engine},\n  "kind": "batch",\n  "results": ['
-    first = True
-    for entry in entries:
-        item = (entry.rendered if entry.error is None
-                else _nest(_dumps(_error_item(entry.error)), 4).encode("utf-8"))
-        yield (b"\n" if first else b",\n") + item
-        first = False
-    yield "]" if first else "\n  ]"
+    yield f'{{\n  "engine": {engine},\n  "kind": "batch",\n  "results": '
+    yield from jsontext.array_pieces(
+        (entry.rendered if entry.error is None
+         else jsontext.dumps_bytes(_error_item(entry.error), "    ") for entry in entries), "  ")
     yield ',\n  "summary": '
     yield from jsontext.pieces(summary_dict(summary), "  ")  # never one string for a county
     yield "\n}\n"

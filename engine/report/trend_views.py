@@ -64,6 +64,11 @@ def percent_change(value: float | None) -> Cell:
     return Cell(f"{sign}{format_number(abs(round(value, 1)), 1)} %", round(value, 6))
 
 
+def counted(n: int) -> Cell:
+    """A count: its digits, and the number for sorting and spreadsheets."""
+    return Cell(str(n), n)
+
+
 def years_text(trend: Trend) -> str:
     return f"{trend.years[0]}–{trend.years[-1]}" if len(trend.years) > 1 else str(trend.years[0])
 
@@ -154,8 +159,8 @@ def baseline_summary(trend: Trend) -> View:
         up = sum(1 for b in rows if (b["change"] or 0) > 0)
         down = sum(1 for b in rows if (b["change"] or 0) < 0)
         met = [b["steps"][-1]["target_met"] for b in rows]
-        view.rows.append([Cell(ind.label), Cell(str(len(rows)), len(rows)),
-                          Cell(str(up), up), Cell(str(down), down),
+        view.rows.append([Cell(ind.label), counted(len(rows)),
+                          counted(up), counted(down),
                           Cell("–") if ind.target_change is None else
                           Cell(f"{sum(1 for m in met if m)} av {sum(1 for m in met if m is not None)}",
                                sum(1 for m in met if m))])
@@ -172,8 +177,8 @@ def standing(trend: Trend) -> View:
         score = r["better"] - r["worse"]
         if score != last:
             rank, last = i + 1, score
-        view.rows.append([Cell(str(rank), rank), Cell(r["unit"]), Cell(str(r["better"]), r["better"]),
-                          Cell(str(r["worse"]), r["worse"]), Cell(str(r["at"]), r["at"])])
+        view.rows.append([counted(rank), Cell(r["unit"]), counted(r["better"]),
+                          counted(r["worse"]), counted(r["at"])])
     view.note = ("Rangordnat efter antal indikatorer där enheten är bättre än länets median minus "
                  "antal där den är sämre. Bara indikatorer som en regel bedömer har en riktning "
                  "(högre eller lägre är bättre).")
