@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-supported() { "$1" -c 'import sys; sys.exit(0 if sys.version_info[:2] in ((3,11),(3,12)) else 1)' 2>/dev/null; }
+supported() { "$1" -c 'import sys; sys.exit(0 if sys.version_info[:2] in ((3,11),(3,12),(3,13)) else 1)' 2>/dev/null; }
 PY="${1:-}"
 if [ -z "$PY" ]; then
   # The oldest supported Python: what resolves there also installs on the newer one.
@@ -13,12 +13,13 @@ if [ -z "$PY" ]; then
     if command -v "$candidate" >/dev/null 2>&1 && supported "$candidate"; then PY="$candidate"; break; fi
   done
 fi
-if [ -z "$PY" ] || ! supported "$PY"; then echo "lock: ingen Python 3.11 eller 3.12 hittades" >&2; exit 1; fi
+if [ -z "$PY" ] || ! supported "$PY"; then echo "lock: ingen Python 3.11, 3.12 eller 3.13 hittades" >&2; exit 1; fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # Neither an old lock nor the caller's pip settings may steer the resolution.
 unset PIP_CONSTRAINT PIP_REQUIREMENT PIP_NO_DEPS PIP_PRE PIP_USER PIP_REQUIRE_VIRTUALENV
+export CC="cc -DPyEval_CallObject=PyObject_CallObject"  # durable_rules on 3.13 (README)
 "$PY" -m venv "$work/venv"
 "$work/venv/bin/pip" install -q --no-input -e '.[test,bench]'
 

@@ -184,11 +184,38 @@ def test_schema_is_json_schema_that_accepts_the_example():
         jsonschema.validate(dict(data, okand_nyckel=1), schema)
 
 
-def test_unsupported_python_is_refused_with_a_clear_message(monkeypatch, capsys):
+def test_an_untested_python_is_refused_with_what_to_do(monkeypatch, capsys):
     import sys
 
     from engine.cli import main as cli
 
-    monkeypatch.setattr(sys, "version_info", (3, 13, 0, "final", 0))
+    monkeypatch.setattr(sys, "version_info", (3, 14, 0, "final", 0))
     assert cli.main(["check", EXAMPLE_ARG]) == 2
-    assert "Python 3.13.0 stöds inte" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Python 3.14.0 stöds inte" in err
+    assert "3.11, 3.12 och 3.13" in err and "venv" in err
+
+
+@pytest.mark.parametrize("version", [(3, 11, 7), (3, 12, 1), (3, 13, 0)])
+def test_the_supported_pythons_are_let_through(monkeypatch, version):
+    import sys
+
+    from engine.cli import main as cli
+
+    monkeypatch.setattr(sys, "version_info", (*version, "final", 0))
+    assert cli._python_supported()
+
+
+def test_the_package_declares_the_pythons_the_command_accepts():
+    """pip and `kravkoll` agree: requires-python admits exactly the versions main() lets through."""
+    import tomllib
+
+    from packaging.specifiers import SpecifierSet
+
+    from engine.cli import main as cli
+
+    from .support import ROOT
+
+    spec = SpecifierSet(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"])
+    admitted = {(3, minor) for minor in range(6, 20) if f"3.{minor}.0" in spec}
+    assert admitted == set(cli.SUPPORTED) == {(3, 11), (3, 12), (3, 13)}

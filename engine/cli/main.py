@@ -7,7 +7,7 @@ import sys
 
 from engine.exitcodes import EXIT_INPUT, EXIT_OK
 
-SUPPORTED = ((3, 11), (3, 12))
+SUPPORTED = ((3, 11), (3, 12), (3, 13))
 
 
 def _python_supported() -> bool:
@@ -17,8 +17,9 @@ def _python_supported() -> bool:
 def main(argv: list[str] | None = None) -> int:
     if not _python_supported():
         v = ".".join(map(str, sys.version_info[:3]))
-        sys.stderr.write(f"kravkoll: Python {v} stöds inte. kravkoll kräver Python 3.11 eller 3.12 "
-                         "(regelmotorn durable_rules 2.0.28 fungerar inte på 3.13).\n")
+        sys.stderr.write(f"kravkoll: Python {v} stöds inte. kravkoll är byggt och testat för Python "
+                         "3.11, 3.12 och 3.13: installera en av dem och skapa .venv med den "
+                         "(till exempel python3.13 -m venv .venv).\n")
         return EXIT_INPUT
     from .commands import cli
 
