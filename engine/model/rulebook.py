@@ -145,17 +145,35 @@ class Source(Model):
     assumption: str | None = None  # how the quote is read, where that is an interpretation
 
 
+class Beslut(Model):
+    """The region's recorded decision on a value the sources leave to it (a deadline, a time,
+    a level): kravkoll computes kronor and rights from such a value only with this record."""
+
+    datum: Day  # the decision's date
+    diarienummer: Text
+    beslutat_av: Text | None = None  # who decided, e.g. "Hälsovalsenheten, beställarenheten"
+    note: str | None = None
+
+
+# What a parameter's value rests on: decided text (kalla), a decision the region has recorded
+# (beslut), or only the rulebook's assumption (forslag: usable for reminders, never for money).
+Basis = Literal["kalla", "beslut", "forslag"]
+BASIS_LABELS = {"kalla": "avtalstext", "beslut": "regionens beslut", "forslag": "förslag"}
+
+
 class Parameter(Model):
     title: Text
     value: NumberOrDate
     unit: Literal["procent", "dagar", "datum", "antal", "kr", "index"]
     source: Source | None = None
     assumption: str | None = None  # why a value the sources do not give was chosen
+    beslut: Beslut | None = None  # the region's decision of this value, for this rulebook's period
 
     @model_validator(mode="after")
     def _sourced(self):
-        if self.source is None and not self.assumption:
-            raise PydanticCustomError("kravkoll_source", "en parameter behöver source eller assumption")
+        if self.source is None and not self.assumption and self.beslut is None:
+            raise PydanticCustomError("kravkoll_source",
+                                      "en parameter behöver source, assumption eller beslut")
         return self
 
 
@@ -508,6 +526,22 @@ class Rulebook(Model):
             return source.status
         doc = self.documents.get(source.document)
         return doc.status if doc is not None else "beslutad"
+
+    def param_basis(self, name: str) -> Basis:
+        """What parameter `name`'s value rests on: a recorded region decision, decided text, or
+        only an assumption (a proposal). Money and rights may rest on the first two only."""
+        param = self.parameters[name]
+        if param.beslut is not None:
+            return "beslut"
+        if param.source is not None and self.source_status(param.source) not in UNDECIDED:
+            return "kalla"
+        return "forslag"
+
+    def days_basis(self, expr: Expr | None) -> Basis | None:
+        """The basis of a number of days: a literal in the rulebook is its own text's."""
+        if expr is None:
+            return None
+        return self.param_basis(expr.param) if expr.param else "kalla"
 
     def is_proposal(self, rule: Rule) -> bool:
         """True when the rule rests on a proposal, not decided text: a dialogue point, marked

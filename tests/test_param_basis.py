@@ -1,0 +1,44 @@
+"""What a parameter rests on: decided text, a decision the region recorded, or only an
+assumption. design.md: no krona and no right without a decided basis."""
+
+import datetime as dt
+
+from engine.model.rulebook import Parameter, Rulebook
+
+
+def _rulebook(parameters: dict) -> Rulebook:
+    return Rulebook.model_validate({
+        "id": "test-2023", "title": "T", "region": "Testregionen", "vardval": "Hälsoval",
+        "version": "1", "valid_from": "2023-01-01", "valid_to": "2023-12-31", "forms": ["f"],
+        "documents": {"fu": {"title": "Förfrågningsunderlag"},
+                      "utkast": {"title": "Utkast", "status": "forslag"}},
+        "parameters": parameters,
+        "rules": [{"id": "TT-01", "kind": "riktlinje", "title": "t", "area": "A",
+                   "source": {"document": "fu", "section": "1", "quote": "q"},
+                   "check": {"compare": {"left": {"field": "a"}, "op": "==", "right": {"value": 1}}}}],
+    })
+
+
+def test_a_value_rests_on_text_a_recorded_decision_or_only_a_proposal():
+    rb = _rulebook({
+        "ur_texten": {"title": "a", "value": 30, "unit": "dagar",
+                      "source": {"document": "fu", "section": "4.7", "quote": "inom 30 dagar"}},
+        "ur_utkast": {"title": "b", "value": 30, "unit": "dagar",
+                      "source": {"document": "utkast", "section": "1", "quote": "30 dagar"}},
+        "antagen": {"title": "c", "value": 60, "unit": "dagar", "assumption": "Källorna anger ingen tid."},
+        "beslutad": {"title": "d", "value": 60, "unit": "dagar", "assumption": "Förslag: 60 dagar.",
+                     "beslut": {"datum": "2023-02-01", "diarienummer": "RS 2023/12"}},
+    })
+    assert rb.param_basis("ur_texten") == "kalla"
+    assert rb.param_basis("ur_utkast") == "forslag"  # a proposal document decides nothing
+    assert rb.param_basis("antagen") == "forslag"
+    assert rb.param_basis("beslutad") == "beslut"
+    assert rb.parameters["beslutad"].beslut.datum == dt.date(2023, 2, 1)
+
+
+def test_a_parameter_needs_some_basis():
+    import pydantic
+    import pytest
+
+    with pytest.raises(pydantic.ValidationError, match="source, assumption eller beslut"):
+        Parameter.model_validate({"title": "x", "value": 1, "unit": "dagar"})
