@@ -15,7 +15,7 @@ from engine.model.library import default_folder
 from engine.output import check_target, dumps_json
 from engine.report import formats
 
-from . import click_sv
+from . import click_sv, params
 
 click_sv.install()  # before the commands below are declared: their help options read it
 from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
@@ -37,7 +37,11 @@ def _date(ctx, param, value: str | None) -> dt.date | None:
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(message.rstrip("\n") + "\n")
+    """A message on stderr; a value it quotes (a name, a file name) can hold anything, so
+    control characters and bidi overrides are written visibly (read.text_rules.shown)."""
+    from engine.read.text_rules import shown
+
+    sys.stderr.write(shown(message.rstrip("\n")) + "\n")
 
 
 _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", None) or getattr(
@@ -158,7 +162,7 @@ rulebooks_option = click.option(
 @click.option("--workers", type=click.IntRange(1, 64), default=None, metavar="N",
               help="Antal processer för en mapp. Standard: en per tillgänglig processor när "
               "mappen har många filer, annars 1.")
-@click.option("--form", "form_id", default=None, metavar="FORMULÄR",
+@click.option("--form", "form_id", default=None, metavar="FORMULÄR", type=params.LINE,
               help="SUBMISSION är en enkätexport (CSV eller Excel, en rad per enhet) av formuläret.")
 @click.option("--previous", default=None, metavar="FIL", type=click.Path(dir_okay=False),
               help="Enhetens årsbokslut för året före, för regler som jämför med det. Standard: "
@@ -244,10 +248,10 @@ def _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers,
 
 
 @cli.command()
-@click.argument("rule_id", required=False)
+@click.argument("rule_id", required=False, type=params.IDENT)
 @rulebooks_option
 @click.option("--period", type=int, default=None, metavar="ÅR", help="Verksamhetsår (standard: senaste regelboken).")
-@click.option("--rulebook", "rulebook_id", default=None, metavar="ID",
+@click.option("--rulebook", "rulebook_id", default=None, metavar="ID", type=params.LINE,
               help="Visa hela regelboken ID så som den gäller, med include och extends lösta.")
 def explain(rule_id, rulebooks, period, rulebook_id):
     """Förklara en regel: text, källa och citat, omfattning, villkor och följd. Med --rulebook:

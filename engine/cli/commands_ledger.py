@@ -22,6 +22,8 @@ from engine.model.rulebook import RULE_ID_PATTERN
 from engine.model.submission import HSA_ID_PATTERN
 from engine.read.dates import outside_window, parse_day
 
+from . import params
+
 HSA_ID = re.compile(HSA_ID_PATTERN)
 RULE_ID = re.compile(RULE_ID_PATTERN)
 
@@ -290,8 +292,8 @@ def _registration_dict(r) -> dict:
 
 
 @demands_group.command("list")
-@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", callback=_unit_form)
-@click.option("--region", default=None, metavar="NAMN", help="Bara enheter i denna region.")
+@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", type=params.LINE, callback=_unit_form)
+@click.option("--region", default=None, metavar="NAMN", type=params.LINE, help="Bara enheter i denna region.")
 @click.option("--all", "show_all", is_flag=True, help="Visa även åtgärdade krav.")
 @ledger_option
 @as_of_option
@@ -346,8 +348,8 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
 
 
 @demands_group.command("history")
-@click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
-@click.argument("rule_id", required=False, callback=lambda c, p, v: _rules([v])[0] if v else None)
+@click.argument("hsa_id", metavar="HSA-ID|NAMN", type=params.LINE, callback=_unit_form)
+@click.argument("rule_id", required=False, type=params.IDENT, callback=lambda c, p, v: _rules([v])[0] if v else None)
 @ledger_option
 @format_option
 def history_cmd(hsa_id, rule_id, ledger_path, fmt):
@@ -375,14 +377,14 @@ def history_cmd(hsa_id, rule_id, ledger_path, fmt):
     return 0
 
 
-unit_argument = click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
-note_option = click.option("--note", default=None, metavar="TEXT",
+unit_argument = click.argument("hsa_id", metavar="HSA-ID|NAMN", type=params.LINE, callback=_unit_form)
+note_option = click.option("--note", default=None, metavar="TEXT", type=params.BLOCK,
                            help="Anteckning (visas i historiken och i brevet).")
 
 
 @demands_group.command("plan")
 @unit_argument
-@click.argument("rule_ids", nargs=-1, required=True)
+@click.argument("rule_ids", nargs=-1, required=True, type=params.IDENT)
 @date_option
 @click.option("--file", "file", required=True, metavar="FIL",
               help="Handlingsplanen som kom in (filen sparas inte; dess sha256 gör det).")
@@ -402,9 +404,9 @@ def _decision(decision: str):
     label = "godkänd" if decision == "godkand" else "underkänd"
 
     @unit_argument
-    @click.argument("rule_ids", nargs=-1, required=True)
+    @click.argument("rule_ids", nargs=-1, required=True, type=params.IDENT)
     @date_option
-    @click.option("--diarienummer", default=None, help="Beslutets diarienummer.")
+    @click.option("--diarienummer", default=None, type=params.IDENT, help="Beslutets diarienummer.")
     @note_option
     @click.option("--ny-sista-dag", "new_due", default=None, metavar="DATUM",
                   help="Vid underkänd plan: sista dag för en ny handlingsplan (en egen handling). "
@@ -433,9 +435,9 @@ demands_group.command("reject", help="Registrera att en inkommen handlingsplan �
 
 @demands_group.command("forelaggande")
 @unit_argument
-@click.argument("rule_ids", nargs=-1, required=True)
+@click.argument("rule_ids", nargs=-1, required=True, type=params.IDENT)
 @date_option
-@click.option("--diarienummer", required=True, help="Beslutets diarienummer.")
+@click.option("--diarienummer", required=True, type=params.IDENT, help="Beslutets diarienummer.")
 @click.option("--frist-dagar", "frist_days", type=click.IntRange(1, 3650), default=None,
               help="Fristen för rättelse i dagar från beslutet. Standard: regelbokens "
                    "followup.rattelse_days (ett antagande; skrivs ut).")
@@ -461,11 +463,11 @@ def forelaggande_cmd(hsa_id, rule_ids, date, diarienummer, frist_days, vasentlig
 
 @demands_group.command("vite")
 @unit_argument
-@click.argument("rule_ids", nargs=-1, required=True)
+@click.argument("rule_ids", nargs=-1, required=True, type=params.IDENT)
 @date_option
 @click.option("--belopp", type=int, required=True, metavar="KR",
               help="Beslutat vite i kronor (högst regelbokens tak per brist).")
-@click.option("--diarienummer", required=True, help="Beslutets diarienummer.")
+@click.option("--diarienummer", required=True, type=params.IDENT, help="Beslutets diarienummer.")
 @click.option("--per", type=click.Choice(["vecka", "manad", "engang"]), default=None,
               help="Hur vitet löper tills rättelse sker. Standard: regelbokens followup.vite_per.")
 @note_option
@@ -485,10 +487,10 @@ def vite_cmd(hsa_id, rule_ids, date, belopp, diarienummer, per, note, ledger_pat
 
 @demands_group.command("nekad-listning")
 @unit_argument
-@click.argument("rule_id", required=False)
+@click.argument("rule_id", required=False, type=params.IDENT)
 @date_option
 @click.option("--personer", type=int, required=True, metavar="N", help="Antal personer som nekades.")
-@click.option("--diarienummer", default=None, help="Ärendets diarienummer.")
+@click.option("--diarienummer", default=None, type=params.IDENT, help="Ärendets diarienummer.")
 @note_option
 @ledger_option
 def refusal_cmd(hsa_id, rule_id, date, personer, diarienummer, note, ledger_path):
@@ -507,10 +509,10 @@ def refusal_cmd(hsa_id, rule_id, date, personer, diarienummer, note, ledger_path
 
 @demands_group.command("fakturerat")
 @unit_argument
-@click.argument("rule_id")
+@click.argument("rule_id", type=params.IDENT)
 @date_option
 @click.option("--belopp", type=int, required=True, metavar="KR", help="Fakturerat belopp i kronor.")
-@click.option("--diarienummer", required=True, help="Beslutets eller fakturans diarienummer.")
+@click.option("--diarienummer", required=True, type=params.IDENT, help="Beslutets eller fakturans diarienummer.")
 @note_option
 @ledger_option
 def invoice_cmd(hsa_id, rule_id, date, belopp, diarienummer, note, ledger_path):
@@ -527,16 +529,16 @@ def invoice_cmd(hsa_id, rule_id, date, belopp, diarienummer, note, ledger_path):
 
 @demands_group.command("korrigera")
 @unit_argument
-@click.argument("rule_id")
+@click.argument("rule_id", type=params.IDENT)
 @click.option("--handelse", "event_id", type=int, required=True, metavar="NR",
               help="Händelsen som rättas (Nr i 'demands history').")
-@click.option("--reason", required=True, metavar="TEXT", help="Varför den rättas.")
+@click.option("--reason", required=True, metavar="TEXT", type=params.BLOCK, help="Varför den rättas.")
 @click.option("--date", "date", default=None, metavar="DATUM", help="Rätt datum för händelsen.")
 @click.option("--frist-dagar", "frist_days", type=click.IntRange(1, 3650), default=None)
 @click.option("--belopp", type=int, default=None, metavar="KR")
 @click.option("--per", type=click.Choice(["vecka", "manad", "engang"]), default=None)
 @click.option("--personer", type=int, default=None, metavar="N")
-@click.option("--diarienummer", default=None)
+@click.option("--diarienummer", default=None, type=params.IDENT)
 @click.option("--vasentlig/--ej-vasentlig", "vasentlig", default=None)
 @click.option("--den", "on", default=None, metavar="DATUM",
               help="Dagen korrigeringen görs. Standard: dagens datum.")
@@ -558,10 +560,10 @@ def correct_cmd(hsa_id, rule_id, event_id, reason, date, frist_days, belopp, per
 
 @demands_group.command("aterkalla")
 @unit_argument
-@click.argument("rule_id")
+@click.argument("rule_id", type=params.IDENT)
 @click.option("--handelse", "event_id", type=int, required=True, metavar="NR",
               help="Händelsen som återkallas (Nr i 'demands history').")
-@click.option("--reason", required=True, metavar="TEXT", help="Varför den återkallas.")
+@click.option("--reason", required=True, metavar="TEXT", type=params.BLOCK, help="Varför den återkallas.")
 @click.option("--den", "on", default=None, metavar="DATUM",
               help="Dagen återkallelsen görs. Standard: dagens datum.")
 @ledger_option
@@ -580,9 +582,9 @@ def withdraw_cmd(hsa_id, rule_id, event_id, reason, on, ledger_path):
 
 @demands_group.command("rattelse")
 @unit_argument
-@click.argument("rule_ids", nargs=-1, required=True)
+@click.argument("rule_ids", nargs=-1, required=True, type=params.IDENT)
 @date_option
-@click.option("--diarienummer", default=None, help="Beslutets diarienummer.")
+@click.option("--diarienummer", default=None, type=params.IDENT, help="Beslutets diarienummer.")
 @note_option
 @ledger_option
 def rattelse_cmd(hsa_id, rule_ids, date, diarienummer, note, ledger_path):
@@ -598,7 +600,7 @@ def rattelse_cmd(hsa_id, rule_ids, date, diarienummer, note, ledger_path):
 
 
 @demands_group.command("letter")
-@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", callback=_unit_form)
+@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", type=params.LINE, callback=_unit_form)
 @click.option("--all", "all_units", is_flag=True,
               help="Ett brev per enhet som har krav per --as-of, till mappen -o.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["md", "html", "docx", "pdf"]),
@@ -703,10 +705,10 @@ def dispens_group() -> None:
 
 
 @dispens_group.command("grant")
-@click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
-@click.argument("rule_id")
-@click.option("--reason", required=True, metavar="TEXT", help="Motivering.")
-@click.option("--diarienummer", required=True, help="Beslutets diarienummer.")
+@click.argument("hsa_id", metavar="HSA-ID|NAMN", type=params.LINE, callback=_unit_form)
+@click.argument("rule_id", type=params.IDENT)
+@click.option("--reason", required=True, metavar="TEXT", type=params.BLOCK, help="Motivering.")
+@click.option("--diarienummer", required=True, type=params.IDENT, help="Beslutets diarienummer.")
 @click.option("--until", "until", required=True, metavar="DATUM", help="Sista dag dispensen gäller.")
 @click.option("--from", "start", default=None, metavar="DATUM",
               help="Första dag dispensen gäller. Standard: dagens datum; skrivs ut.")
@@ -736,9 +738,9 @@ def grant_cmd(hsa_id, rule_id, reason, diarienummer, until, start, rulebooks, le
 
 
 @dispens_group.command("end")
-@click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
-@click.argument("rule_id")
-@click.option("--diarienummer", required=True, help="Dispensens diarienummer.")
+@click.argument("hsa_id", metavar="HSA-ID|NAMN", type=params.LINE, callback=_unit_form)
+@click.argument("rule_id", type=params.IDENT)
+@click.option("--diarienummer", required=True, type=params.IDENT, help="Dispensens diarienummer.")
 @date_option
 @ledger_option
 def end_cmd(hsa_id, rule_id, diarienummer, date, ledger_path):
@@ -755,7 +757,7 @@ def end_cmd(hsa_id, rule_id, diarienummer, date, ledger_path):
 
 
 @dispens_group.command("list")
-@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", callback=_unit_form)
+@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", type=params.LINE, callback=_unit_form)
 @ledger_option
 @as_of_option
 def dispens_list_cmd(hsa_id, ledger_path, as_of):
