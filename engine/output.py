@@ -256,13 +256,16 @@ def emit(content: str | bytes, output: str | None, force: bool = False) -> None:
         sys.stdout.write(content)
 
 
-def emit_rich(draw, output: str | None, force: bool = False) -> None:
-    """Draw on the terminal, or as plain text (no colour codes) into the file --output names."""
-    from rich.console import Console
+def emit_rich(draw, output: str | None, force: bool = False, console_type=None) -> None:
+    """Draw on the terminal, or as plain text (no colour codes) into the file --output names.
+    `console_type`: the rich Console class (the commands give engine.report.console's, which
+    writes no control character from data)."""
+    if console_type is None:
+        from rich.console import Console as console_type
 
     if output:
         buffer = io.StringIO()
-        draw(Console(file=buffer, width=100, no_color=True, force_terminal=False))
+        draw(console_type(file=buffer, width=100, no_color=True, force_terminal=False))
         write_atomic(output, buffer.getvalue(), overwrite=force)
     else:
-        draw(Console())
+        draw(console_type())

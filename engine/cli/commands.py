@@ -225,7 +225,8 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, fo
 
 
 def _emit(result, fmt: str, output: str | None, force: bool, verbose: bool) -> None:
-    from engine.output import emit, emit_rich
+    from engine.output import emit
+    from engine.report.console import emit_rich
 
     if fmt == "rich":
         from engine.report import terminal  # rich is loaded only for the terminal report
@@ -284,12 +285,12 @@ def explain(rule_id, rulebooks, period, rulebook_id):
     table.add_column()
     for heading, text in words(book.rule(rule_id.upper()), book):
         table.add_row(Text(heading), Text(text))  # Text: "[förslag]" is not markup
-    from rich.console import Console
+    from engine.report.console import SafeConsole
 
-    Console().print(table)
+    SafeConsole().print(table)
     others = [b.model.id for b in having if b.model is not book]
     if others:
-        Console().print(f"[dim]Regeln finns också i: {', '.join(others)} (välj med --period)[/]")
+        SafeConsole().print(f"[dim]Regeln finns också i: {', '.join(others)} (välj med --period)[/]")
     return EXIT_OK
 
 

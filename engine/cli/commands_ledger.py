@@ -127,6 +127,14 @@ def _ledger(path: str | None, create: bool = False, readonly: bool = False):
     return Ledger(path or DEFAULT_PATH, create=create, readonly=readonly)
 
 
+def _say(text: str) -> None:
+    """Plain text to stdout; data in it (a name, a diarienummer, a reason from an older
+    ledger) with its control characters written visibly (read.text_rules.shown)."""
+    from engine.read.text_rules import shown
+
+    sys.stdout.write(shown(text))
+
+
 def escape(text: str) -> str:
     """rich's markup escape, imported when first needed (JSON output never loads rich)."""
     from rich.markup import escape as rich_escape
@@ -134,11 +142,11 @@ def escape(text: str) -> str:
     return rich_escape(text)
 
 
-def _console() -> Console:
-    from rich.console import Console
+def _console():
+    from engine.report.console import SafeConsole
 
     # No emoji codes either: a unit called "Vårdcentralen :fire:" keeps its name.
-    return Console(highlight=False, emoji=False)
+    return SafeConsole(highlight=False, emoji=False)
 
 
 ledger_option = click.option("--ledger", "ledger_path", default=None, metavar="FIL",
@@ -310,7 +318,8 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
     att säga upp avtalet. Med --format xlsx eller html: kravliggaren som rapport."""
     from engine.followup import replay
     from engine.followup.lifecycle import views
-    from engine.output import check_target, emit, emit_rich
+    from engine.output import check_target, emit
+    from engine.report.console import emit_rich
     from engine.report.demands_table import as_json, render
 
     day = _as_of(as_of)
@@ -650,7 +659,7 @@ def letter_cmd(hsa_id, all_units, formats, output, eml, sender_path, force, ledg
         with _ledger(ledger_path, readonly=True) as ledger:
             letter = letters.compose(ledger, _unit(ledger, hsa_id), day, who)
         md, page = letters.write(letter, out or letters.DEFAULT_FOLDER)
-        sys.stdout.write(f"Brev per {day} till {letter.unit_name} ({letter.hsa_id}):\n  {md}\n  {page}\n")
+        _say(f"Brev per {day} till {letter.unit_name} ({letter.hsa_id}):\n  {md}\n  {page}\n")
         return 0
     with _ledger(ledger_path, readonly=True) as ledger:
         if all_units:
@@ -674,7 +683,7 @@ def letter_cmd(hsa_id, all_units, formats, output, eml, sender_path, force, ledg
         files = letter_files.planned(composed, folder, tuple(formats) or ("docx", "pdf"), eml)
     letter_files.write_all(files, force)
     what = f"{len(composed)} brev" if all_units else f"Brev till {composed[0].unit_name}"
-    sys.stdout.write(f"{what} per {day}" + ("" if who else " (utan avsändare: fyll i "
+    _say(f"{what} per {day}" + ("" if who else " (utan avsändare: fyll i "
                                              f"{sender.FILE_NAME})") + ":\n"
                      + "".join(f"  {path}\n" for path, _ in files))
     return 0
@@ -732,7 +741,7 @@ def grant_cmd(hsa_id, rule_id, reason, diarienummer, until, start, rulebooks, le
         d, new = grant_dispens(ledger, _unit(ledger, hsa_id), rule, diarienummer, reason, first,
                                _day(until, "--until"))
     state = "beviljad" if new else "redan registrerad, oförändrad"
-    sys.stdout.write(f"Dispens {d.diarienummer} för {d.rule_id} ({d.hsa_id}) {state}: gäller "
+    _say(f"Dispens {d.diarienummer} för {d.rule_id} ({d.hsa_id}) {state}: gäller "
                      f"{d.valid_from} till och med {d.last_day}.\n")
     return 0
 
@@ -751,7 +760,7 @@ def end_cmd(hsa_id, rule_id, diarienummer, date, ledger_path):
         d, new = end_dispens(ledger, _unit(ledger, hsa_id), _rules([rule_id])[0], diarienummer,
                              _day(date, "--date"))
     state = "avslutad" if new else "redan avslutad"
-    sys.stdout.write(f"Dispens {d.diarienummer} för {d.rule_id} ({d.hsa_id}) {state}: gällde till "
+    _say(f"Dispens {d.diarienummer} för {d.rule_id} ({d.hsa_id}) {state}: gällde till "
                      f"och med {d.last_day}.\n")
     return 0
 
@@ -772,7 +781,7 @@ def dispens_list_cmd(hsa_id, ledger_path, as_of):
                    f"({state}). {d.justification}")
     if not rows:
         out.append("  inga")
-    sys.stdout.write("\n".join(out) + "\n")
+    _say("\n".join(out) + "\n")
     return 0
 
 

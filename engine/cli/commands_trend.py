@@ -49,7 +49,8 @@ def trend_command(inputs, ledger_path, enhet, fmt, output, force, rulebooks, for
     """
     from engine.evaluate.trend import build
     from engine.model.library import default_folder, load_library
-    from engine.output import check_target, emit, emit_rich
+    from engine.output import check_target, emit
+    from engine.report.console import emit_rich
 
     if bool(inputs) == bool(ledger_path):
         raise UsageError.single(None, "ange en mapp (eller enkätexport) per år, eller --ledger "

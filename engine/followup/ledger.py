@@ -453,6 +453,40 @@ def _classify(db: sqlite3.Connection) -> tuple[str, str]:
     return "ledger", ""
 
 
+def read_only_reason(path: Path) -> str | None:
+    """Why the ledger at `path` cannot be written, in Swedish; None when it can. Looked at
+    explicitly, not left to SQLite: root writes a file without write permission anyway, and
+    a read-only ledger must be one for everyone. SQLite also writes beside the file (the -wal
+    and -shm files), so the folder must be writable too."""
+    try:
+        st = os.stat(path)
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "filsystemet är skrivskyddat"
+    except OSError:
+        return None  # a file that is not there: what opening it says
+    if not st.st_mode & 0o222:
+        return "filen har ingen skrivrättighet"
+    if not os.access(path, os.W_OK):
+        return "behörighet att skriva i filen saknas"
+    folder = path.resolve().parent
+    try:
+        if not os.stat(folder).st_mode & 0o222 or not os.access(folder, os.W_OK):
+            return "mappen den ligger i är skrivskyddad"
+    except OSError:
+        return None
+    return None
+
+
+def _read_only_uri(path: Path) -> str:
+    """A read-only connection to a ledger that cannot be written (mode=ro): immutable when no
+    -wal file stands beside it (nobody is writing it, and SQLite then needs no -shm file,
+    which a read-only folder cannot hold)."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    if not Path(f"{path}-wal").exists():
+        uri += "&immutable=1"
+    return uri
+
+
 def _mapped(exc: BaseException) -> bool:
     """SQLite errors that are about the file or the machine, not a defect in kravkoll: locked,
     read-only, disk full, damaged … (a broken constraint or a misuse stays an internal error)."""
@@ -503,13 +537,22 @@ class Ledger:
             if state == "new" and (readonly or not create):
                 raise InputError.single(str(self.path), "kravliggaren är tom (den skapas av "
                                         "'kravkoll demands register')")
+            why = read_only_reason(self.path) if exists else None
             if readonly:
                 # No write lock is ever asked for, so in WAL a reader never waits for a
-                # writer; query_only makes sure. (Not SQLite's mode=ro: that connection could
-                # not tidy the -wal and -shm files away when it is the last one to close.)
-                self._db = _connect(str(self.path), uri=False)
+                # writer; query_only makes sure. A writable file is not opened with SQLite's
+                # mode=ro: that connection could not tidy the -wal and -shm files away when it
+                # is the last one to close. One that cannot be written is (_read_only_uri).
+                if why is None:
+                    self._db = _connect(str(self.path), uri=False)
+                else:
+                    self._db = _connect(_read_only_uri(self.path), uri=True)
                 self._db.execute("PRAGMA query_only = ON")
                 return
+            if why is not None:
+                raise InputError.single(str(self.path), f"kravliggaren är skrivskyddad ({why}); "
+                                        "ingenting ändrades. Kommandon som bara läser (demands "
+                                        "list, history, letter) fungerar ändå")
             self._db = _connect(str(self.path), uri=False)
             self._db.execute("PRAGMA foreign_keys = ON")
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]

@@ -139,6 +139,13 @@ def one_line(text) -> str:
     return _UNSAFE_LINE.sub(_escape, text) if _UNSAFE_LINE.search(text) else text
 
 
+def xml_safe(value):
+    """A value for an XML file (a worksheet cell, a docx run, a JUnit attribute): a text as
+    shown() writes it (XML 1.0 cannot hold most control characters: openpyxl and python-docx
+    refuse them, ElementTree writes a file no reader accepts); anything else as it is."""
+    return shown(value) if isinstance(value, str) and not is_safe(value) else value
+
+
 def is_safe(text: str) -> bool:
     """True when shown(text) is text itself (nothing to escape)."""
     return _UNSAFE.search(text) is None
