@@ -706,6 +706,63 @@ def _letter_format(formats, output: str) -> str:
     return fmt
 
 
+@demands_group.command("verify")
+@ledger_option
+@click.option("--rulebooks", "rulebooks", default=None, metavar="MAPP",
+              help="Regelböckerna årsboksluten granskas igen med. Standard: ./rulebooks.")
+@format_option
+def verify_cmd(ledger_path, rulebooks, fmt):
+    """Kontrollera kravliggaren: att journalens hashkedja är hel (ingen post ändrad, borttagen
+    eller tillagd utanför kravkoll), och att varje årsbokslut den fört in, läst igen och
+    granskat igen med regelboken som gäller för dess period på dagen det fördes in, ger de
+    utfall journalen har. Skriver ingenting.
+
+    Slutkod 0: inga skillnader. 1: minst en post skiljer (visas med nummer, enhet och vad som
+    skiljer). 2: fel i indata eller användning."""
+    from engine.evaluate.evaluation import check, load_submission
+    from engine.followup.verify import verify
+    from engine.model.library import default_folder, load_library
+
+    books = load_library(rulebooks or default_folder())
+
+    def evaluate(path, decided):
+        return check(load_submission(path), books, decided)
+
+    with _ledger(ledger_path, readonly=True) as ledger:
+        result = verify(ledger, books, evaluate)
+    if fmt == "json":
+        from engine.output import dumps_json
+
+        sys.stdout.write(dumps_json(result.to_dict()))
+        return 0 if result.clean else 1
+    _render_verification(result, _console())
+    return 0 if result.clean else 1
+
+
+def _render_verification(result, console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    console.print(Text(f"Kontroll av kravliggaren {result.path}", style="bold"))
+    console.print(f"{result.inputs} poster i journalen; {result.checks} årsbokslut granskade "
+                  "igen.", markup=False)
+    if not result.chained:
+        console.print("Journalen har ingen hashkedja ännu (kravliggaren är skriven av en äldre "
+                      "version av kravkoll; kedjan läggs till vid nästa skrivning). Bara "
+                      "granskningen igen är gjord.", markup=False)
+    if result.clean:
+        console.print("Inga skillnader: kedjan är hel och varje årsbokslut ger de utfall "
+                      "journalen har.", markup=False)
+        return
+    table = Table(title=f"{len(result.differences)} skillnader", title_justify="left")
+    for heading in ("Nr", "Enhet", "Slag", "Datum", "Vad skiljer"):
+        table.add_column(heading, overflow="fold", no_wrap=heading in ("Nr", "Enhet", "Datum"))
+    for d in result.differences:
+        table.add_row(*(Text(str(v)) for v in ("" if d.input_id is None else d.input_id,
+                                                d.hsa_id, d.kind, d.date, d.what)))
+    console.print(table)
+
+
 # --- kravkoll dispens --------------------------------------------------------------------------
 
 @click.group("dispens")

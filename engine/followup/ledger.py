@@ -33,15 +33,19 @@ from pathlib import Path
 from engine.errors import InputError
 from engine.read.dates import shift
 
+from . import journal_chain
+
 try:
     import orjson
 except ImportError:  # an install without it reads the same values, more slowly
     orjson = None
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Version 1 had no journal (`inputs`): a version-1 ledger is read as it is and gets the journal
 # on its first write (_upgrade); its units keep the state they were written with (legacy).
-READABLE_VERSIONS = ("1", "2")
+# Version 2 had no hash chain over the journal (journal_chain.py): it gets it, for the inputs
+# it has, on its first write.
+READABLE_VERSIONS = ("1", "2", "3")
 APPLICATION_ID = 0x6B72766B  # "krvk": PRAGMA application_id of a kravliggare
 DEFAULT_PATH = Path("reports") / "kravliggare.sqlite"
 BUSY_TIMEOUT_S = 60.0
@@ -161,6 +165,7 @@ CREATE TABLE IF NOT EXISTS dispenser (
     UNIQUE (diarienummer, hsa_id, rule_id)
 );
 {JOURNAL}
+{journal_chain.SCHEMA}
 CREATE TRIGGER IF NOT EXISTS events_append_only_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_append_only_delete BEFORE DELETE ON events
@@ -600,15 +605,17 @@ class Ledger:
         return None if row is None else str(row[0])
 
     def _upgrade(self) -> None:
-        """Version 1 → 2, under the write lock: the journal and the events' link to it. Nothing
-        already written changes; the units already in the ledger keep their state (legacy)."""
+        """Version 1 → 2 → 3, under the write lock: the journal and the events' link to it, then
+        the hash chain over the journal. Nothing already written changes; the units already in
+        the ledger keep their state (legacy)."""
         if self._version() == str(SCHEMA_VERSION):
             return
         columns = {r["name"] for r in self._db.execute("PRAGMA table_info(events)")}
         if "input_id" not in columns:
             self._db.execute("ALTER TABLE events ADD COLUMN input_id INTEGER")
-        for statement in _statements(JOURNAL):
+        for statement in _statements(JOURNAL) + _statements(journal_chain.SCHEMA):
             self._db.execute(statement)
+        journal_chain.fill(self._db)  # the inputs already written, sealed as they stand
         self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                          (str(SCHEMA_VERSION),))
 
@@ -781,6 +788,16 @@ class Ledger:
             sql, args = sql + " WHERE hsa_id = ?", (hsa_id,)
         return [_input(r) for r in self._db.execute(sql + " ORDER BY id", args)]
 
+    def has_chain(self) -> bool:
+        """Whether the journal has its hash chain (a version-2 ledger gets it when written)."""
+        return journal_chain.has_chain(self._db)
+
+    def chain_problems(self) -> list[journal_chain.Break]:
+        """Every journal input whose link in the hash chain does not hold (journal_chain.py)."""
+        if not self.has_journal() or not self.has_chain():
+            return []
+        return journal_chain.problems(self._db)
+
     def journal_units(self) -> set[str]:
         if not self.has_journal():
             return set()
@@ -827,6 +844,7 @@ class Ledger:
         self._db.execute("INSERT INTO inputs (id, hsa_id, kind, date, check_id, payload) VALUES "
                          "(?, ?, ?, ?, ?, ?)", (new_id, hsa_id, kind, _iso(date), check_id,
                                                 dumps(payload)))
+        journal_chain.extend(self._db, new_id)
         return new_id
 
     def next_input_id(self) -> int:
