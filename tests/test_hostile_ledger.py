@@ -346,7 +346,7 @@ UNUSABLE = {
     "another program's meta table": (lambda p, s: _meta_only(p), "filen är en annan SQLite-databas"),
     "schema version 0": (_edited("UPDATE meta SET value = '0'"), "okänd schemaversion '0'"),
     "schema version 0.9x": (_edited("UPDATE meta SET value = '0.9x'"), "okänd schemaversion '0.9x'"),
-    "schema version 3": (_edited("UPDATE meta SET value = '3'"), "schemaversion 3 är nyare"),
+    "schema version 4": (_edited("UPDATE meta SET value = '4'"), "schemaversion 4 är nyare"),
     "no schema version": (_edited("DELETE FROM meta"), "schemaversionen saknas"),
     "a table missing": (_edited("DROP TABLE plans"), "tabellen plans saknas"),
 }
