@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -36,10 +37,19 @@ def _cannot_write(target: Path, exc: OSError) -> InputError:
     return InputError.single(str(target), f"kan inte skriva filen här ({os_reason(exc)})")
 
 
+# Written as \u escapes in JSON (the same value to every reader): DEL, the C1 controls (U+009B
+# is a terminal's CSI) and the bidi controls (engine/read/text_rules.py), which JSON's own
+# escaping leaves raw and a terminal would obey. Only an old ledger or a file name can hold one.
+_JSON_INVISIBLE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def dumps_json(data) -> str:
     """The project's JSON: sorted keys, two-space indent, UTF-8 as is, a final newline; no
     timestamps, so the same input gives the same bytes."""
-    return jsontext.dumps(data) + "\n"
+    text = jsontext.dumps(data)
+    if _JSON_INVISIBLE.search(text):
+        text = _JSON_INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text + "\n"
 
 
 def _umask() -> int:

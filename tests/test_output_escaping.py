@@ -180,3 +180,22 @@ def test_an_error_message_quoting_a_path_with_a_control_character_shows_it_visib
     run = run_cli("check", str(tmp_path / "saknas\x1b[2J.yaml"))
     err = run.stderr.decode()
     assert run.returncode == 2 and "\x1b" not in err and "\\x1b[2J" in err, err
+
+
+def test_json_output_escapes_c1_and_bidi_controls_and_keeps_the_values(old):
+    import json
+
+    def strings(node):
+        if isinstance(node, dict):
+            return [s for v in node.values() for s in strings(v)]
+        if isinstance(node, list):
+            return [s for v in node for s in strings(v)]
+        return [node] if isinstance(node, str) else []
+
+    for args, value in ((["demands", "history", HSA, "--format", "json"], DNR),
+                        (["demands", "list", "--all", "--as-of", "2024-06-01", "--format", "json"],
+                         NAME)):
+        out, err = ok(*args, "--ledger", str(old))
+        no_raw(out + err)
+        assert "\\u202e" in out
+        assert value in strings(json.loads(out))  # the same value, read back
