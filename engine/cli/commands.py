@@ -226,10 +226,10 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, fo
 
 def _emit(result, fmt: str, output: str | None, force: bool, verbose: bool) -> None:
     from engine.output import emit
-    from engine.report.console import emit_rich
 
     if fmt == "rich":
         from engine.report import terminal  # rich is loaded only for the terminal report
+        from engine.report.console import emit_rich
 
         emit_rich(lambda console: terminal.render(result, console, verbose), output, force)
     else:

@@ -319,7 +319,6 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
     from engine.followup import replay
     from engine.followup.lifecycle import views
     from engine.output import check_target, emit
-    from engine.report.console import emit_rich
     from engine.report.demands_table import as_json, render
 
     day = _as_of(as_of)
@@ -350,6 +349,8 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
     elif fmt == "json":
         emit(as_json(vs, day, path), output, force)
     elif output:
+        from engine.report.console import emit_rich
+
         emit_rich(lambda console: render(vs, day, path, console), output, force)
     else:
         render(vs, day, path, _console())

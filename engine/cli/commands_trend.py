@@ -50,7 +50,6 @@ def trend_command(inputs, ledger_path, enhet, fmt, output, force, rulebooks, for
     from engine.evaluate.trend import build
     from engine.model.library import default_folder, load_library
     from engine.output import check_target, emit
-    from engine.report.console import emit_rich
 
     if bool(inputs) == bool(ledger_path):
         raise UsageError.single(None, "ange en mapp (eller enkätexport) per år, eller --ledger "
@@ -67,6 +66,7 @@ def trend_command(inputs, ledger_path, enhet, fmt, output, force, rulebooks, for
     trend = build(years, books, registered)
     unit = trend.unit(enhet) if enhet is not None else None
     if fmt == "rich":
+        from engine.report.console import emit_rich
         from engine.report.trend_text import draw
 
         emit_rich(lambda console: draw(trend, console, unit), output, force)
