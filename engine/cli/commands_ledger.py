@@ -396,7 +396,7 @@ note_option = click.option("--note", default=None, metavar="TEXT", type=params.B
 @unit_argument
 @click.argument("rule_ids", nargs=-1, required=True, type=params.IDENT)
 @date_option
-@click.option("--file", "file", required=True, metavar="FIL",
+@click.option("--file", "file", required=True, metavar="FIL", type=params.LINE,
               help="Handlingsplanen som kom in (filen sparas inte; dess sha256 gör det).")
 @ledger_option
 def plan_cmd(hsa_id, rule_ids, date, file, ledger_path):
