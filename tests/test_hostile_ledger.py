@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html.parser
-import os
 import sqlite3
 import time
 from contextlib import closing
