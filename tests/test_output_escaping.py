@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-import email.header
 import email.policy
 import io
 import sqlite3

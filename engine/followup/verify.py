@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from engine.errors import InputError
 from engine.evaluate.findings import OUTCOME_LABELS, SHORTFALLS
 
-from . import journal_chain
 from .ledger import Ledger
 
 
