@@ -51,7 +51,9 @@ def reads(ledger: Path, out: Path) -> list[list[str]]:
             ["dispens", "list", "--as-of", "2024-06-01", *at],
             ["demands", "verify", "--rulebooks", str(RULEBOOKS), *at],
             ["check", str(EXAMPLE), "--rulebooks", str(RULEBOOKS), "--format", "ledning",
-             "--ledger", str(ledger), "-o", str(out / "ledning.html"), "--force"]]
+             "--ledger", str(ledger), "-o", str(out / "ledning.html"), "--force"],
+            ["trend", "--ledger", str(ledger), "--rulebooks", str(RULEBOOKS), "--format", "json",
+             "-o", str(out / "trend.json"), "--force"]]
 
 
 def writes(ledger: Path) -> list[list[str]]:
