@@ -18,6 +18,10 @@ Storage only; what the rows mean is decided in demands.py and lifecycle.py.
   with its date and reason; a trigger also refuses to move a demand's status backward.
 - Dates are ISO text (YYYY-MM-DD); JSON columns are written with sorted keys. No timestamps:
   the only dates are the ones given.
+- The journal (`inputs`) is sealed by a hash chain written with each input (journal_chain.py).
+- A ledger that cannot be written (read_only_reason: the file's mode, its folder, a read-only
+  file system; looked at here, so that root is refused too) is read with SQLite's mode=ro and
+  refused for writing with "kravliggaren är skrivskyddad".
 """
 
 from __future__ import annotations
