@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -36,10 +37,19 @@ def _cannot_write(target: Path, exc: OSError) -> InputError:
     return InputError.single(str(target), f"kan inte skriva filen här ({os_reason(exc)})")
 
 
+# Written as \u escapes in JSON (the same value to every reader): DEL, the C1 controls (U+009B
+# is a terminal's CSI) and the bidi controls (engine/read/text_rules.py), which JSON's own
+# escaping leaves raw and a terminal would obey. Only an old ledger or a file name can hold one.
+_JSON_INVISIBLE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def dumps_json(data) -> str:
     """The project's JSON: sorted keys, two-space indent, UTF-8 as is, a final newline; no
     timestamps, so the same input gives the same bytes."""
-    return jsontext.dumps(data) + "\n"
+    text = jsontext.dumps(data)
+    if _JSON_INVISIBLE.search(text):
+        text = _JSON_INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text + "\n"
 
 
 def _umask() -> int:
@@ -256,13 +266,16 @@ def emit(content: str | bytes, output: str | None, force: bool = False) -> None:
         sys.stdout.write(content)
 
 
-def emit_rich(draw, output: str | None, force: bool = False) -> None:
-    """Draw on the terminal, or as plain text (no colour codes) into the file --output names."""
-    from rich.console import Console
+def emit_rich(draw, output: str | None, force: bool = False, console_type=None) -> None:
+    """Draw on the terminal, or as plain text (no colour codes) into the file --output names.
+    `console_type`: the rich Console class (the commands give engine.report.console's, which
+    writes no control character from data)."""
+    if console_type is None:
+        from rich.console import Console as console_type
 
     if output:
         buffer = io.StringIO()
-        draw(Console(file=buffer, width=100, no_color=True, force_terminal=False))
+        draw(console_type(file=buffer, width=100, no_color=True, force_terminal=False))
         write_atomic(output, buffer.getvalue(), overwrite=force)
     else:
-        draw(Console())
+        draw(console_type())

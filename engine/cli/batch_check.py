@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
-
 from engine.errors import InputError, UsageError
 from engine.evaluate import batch
 from engine.model.library import LoadedRulebook, load_library
 from engine.output import check_target, write_atomic, write_pieces, write_stdout
+from engine.read.text_rules import shown
 from engine.report import formats, overview
+from engine.report.console import SafeConsole
 
 
 @dataclass
@@ -132,8 +132,8 @@ def render(run: BatchRun, fmt: str, output: str | None, force: bool, verbose: bo
 
 def _render_rich(run, output, force, verbose, workers, progress, title) -> None:
     """The länsöversikt; with --verbose each unit's whole report first."""
-    console = (Console(file=io.StringIO(), width=100, no_color=True, force_terminal=False)
-               if output else Console())
+    console = (SafeConsole(file=io.StringIO(), width=100, no_color=True, force_terminal=False)
+               if output else SafeConsole())
     unit = (functools.partial(overview.unit_text, width=console.width,
                               color_system=console.color_system) if verbose else None)
     for entry in _entries(run, unit, workers, progress):
@@ -177,7 +177,7 @@ def _render_listed(run, fmt, output, force, progress) -> None:
     """A format written from the whole list of results (sarif, junit): checked in this process."""
     results = [e.rendered for e in _entries(run, _keep_result, 1, progress) if e.row is not None]
     for error in run.summary.errors:
-        sys.stderr.write(error.message.rstrip("\n") + "\n")
+        sys.stderr.write(shown(error.message.rstrip("\n")) + "\n")
     text = formats.WRITERS[fmt](results)
     if output:
         write_atomic(output, text, overwrite=force)

@@ -15,7 +15,7 @@ from engine.model.library import default_folder
 from engine.output import check_target, dumps_json
 from engine.report import formats
 
-from . import click_sv
+from . import click_sv, params
 
 click_sv.install()  # before the commands below are declared: their help options read it
 from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
@@ -37,7 +37,11 @@ def _date(ctx, param, value: str | None) -> dt.date | None:
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(message.rstrip("\n") + "\n")
+    """A message on stderr; a value it quotes (a name, a file name) can hold anything, so
+    control characters and bidi overrides are written visibly (read.text_rules.shown)."""
+    from engine.read.text_rules import shown
+
+    sys.stderr.write(shown(message.rstrip("\n")) + "\n")
 
 
 _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", None) or getattr(
@@ -158,7 +162,7 @@ rulebooks_option = click.option(
 @click.option("--workers", type=click.IntRange(1, 64), default=None, metavar="N",
               help="Antal processer för en mapp. Standard: en per tillgänglig processor när "
               "mappen har många filer, annars 1.")
-@click.option("--form", "form_id", default=None, metavar="FORMULÄR",
+@click.option("--form", "form_id", default=None, metavar="FORMULÄR", type=params.LINE,
               help="SUBMISSION är en enkätexport (CSV eller Excel, en rad per enhet) av formuläret.")
 @click.option("--previous", default=None, metavar="FIL", type=click.Path(dir_okay=False),
               help="Enhetens årsbokslut för året före, för regler som jämför med det. Standard: "
@@ -221,10 +225,11 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, fo
 
 
 def _emit(result, fmt: str, output: str | None, force: bool, verbose: bool) -> None:
-    from engine.output import emit, emit_rich
+    from engine.output import emit
 
     if fmt == "rich":
         from engine.report import terminal  # rich is loaded only for the terminal report
+        from engine.report.console import emit_rich
 
         emit_rich(lambda console: terminal.render(result, console, verbose), output, force)
     else:
@@ -244,10 +249,10 @@ def _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers,
 
 
 @cli.command()
-@click.argument("rule_id", required=False)
+@click.argument("rule_id", required=False, type=params.IDENT)
 @rulebooks_option
 @click.option("--period", type=int, default=None, metavar="ÅR", help="Verksamhetsår (standard: senaste regelboken).")
-@click.option("--rulebook", "rulebook_id", default=None, metavar="ID",
+@click.option("--rulebook", "rulebook_id", default=None, metavar="ID", type=params.LINE,
               help="Visa hela regelboken ID så som den gäller, med include och extends lösta.")
 def explain(rule_id, rulebooks, period, rulebook_id):
     """Förklara en regel: text, källa och citat, omfattning, villkor och följd. Med --rulebook:
@@ -280,12 +285,12 @@ def explain(rule_id, rulebooks, period, rulebook_id):
     table.add_column()
     for heading, text in words(book.rule(rule_id.upper()), book):
         table.add_row(Text(heading), Text(text))  # Text: "[förslag]" is not markup
-    from rich.console import Console
+    from engine.report.console import SafeConsole
 
-    Console().print(table)
+    SafeConsole().print(table)
     others = [b.model.id for b in having if b.model is not book]
     if others:
-        Console().print(f"[dim]Regeln finns också i: {', '.join(others)} (välj med --period)[/]")
+        SafeConsole().print(f"[dim]Regeln finns också i: {', '.join(others)} (välj med --period)[/]")
     return EXIT_OK
 
 

@@ -16,7 +16,9 @@ from engine.errors import InputError, UsageError
 from engine.exitcodes import EXIT_INPUT, EXIT_OK
 from engine.output import dumps_json
 
-form_argument = click.argument("form_id", metavar="FORMULÄR", required=False)
+from . import params
+
+form_argument = click.argument("form_id", metavar="FORMULÄR", required=False, type=params.LINE)
 
 
 @click.command("schema")
@@ -63,11 +65,11 @@ def export_paths(paths: list[str], form_id: str) -> list[str]:
 
 
 @click.command("template")
-@click.argument("form_id", metavar="FORMULÄR")
+@click.argument("form_id", metavar="FORMULÄR", type=params.LINE)
 @click.option("--output", "-o", required=True, metavar="FIL", help="Arbetsboken att skriva (.xlsx).")
 @click.option("--force", is_flag=True, help="Skriv över en befintlig fil.")
-@click.option("--namn", default=None, help="Förifyll enhetens namn.")
-@click.option("--hsa-id", "hsa_id", default=None, help="Förifyll enhetens HSA-id.")
+@click.option("--namn", default=None, type=params.LINE, help="Förifyll enhetens namn.")
+@click.option("--hsa-id", "hsa_id", default=None, type=params.IDENT, help="Förifyll enhetens HSA-id.")
 @click.option("--from", "source", default=None, metavar="FIL",
               help="Fyll i svaren från ett årsbokslut (YAML) av samma formulär.")
 def template_command(form_id, output, force, namn, hsa_id, source):
@@ -102,7 +104,7 @@ def template_command(form_id, output, force, namn, hsa_id, source):
 
 @click.command("import")
 @click.argument("export", metavar="EXPORT")
-@click.option("--form", "form_id", required=True, metavar="FORMULÄR", help="Exportens formulär.")
+@click.option("--form", "form_id", required=True, metavar="FORMULÄR", type=params.LINE, help="Exportens formulär.")
 @click.option("--output", "-o", "out_dir", required=True, metavar="MAPP",
               help="Mappen som får ett årsbokslut (YAML) per enhet.")
 @click.option("--force", is_flag=True, help="Skriv över befintliga filer.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from engine.exitcodes import EXIT_OK, EXIT_SHORTFALL
-from engine.output import check_target, dumps_json, emit, emit_rich
+from engine.output import check_target, dumps_json, emit
 
 DEFAULT_PATH = "rulebooks"
 
@@ -47,6 +47,8 @@ def test_command(paths, coverage, fmt, output, force, verbose):
 
     result = run(list(paths) or [DEFAULT_PATH], coverage=coverage)
     if fmt == "rich":
+        from engine.report.console import emit_rich
+
         emit_rich(lambda console: render_rich(result, console, verbose), output, force)
     elif fmt == "json":
         emit(dumps_json(as_dict(result)),
@@ -119,6 +121,8 @@ def diff_command(args, base, fmt, fail_on_change, output, force):
     old, new, folder = load_pair(tuple(args), base)
     impact = diff(old, new, submission_files(folder))
     if fmt == "rich":
+        from engine.report.console import emit_rich
+
         emit_rich(lambda console: render_rich(impact, console), output, force)
     else:
         emit(render_json(impact) if fmt == "json" else render_markdown(impact), output, force)

@@ -22,6 +22,8 @@ from engine.model.rulebook import RULE_ID_PATTERN
 from engine.model.submission import HSA_ID_PATTERN
 from engine.read.dates import outside_window, parse_day
 
+from . import params
+
 HSA_ID = re.compile(HSA_ID_PATTERN)
 RULE_ID = re.compile(RULE_ID_PATTERN)
 
@@ -125,6 +127,14 @@ def _ledger(path: str | None, create: bool = False, readonly: bool = False):
     return Ledger(path or DEFAULT_PATH, create=create, readonly=readonly)
 
 
+def _say(text: str) -> None:
+    """Plain text to stdout; data in it (a name, a diarienummer, a reason from an older
+    ledger) with its control characters written visibly (read.text_rules.shown)."""
+    from engine.read.text_rules import shown
+
+    sys.stdout.write(shown(text))
+
+
 def escape(text: str) -> str:
     """rich's markup escape, imported when first needed (JSON output never loads rich)."""
     from rich.markup import escape as rich_escape
@@ -132,11 +142,11 @@ def escape(text: str) -> str:
     return rich_escape(text)
 
 
-def _console() -> Console:
-    from rich.console import Console
+def _console():
+    from engine.report.console import SafeConsole
 
     # No emoji codes either: a unit called "Vårdcentralen :fire:" keeps its name.
-    return Console(highlight=False, emoji=False)
+    return SafeConsole(highlight=False, emoji=False)
 
 
 ledger_option = click.option("--ledger", "ledger_path", default=None, metavar="FIL",
@@ -290,8 +300,8 @@ def _registration_dict(r) -> dict:
 
 
 @demands_group.command("list")
-@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", callback=_unit_form)
-@click.option("--region", default=None, metavar="NAMN", help="Bara enheter i denna region.")
+@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", type=params.LINE, callback=_unit_form)
+@click.option("--region", default=None, metavar="NAMN", type=params.LINE, help="Bara enheter i denna region.")
 @click.option("--all", "show_all", is_flag=True, help="Visa även åtgärdade krav.")
 @ledger_option
 @as_of_option
@@ -308,7 +318,7 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
     att säga upp avtalet. Med --format xlsx eller html: kravliggaren som rapport."""
     from engine.followup import replay
     from engine.followup.lifecycle import views
-    from engine.output import check_target, emit, emit_rich
+    from engine.output import check_target, emit
     from engine.report.demands_table import as_json, render
 
     day = _as_of(as_of)
@@ -339,6 +349,8 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
     elif fmt == "json":
         emit(as_json(vs, day, path), output, force)
     elif output:
+        from engine.report.console import emit_rich
+
         emit_rich(lambda console: render(vs, day, path, console), output, force)
     else:
         render(vs, day, path, _console())
@@ -346,8 +358,8 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
 
 
 @demands_group.command("history")
-@click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
-@click.argument("rule_id", required=False, callback=lambda c, p, v: _rules([v])[0] if v else None)
+@click.argument("hsa_id", metavar="HSA-ID|NAMN", type=params.LINE, callback=_unit_form)
+@click.argument("rule_id", required=False, type=params.IDENT, callback=lambda c, p, v: _rules([v])[0] if v else None)
 @ledger_option
 @format_option
 def history_cmd(hsa_id, rule_id, ledger_path, fmt):
@@ -375,16 +387,16 @@ def history_cmd(hsa_id, rule_id, ledger_path, fmt):
     return 0
 
 
-unit_argument = click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
-note_option = click.option("--note", default=None, metavar="TEXT",
+unit_argument = click.argument("hsa_id", metavar="HSA-ID|NAMN", type=params.LINE, callback=_unit_form)
+note_option = click.option("--note", default=None, metavar="TEXT", type=params.BLOCK,
                            help="Anteckning (visas i historiken och i brevet).")
 
 
 @demands_group.command("plan")
 @unit_argument
-@click.argument("rule_ids", nargs=-1, required=True)
+@click.argument("rule_ids", nargs=-1, required=True, type=params.IDENT)
 @date_option
-@click.option("--file", "file", required=True, metavar="FIL",
+@click.option("--file", "file", required=True, metavar="FIL", type=params.LINE,
               help="Handlingsplanen som kom in (filen sparas inte; dess sha256 gör det).")
 @ledger_option
 def plan_cmd(hsa_id, rule_ids, date, file, ledger_path):
@@ -402,9 +414,9 @@ def _decision(decision: str):
     label = "godkänd" if decision == "godkand" else "underkänd"
 
     @unit_argument
-    @click.argument("rule_ids", nargs=-1, required=True)
+    @click.argument("rule_ids", nargs=-1, required=True, type=params.IDENT)
     @date_option
-    @click.option("--diarienummer", default=None, help="Beslutets diarienummer.")
+    @click.option("--diarienummer", default=None, type=params.IDENT, help="Beslutets diarienummer.")
     @note_option
     @click.option("--ny-sista-dag", "new_due", default=None, metavar="DATUM",
                   help="Vid underkänd plan: sista dag för en ny handlingsplan (en egen handling). "
@@ -433,9 +445,9 @@ demands_group.command("reject", help="Registrera att en inkommen handlingsplan �
 
 @demands_group.command("forelaggande")
 @unit_argument
-@click.argument("rule_ids", nargs=-1, required=True)
+@click.argument("rule_ids", nargs=-1, required=True, type=params.IDENT)
 @date_option
-@click.option("--diarienummer", required=True, help="Beslutets diarienummer.")
+@click.option("--diarienummer", required=True, type=params.IDENT, help="Beslutets diarienummer.")
 @click.option("--frist-dagar", "frist_days", type=click.IntRange(1, 3650), default=None,
               help="Fristen för rättelse i dagar från beslutet. Standard: regelbokens "
                    "followup.rattelse_days (ett antagande; skrivs ut).")
@@ -461,11 +473,11 @@ def forelaggande_cmd(hsa_id, rule_ids, date, diarienummer, frist_days, vasentlig
 
 @demands_group.command("vite")
 @unit_argument
-@click.argument("rule_ids", nargs=-1, required=True)
+@click.argument("rule_ids", nargs=-1, required=True, type=params.IDENT)
 @date_option
 @click.option("--belopp", type=int, required=True, metavar="KR",
               help="Beslutat vite i kronor (högst regelbokens tak per brist).")
-@click.option("--diarienummer", required=True, help="Beslutets diarienummer.")
+@click.option("--diarienummer", required=True, type=params.IDENT, help="Beslutets diarienummer.")
 @click.option("--per", type=click.Choice(["vecka", "manad", "engang"]), default=None,
               help="Hur vitet löper tills rättelse sker. Standard: regelbokens followup.vite_per.")
 @note_option
@@ -485,10 +497,10 @@ def vite_cmd(hsa_id, rule_ids, date, belopp, diarienummer, per, note, ledger_pat
 
 @demands_group.command("nekad-listning")
 @unit_argument
-@click.argument("rule_id", required=False)
+@click.argument("rule_id", required=False, type=params.IDENT)
 @date_option
 @click.option("--personer", type=int, required=True, metavar="N", help="Antal personer som nekades.")
-@click.option("--diarienummer", default=None, help="Ärendets diarienummer.")
+@click.option("--diarienummer", default=None, type=params.IDENT, help="Ärendets diarienummer.")
 @note_option
 @ledger_option
 def refusal_cmd(hsa_id, rule_id, date, personer, diarienummer, note, ledger_path):
@@ -507,10 +519,10 @@ def refusal_cmd(hsa_id, rule_id, date, personer, diarienummer, note, ledger_path
 
 @demands_group.command("fakturerat")
 @unit_argument
-@click.argument("rule_id")
+@click.argument("rule_id", type=params.IDENT)
 @date_option
 @click.option("--belopp", type=int, required=True, metavar="KR", help="Fakturerat belopp i kronor.")
-@click.option("--diarienummer", required=True, help="Beslutets eller fakturans diarienummer.")
+@click.option("--diarienummer", required=True, type=params.IDENT, help="Beslutets eller fakturans diarienummer.")
 @note_option
 @ledger_option
 def invoice_cmd(hsa_id, rule_id, date, belopp, diarienummer, note, ledger_path):
@@ -527,16 +539,16 @@ def invoice_cmd(hsa_id, rule_id, date, belopp, diarienummer, note, ledger_path):
 
 @demands_group.command("korrigera")
 @unit_argument
-@click.argument("rule_id")
+@click.argument("rule_id", type=params.IDENT)
 @click.option("--handelse", "event_id", type=int, required=True, metavar="NR",
               help="Händelsen som rättas (Nr i 'demands history').")
-@click.option("--reason", required=True, metavar="TEXT", help="Varför den rättas.")
+@click.option("--reason", required=True, metavar="TEXT", type=params.BLOCK, help="Varför den rättas.")
 @click.option("--date", "date", default=None, metavar="DATUM", help="Rätt datum för händelsen.")
 @click.option("--frist-dagar", "frist_days", type=click.IntRange(1, 3650), default=None)
 @click.option("--belopp", type=int, default=None, metavar="KR")
 @click.option("--per", type=click.Choice(["vecka", "manad", "engang"]), default=None)
 @click.option("--personer", type=int, default=None, metavar="N")
-@click.option("--diarienummer", default=None)
+@click.option("--diarienummer", default=None, type=params.IDENT)
 @click.option("--vasentlig/--ej-vasentlig", "vasentlig", default=None)
 @click.option("--den", "on", default=None, metavar="DATUM",
               help="Dagen korrigeringen görs. Standard: dagens datum.")
@@ -558,10 +570,10 @@ def correct_cmd(hsa_id, rule_id, event_id, reason, date, frist_days, belopp, per
 
 @demands_group.command("aterkalla")
 @unit_argument
-@click.argument("rule_id")
+@click.argument("rule_id", type=params.IDENT)
 @click.option("--handelse", "event_id", type=int, required=True, metavar="NR",
               help="Händelsen som återkallas (Nr i 'demands history').")
-@click.option("--reason", required=True, metavar="TEXT", help="Varför den återkallas.")
+@click.option("--reason", required=True, metavar="TEXT", type=params.BLOCK, help="Varför den återkallas.")
 @click.option("--den", "on", default=None, metavar="DATUM",
               help="Dagen återkallelsen görs. Standard: dagens datum.")
 @ledger_option
@@ -580,9 +592,9 @@ def withdraw_cmd(hsa_id, rule_id, event_id, reason, on, ledger_path):
 
 @demands_group.command("rattelse")
 @unit_argument
-@click.argument("rule_ids", nargs=-1, required=True)
+@click.argument("rule_ids", nargs=-1, required=True, type=params.IDENT)
 @date_option
-@click.option("--diarienummer", default=None, help="Beslutets diarienummer.")
+@click.option("--diarienummer", default=None, type=params.IDENT, help="Beslutets diarienummer.")
 @note_option
 @ledger_option
 def rattelse_cmd(hsa_id, rule_ids, date, diarienummer, note, ledger_path):
@@ -598,7 +610,7 @@ def rattelse_cmd(hsa_id, rule_ids, date, diarienummer, note, ledger_path):
 
 
 @demands_group.command("letter")
-@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", callback=_unit_form)
+@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", type=params.LINE, callback=_unit_form)
 @click.option("--all", "all_units", is_flag=True,
               help="Ett brev per enhet som har krav per --as-of, till mappen -o.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["md", "html", "docx", "pdf"]),
@@ -648,7 +660,7 @@ def letter_cmd(hsa_id, all_units, formats, output, eml, sender_path, force, ledg
         with _ledger(ledger_path, readonly=True) as ledger:
             letter = letters.compose(ledger, _unit(ledger, hsa_id), day, who)
         md, page = letters.write(letter, out or letters.DEFAULT_FOLDER)
-        sys.stdout.write(f"Brev per {day} till {letter.unit_name} ({letter.hsa_id}):\n  {md}\n  {page}\n")
+        _say(f"Brev per {day} till {letter.unit_name} ({letter.hsa_id}):\n  {md}\n  {page}\n")
         return 0
     with _ledger(ledger_path, readonly=True) as ledger:
         if all_units:
@@ -672,7 +684,7 @@ def letter_cmd(hsa_id, all_units, formats, output, eml, sender_path, force, ledg
         files = letter_files.planned(composed, folder, tuple(formats) or ("docx", "pdf"), eml)
     letter_files.write_all(files, force)
     what = f"{len(composed)} brev" if all_units else f"Brev till {composed[0].unit_name}"
-    sys.stdout.write(f"{what} per {day}" + ("" if who else " (utan avsändare: fyll i "
+    _say(f"{what} per {day}" + ("" if who else " (utan avsändare: fyll i "
                                              f"{sender.FILE_NAME})") + ":\n"
                      + "".join(f"  {path}\n" for path, _ in files))
     return 0
@@ -695,6 +707,63 @@ def _letter_format(formats, output: str) -> str:
     return fmt
 
 
+@demands_group.command("verify")
+@ledger_option
+@click.option("--rulebooks", "rulebooks", default=None, metavar="MAPP",
+              help="Regelböckerna årsboksluten granskas igen med. Standard: ./rulebooks.")
+@format_option
+def verify_cmd(ledger_path, rulebooks, fmt):
+    """Kontrollera kravliggaren: att journalens hashkedja är hel (ingen post ändrad, borttagen
+    eller tillagd utanför kravkoll), och att varje årsbokslut den fört in, läst igen och
+    granskat igen med regelboken som gäller för dess period på dagen det fördes in, ger de
+    utfall journalen har. Skriver ingenting.
+
+    Slutkod 0: inga skillnader. 1: minst en post skiljer (visas med nummer, enhet och vad som
+    skiljer). 2: fel i indata eller användning."""
+    from engine.evaluate.evaluation import check, load_submission
+    from engine.followup.verify import verify
+    from engine.model.library import default_folder, load_library
+
+    books = load_library(rulebooks or default_folder())
+
+    def evaluate(path, decided):
+        return check(load_submission(path), books, decided)
+
+    with _ledger(ledger_path, readonly=True) as ledger:
+        result = verify(ledger, books, evaluate)
+    if fmt == "json":
+        from engine.output import dumps_json
+
+        sys.stdout.write(dumps_json(result.to_dict()))
+        return 0 if result.clean else 1
+    _render_verification(result, _console())
+    return 0 if result.clean else 1
+
+
+def _render_verification(result, console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    console.print(Text(f"Kontroll av kravliggaren {result.path}", style="bold"))
+    console.print(f"{result.inputs} poster i journalen; {result.checks} årsbokslut granskade "
+                  "igen.", markup=False)
+    if not result.chained:
+        console.print("Journalen har ingen hashkedja ännu (kravliggaren är skriven av en äldre "
+                      "version av kravkoll; kedjan läggs till vid nästa skrivning). Bara "
+                      "granskningen igen är gjord.", markup=False)
+    if result.clean:
+        console.print("Inga skillnader: kedjan är hel och varje årsbokslut ger de utfall "
+                      "journalen har.", markup=False)
+        return
+    table = Table(title=f"{len(result.differences)} skillnader", title_justify="left")
+    for heading in ("Nr", "Enhet", "Slag", "Datum", "Vad skiljer"):
+        table.add_column(heading, overflow="fold", no_wrap=heading in ("Nr", "Enhet", "Datum"))
+    for d in result.differences:
+        table.add_row(*(Text(str(v)) for v in ("" if d.input_id is None else d.input_id,
+                                                d.hsa_id, d.kind, d.date, d.what)))
+    console.print(table)
+
+
 # --- kravkoll dispens --------------------------------------------------------------------------
 
 @click.group("dispens")
@@ -703,10 +772,10 @@ def dispens_group() -> None:
 
 
 @dispens_group.command("grant")
-@click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
-@click.argument("rule_id")
-@click.option("--reason", required=True, metavar="TEXT", help="Motivering.")
-@click.option("--diarienummer", required=True, help="Beslutets diarienummer.")
+@click.argument("hsa_id", metavar="HSA-ID|NAMN", type=params.LINE, callback=_unit_form)
+@click.argument("rule_id", type=params.IDENT)
+@click.option("--reason", required=True, metavar="TEXT", type=params.BLOCK, help="Motivering.")
+@click.option("--diarienummer", required=True, type=params.IDENT, help="Beslutets diarienummer.")
 @click.option("--until", "until", required=True, metavar="DATUM", help="Sista dag dispensen gäller.")
 @click.option("--from", "start", default=None, metavar="DATUM",
               help="Första dag dispensen gäller. Standard: dagens datum; skrivs ut.")
@@ -730,15 +799,15 @@ def grant_cmd(hsa_id, rule_id, reason, diarienummer, until, start, rulebooks, le
         d, new = grant_dispens(ledger, _unit(ledger, hsa_id), rule, diarienummer, reason, first,
                                _day(until, "--until"))
     state = "beviljad" if new else "redan registrerad, oförändrad"
-    sys.stdout.write(f"Dispens {d.diarienummer} för {d.rule_id} ({d.hsa_id}) {state}: gäller "
+    _say(f"Dispens {d.diarienummer} för {d.rule_id} ({d.hsa_id}) {state}: gäller "
                      f"{d.valid_from} till och med {d.last_day}.\n")
     return 0
 
 
 @dispens_group.command("end")
-@click.argument("hsa_id", metavar="HSA-ID|NAMN", callback=_unit_form)
-@click.argument("rule_id")
-@click.option("--diarienummer", required=True, help="Dispensens diarienummer.")
+@click.argument("hsa_id", metavar="HSA-ID|NAMN", type=params.LINE, callback=_unit_form)
+@click.argument("rule_id", type=params.IDENT)
+@click.option("--diarienummer", required=True, type=params.IDENT, help="Dispensens diarienummer.")
 @date_option
 @ledger_option
 def end_cmd(hsa_id, rule_id, diarienummer, date, ledger_path):
@@ -749,13 +818,13 @@ def end_cmd(hsa_id, rule_id, diarienummer, date, ledger_path):
         d, new = end_dispens(ledger, _unit(ledger, hsa_id), _rules([rule_id])[0], diarienummer,
                              _day(date, "--date"))
     state = "avslutad" if new else "redan avslutad"
-    sys.stdout.write(f"Dispens {d.diarienummer} för {d.rule_id} ({d.hsa_id}) {state}: gällde till "
+    _say(f"Dispens {d.diarienummer} för {d.rule_id} ({d.hsa_id}) {state}: gällde till "
                      f"och med {d.last_day}.\n")
     return 0
 
 
 @dispens_group.command("list")
-@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", callback=_unit_form)
+@click.argument("hsa_id", required=False, metavar="[HSA-ID|NAMN]", type=params.LINE, callback=_unit_form)
 @ledger_option
 @as_of_option
 def dispens_list_cmd(hsa_id, ledger_path, as_of):
@@ -770,7 +839,7 @@ def dispens_list_cmd(hsa_id, ledger_path, as_of):
                    f"({state}). {d.justification}")
     if not rows:
         out.append("  inga")
-    sys.stdout.write("\n".join(out) + "\n")
+    _say("\n".join(out) + "\n")
     return 0
 
 

@@ -16,6 +16,8 @@ import click
 from engine.errors import InputError, UsageError
 from engine.exitcodes import EXIT_OK
 
+from . import params
+
 FORMATS = ("rich", "html", "xlsx", "json")
 
 
@@ -24,7 +26,7 @@ FORMATS = ("rich", "html", "xlsx", "json")
 @click.option("--ledger", "ledger_path", default=None, metavar="FIL",
               help="Läs åren ur kravliggaren: de årsbokslut den fört in (det som gäller per "
                    "enhet och år), i stället för mappar.")
-@click.option("--enhet", "enhet", default=None, metavar="NAMN|HSA-ID",
+@click.option("--enhet", "enhet", default=None, metavar="NAMN|HSA-ID", type=params.LINE,
               help="Visa en enhet: dess indikatorer och krav över åren mot länets.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="rich", show_default=True,
               help="Utdataformat (html: linjediagram som SVG; xlsx: ett blad per vy).")
@@ -32,7 +34,7 @@ FORMATS = ("rich", "html", "xlsx", "json")
 @click.option("--force", is_flag=True, help="Skriv över en befintlig fil.")
 @click.option("--rulebooks", "rulebooks", default=None, metavar="MAPP",
               help="Mapp (eller fil) med regelböcker. Standard: ./rulebooks.")
-@click.option("--form", "form_id", default=None, metavar="FORMULÄR",
+@click.option("--form", "form_id", default=None, metavar="FORMULÄR", type=params.LINE,
               help="Indata är enkätexporter (CSV eller Excel, en rad per enhet) av formuläret.")
 def trend_command(inputs, ledger_path, enhet, fmt, output, force, rulebooks, form_id):
     """Visa indikatorer och krav över flera år: en mapp med årsbokslut (eller en enkätexport)
@@ -47,7 +49,7 @@ def trend_command(inputs, ledger_path, enhet, fmt, output, force, rulebooks, for
     """
     from engine.evaluate.trend import build
     from engine.model.library import default_folder, load_library
-    from engine.output import check_target, emit, emit_rich
+    from engine.output import check_target, emit
 
     if bool(inputs) == bool(ledger_path):
         raise UsageError.single(None, "ange en mapp (eller enkätexport) per år, eller --ledger "
@@ -64,6 +66,7 @@ def trend_command(inputs, ledger_path, enhet, fmt, output, force, rulebooks, for
     trend = build(years, books, registered)
     unit = trend.unit(enhet) if enhet is not None else None
     if fmt == "rich":
+        from engine.report.console import emit_rich
         from engine.report.trend_text import draw
 
         emit_rich(lambda console: draw(trend, console, unit), output, force)

@@ -18,6 +18,10 @@ Storage only; what the rows mean is decided in demands.py and lifecycle.py.
   with its date and reason; a trigger also refuses to move a demand's status backward.
 - Dates are ISO text (YYYY-MM-DD); JSON columns are written with sorted keys. No timestamps:
   the only dates are the ones given.
+- The journal (`inputs`) is sealed by a hash chain written with each input (journal_chain.py).
+- A ledger that cannot be written (read_only_reason: the file's mode, its folder, a read-only
+  file system; looked at here, so that root is refused too) is read with SQLite's mode=ro and
+  refused for writing with "kravliggaren är skrivskyddad".
 """
 
 from __future__ import annotations
@@ -33,15 +37,19 @@ from pathlib import Path
 from engine.errors import InputError
 from engine.read.dates import shift
 
+from . import journal_chain
+
 try:
     import orjson
 except ImportError:  # an install without it reads the same values, more slowly
     orjson = None
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Version 1 had no journal (`inputs`): a version-1 ledger is read as it is and gets the journal
 # on its first write (_upgrade); its units keep the state they were written with (legacy).
-READABLE_VERSIONS = ("1", "2")
+# Version 2 had no hash chain over the journal (journal_chain.py): it gets it, for the inputs
+# it has, on its first write.
+READABLE_VERSIONS = ("1", "2", "3")
 APPLICATION_ID = 0x6B72766B  # "krvk": PRAGMA application_id of a kravliggare
 DEFAULT_PATH = Path("reports") / "kravliggare.sqlite"
 BUSY_TIMEOUT_S = 60.0
@@ -161,6 +169,7 @@ CREATE TABLE IF NOT EXISTS dispenser (
     UNIQUE (diarienummer, hsa_id, rule_id)
 );
 {JOURNAL}
+{journal_chain.SCHEMA}
 CREATE TRIGGER IF NOT EXISTS events_append_only_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_append_only_delete BEFORE DELETE ON events
@@ -453,6 +462,40 @@ def _classify(db: sqlite3.Connection) -> tuple[str, str]:
     return "ledger", ""
 
 
+def read_only_reason(path: Path) -> str | None:
+    """Why the ledger at `path` cannot be written, in Swedish; None when it can. Looked at
+    explicitly, not left to SQLite: root writes a file without write permission anyway, and
+    a read-only ledger must be one for everyone. SQLite also writes beside the file (the -wal
+    and -shm files), so the folder must be writable too."""
+    try:
+        st = os.stat(path)
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "filsystemet är skrivskyddat"
+    except OSError:
+        return None  # a file that is not there: what opening it says
+    if not st.st_mode & 0o222:
+        return "filen har ingen skrivrättighet"
+    if not os.access(path, os.W_OK):
+        return "behörighet att skriva i filen saknas"
+    folder = path.resolve().parent
+    try:
+        if not os.stat(folder).st_mode & 0o222 or not os.access(folder, os.W_OK):
+            return "mappen den ligger i är skrivskyddad"
+    except OSError:
+        return None
+    return None
+
+
+def _read_only_uri(path: Path) -> str:
+    """A read-only connection to a ledger that cannot be written (mode=ro): immutable when no
+    -wal file stands beside it (nobody is writing it, and SQLite then needs no -shm file,
+    which a read-only folder cannot hold)."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    if not Path(f"{path}-wal").exists():
+        uri += "&immutable=1"
+    return uri
+
+
 def _mapped(exc: BaseException) -> bool:
     """SQLite errors that are about the file or the machine, not a defect in kravkoll: locked,
     read-only, disk full, damaged … (a broken constraint or a misuse stays an internal error)."""
@@ -503,13 +546,22 @@ class Ledger:
             if state == "new" and (readonly or not create):
                 raise InputError.single(str(self.path), "kravliggaren är tom (den skapas av "
                                         "'kravkoll demands register')")
+            why = read_only_reason(self.path) if exists else None
             if readonly:
                 # No write lock is ever asked for, so in WAL a reader never waits for a
-                # writer; query_only makes sure. (Not SQLite's mode=ro: that connection could
-                # not tidy the -wal and -shm files away when it is the last one to close.)
-                self._db = _connect(str(self.path), uri=False)
+                # writer; query_only makes sure. A writable file is not opened with SQLite's
+                # mode=ro: that connection could not tidy the -wal and -shm files away when it
+                # is the last one to close. One that cannot be written is (_read_only_uri).
+                if why is None:
+                    self._db = _connect(str(self.path), uri=False)
+                else:
+                    self._db = _connect(_read_only_uri(self.path), uri=True)
                 self._db.execute("PRAGMA query_only = ON")
                 return
+            if why is not None:
+                raise InputError.single(str(self.path), f"kravliggaren är skrivskyddad ({why}); "
+                                        "ingenting ändrades. Kommandon som bara läser (demands "
+                                        "list, history, letter) fungerar ändå")
             self._db = _connect(str(self.path), uri=False)
             self._db.execute("PRAGMA foreign_keys = ON")
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -557,15 +609,17 @@ class Ledger:
         return None if row is None else str(row[0])
 
     def _upgrade(self) -> None:
-        """Version 1 → 2, under the write lock: the journal and the events' link to it. Nothing
-        already written changes; the units already in the ledger keep their state (legacy)."""
+        """Version 1 → 2 → 3, under the write lock: the journal and the events' link to it, then
+        the hash chain over the journal. Nothing already written changes; the units already in
+        the ledger keep their state (legacy)."""
         if self._version() == str(SCHEMA_VERSION):
             return
         columns = {r["name"] for r in self._db.execute("PRAGMA table_info(events)")}
         if "input_id" not in columns:
             self._db.execute("ALTER TABLE events ADD COLUMN input_id INTEGER")
-        for statement in _statements(JOURNAL):
+        for statement in _statements(JOURNAL) + _statements(journal_chain.SCHEMA):
             self._db.execute(statement)
+        journal_chain.fill(self._db)  # the inputs already written, sealed as they stand
         self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                          (str(SCHEMA_VERSION),))
 
@@ -738,6 +792,16 @@ class Ledger:
             sql, args = sql + " WHERE hsa_id = ?", (hsa_id,)
         return [_input(r) for r in self._db.execute(sql + " ORDER BY id", args)]
 
+    def has_chain(self) -> bool:
+        """Whether the journal has its hash chain (a version-2 ledger gets it when written)."""
+        return journal_chain.has_chain(self._db)
+
+    def chain_problems(self) -> list[journal_chain.Break]:
+        """Every journal input whose link in the hash chain does not hold (journal_chain.py)."""
+        if not self.has_journal() or not self.has_chain():
+            return []
+        return journal_chain.problems(self._db)
+
     def journal_units(self) -> set[str]:
         if not self.has_journal():
             return set()
@@ -784,6 +848,7 @@ class Ledger:
         self._db.execute("INSERT INTO inputs (id, hsa_id, kind, date, check_id, payload) VALUES "
                          "(?, ?, ?, ?, ?, ?)", (new_id, hsa_id, kind, _iso(date), check_id,
                                                 dumps(payload)))
+        journal_chain.extend(self._db, new_id)
         return new_id
 
     def next_input_id(self) -> int:

@@ -33,6 +33,7 @@ from engine.model import sanctions
 from engine.model.submission import HSA_ID_PATTERN
 from engine.output import write_atomic
 from engine.read.numbers import format_number
+from engine.read.text_rules import one_line, shown
 
 from .ledger import Ledger
 from .lifecycle import BEFORE_FORELAGGANDE, PLAN_PHASE, View, is_plan_for, sanction_of, views
@@ -211,7 +212,30 @@ def compose_from(data: LetterData, sender: Sender | None = None) -> Letter:
                           for d in data.dispenser])
     letter.add("signature", sender)
     letter.add("appendix", _underlag(data))
+    return _safe_letter(letter)
+
+
+def _safe_letter(letter: Letter) -> Letter:
+    """Every text of the letter as every format can write it (read.text_rules): a control
+    character or bidi override in a name, a diarienummer or a note of an older ledger is
+    written visibly, never raw (docx and the e-mail's headers could not hold it at all). The
+    name and the diarienummer, which go into the title, the subject and file names, stay one
+    line."""
+    letter.unit_name = one_line(letter.unit_name)
+    letter.region = one_line(letter.region)
+    letter.diarienummer = [one_line(d) for d in letter.diarienummer]
+    letter.blocks = [(kind, _shown_all(content)) for kind, content in letter.blocks]
     return letter
+
+
+def _shown_all(content):
+    if isinstance(content, str):
+        return shown(content)
+    if isinstance(content, list):
+        return [_shown_all(c) for c in content]
+    if isinstance(content, tuple):
+        return tuple(_shown_all(c) for c in content)
+    return content  # the sender (validated when read) or None
 
 
 def _humane(text: str, titles: dict[str, str]) -> str:

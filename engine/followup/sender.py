@@ -30,7 +30,7 @@ from pathlib import Path
 
 from engine.errors import InputError, Problem
 from engine.model.submission import HSA_ID_PATTERN
-from engine.read import yamlstrict
+from engine.read import text_rules, yamlstrict
 
 FILE_NAME = "avsandare.yaml"
 REQUIRED = {"region": "regionens namn", "bestallarenhet": "beställarenhetens namn",
@@ -100,8 +100,9 @@ def load(path: str | Path, required: bool = False) -> Sender | None:
     if "telefon" in values and not PHONE.fullmatch(values["telefon"]):
         bad(("telefon",), f"'{values['telefon']}' är inget telefonnummer (t.ex. 063-14 75 00)")
     for key in ("region", "bestallarenhet", "handlaggare", "telefon", "epost"):
-        if key in values and "\n" in values[key]:
-            bad((key,), "ska stå på en rad")
+        why = text_rules.problem(values[key], text_rules.LINE) if key in values else None
+        if why:  # these go into the e-mail's headers and the letterhead: one line each
+            bad((key,), f"ska stå på en rad ({why})")
     logo, logo_path = None, None
     if data.get("logo") is not None:
         logo, logo_path = _logo(p, data["logo"], bad)

@@ -31,8 +31,11 @@ from engine.read.names import same_name
 from engine.read.validation import validate
 from engine.read.yamlstrict import Document, load_file
 
-from .submission import (BOUNDS, Bound, JaNej, Percent, Text, TimeRange, Weekday, _answer,
-                         bounded_number, check_submitted_after, exceeds, hsa_id_type)
+from engine.read import text_rules
+
+from .submission import (BOUNDS, MAX_TEXT, Bound, JaNej, Line, Percent, Text, TimeRange, Weekday,
+                         _answer, bounded_number, check_submitted_after, exceeds, hsa_id_type,
+                         text_rule)
 
 QuestionType = Literal["ja_nej", "choice", "multichoice", "number", "percent", "date", "text",
                        "hsa_id", "list", "schedule", "counts", "items"]
@@ -44,6 +47,7 @@ TYPE_LABELS = {"ja_nej": "ja eller nej", "choice": "ett av alternativen",
 FieldPath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")]
 Number = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+){0,3}$")]
 FormId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,80}$")]
+SHORT_TEXT = 200  # a text answer this short at most is one line unless the form says multiline
 
 
 class _Spec(BaseModel):
@@ -77,6 +81,10 @@ class Question(_Spec):
     max: float | int | None = None
     min_length: int | None = None
     max_length: int | None = None
+    # type text: whether the answer may have several lines (a kommentar, a handlingsplan). Not
+    # given: one line when max_length is at most SHORT_TEXT (a name, a region, an id), else
+    # several. One line refuses line breaks and TAB (engine/read/text_rules.py).
+    multiline: bool | None = None
     required: bool = False
     when: Condition | None = None  # required when another answer is one of these
     # type date: falls after the year this (sibling, integer) field gives, within
@@ -117,6 +125,13 @@ class Question(_Spec):
         if self.type == "items" and not self.items:
             raise PydanticCustomError("kravkoll_form", "typen items behöver items")
         return self
+
+    @property
+    def one_line(self) -> bool:
+        """A text answer that is one line (see multiline)."""
+        if self.multiline is not None:
+            return not self.multiline
+        return self.max_length is not None and self.max_length <= SHORT_TEXT
 
     @property
     def title(self) -> str:
@@ -214,16 +229,19 @@ def _leaf_type(q: Question, names: dict) -> Any:
         return dt.date
     if t == "text":
         if q.min_length is None and q.max_length is None:
-            return Text
-        return Annotated[str, Field(min_length=q.min_length, max_length=q.max_length or 20_000)]
+            return Line if q.one_line else Text
+        kind = text_rules.LINE if q.one_line else text_rules.BLOCK
+        return Annotated[str, BeforeValidator(text_rule(kind)),
+                         Field(min_length=q.min_length, max_length=q.max_length or MAX_TEXT)]
     if t == "hsa_id":
         return hsa_id_type(q.help)
     if t == "list":
-        return list[Text]
+        return list[Line]  # each entry one line
     if t == "schedule":
         return dict[Weekday, TimeRange]
     if t == "counts":
-        return dict[Annotated[str, Field(max_length=100)], bounded_number(bound_of(q))]
+        return dict[Annotated[str, BeforeValidator(text_rule(text_rules.LINE)),
+                              Field(max_length=100)], bounded_number(bound_of(q))]
     if t == "items":
         item = _build_group(_camel(_singular(q.field.rsplit(".", 1)[-1])),
                             _tree(q.items), [], "", None, names)

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from engine.read import text_rules
 from engine.read.numbers import NotANumber, TooLarge, format_number, parse_integer, parse_number
 
 
@@ -80,7 +81,7 @@ def _shown(value: Any, bound: Bound | None = None) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         text = _fmt(bound, value) if bound else format_number(value)
     else:
-        text = str(value).strip()
+        text = text_rules.one_line(str(value).strip())  # a refused value is quoted, never sent raw
     return text if len(text) <= 40 else text[:37] + "…"
 
 
@@ -132,7 +133,28 @@ def _answer(value: Any) -> Any:
 
 Percent = bounded_number(BOUNDS["procent"], "Andel i procent, 0–100")
 JaNej = Annotated[Literal["ja", "nej"], BeforeValidator(_answer)]
-Text = Annotated[str, Field(max_length=20_000)]
+
+
+def text_rule(kind: str):
+    """A before-validator: the text rules of engine/read/text_rules.py for one kind of text
+    (BLOCK keeps line feeds, LINE is one line, IDENT also has no invisible characters). YAML
+    values, Excel cells and CSV fields are all validated here, so they share the rules."""
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return text_rules.check(value, kind)
+        except text_rules.TextRefused as exc:
+            raise PydanticCustomError("kravkoll_text", str(exc)) from None
+
+    return check
+
+
+MAX_TEXT = 20_000
+Text = Annotated[str, BeforeValidator(text_rule(text_rules.BLOCK)), Field(max_length=MAX_TEXT)]
+# A name, a region, a list entry: one line.
+Line = Annotated[str, BeforeValidator(text_rule(text_rules.LINE)), Field(max_length=MAX_TEXT)]
 
 # ASCII digits only ([0-9], not \d): \d also takes fullwidth and Arabic-Indic digits, and one unit
 # would then be two in the kravliggare. Callers match with fullmatch (Python's $ admits a "\n").

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from engine.errors import InputError, Problem
 
 from .numbers import format_number
+from .text_rules import one_line
 from .yamlstrict import Document, dotted
 
 M = TypeVar("M", bound=BaseModel)
@@ -146,7 +147,8 @@ def _message(err: dict) -> str:
 
 
 def _show(value: Any) -> str:
-    text = format_number(value) if isinstance(value, float) else str(value)
+    # one_line: a refused value is quoted with its control characters visible, never sent raw
+    text = format_number(value) if isinstance(value, float) else one_line(str(value))
     return text if len(text) <= 60 else text[:57] + "…"
 
 

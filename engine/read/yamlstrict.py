@@ -29,6 +29,7 @@ from yaml.resolver import Resolver
 from engine.errors import InputError
 
 from .numbers import MAX_DIGITS
+from .text_rules import BIDI_CONTROLS, refused_char
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
@@ -39,7 +40,8 @@ _NULL = {"", "~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "false": False, "False": False}
 # What the YAML reader refuses in the file itself, refused also when a quoted escape ("\0",
 # "\x01", "\e") writes it: no control character reaches a report, an XML file or a worksheet.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+# Nor a bidi override, embedding or isolate (text_rules.py), in any YAML file kravkoll reads.
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff{BIDI_CONTROLS}]")
 
 
 class _StrictComposer(Composer):
@@ -369,8 +371,7 @@ def _build(node, path: tuple, doc: Document, controls: bool = True) -> Any:
 def _refuse_control(node: ScalarNode, path: tuple, doc: Document) -> None:
     bad = _CONTROL.search(node.value)
     if bad:
-        raise InputError.single(doc.file, f"otillåtet tecken {bad.group()!r} (kontrolltecken hör "
-                                "inte hemma i en textfil)", dotted(path),
+        raise InputError.single(doc.file, refused_char(bad.group(), bad.start()), dotted(path),
                                 node.start_mark.line + 1, node.start_mark.column + 1)
 
 

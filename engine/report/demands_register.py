@@ -18,6 +18,7 @@ import io
 
 from engine.followup.lifecycle import View
 from engine.read.numbers import format_number
+from engine.read.text_rules import shown, xml_safe
 
 from .demands_table import KIND_LABELS
 
@@ -127,7 +128,7 @@ def xlsx_bytes(views: list[View], as_of: dt.date) -> bytes:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in rows:
-            ws.append(list(row))
+            ws.append([xml_safe(v) for v in row])  # an old row's control character: visible
         for c, heading in enumerate(headings, 1):
             letter = get_column_letter(c)
             width = max([len(heading) * 0.6] + [len(str(r[c - 1])) for r in rows if r[c - 1] is not None])
@@ -182,6 +183,7 @@ def html(views: list[View], as_of: dt.date) -> str:
         parts.extend("<tr>" + "".join(_cell(h, v) for h, v in zip(headings, row)) + "</tr>"
                      for row in rows)
         parts.append("</tbody></table>")
-    return ("<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>Kravliggaren per {as_of.isoformat()}</title>\n<style>\n{CSS}\n</style>\n"
-            "</head>\n<body>\n" + "\n".join(parts) + "\n</body>\n</html>\n")
+    # shown: an old row's control character or bidi override is written visibly, never raw
+    return shown("<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n"
+                 f"<title>Kravliggaren per {as_of.isoformat()}</title>\n<style>\n{CSS}\n</style>\n"
+                 "</head>\n<body>\n" + "\n".join(parts) + "\n</body>\n</html>\n")

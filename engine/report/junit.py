@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from engine import ENGINE_NAME, __version__
 from engine.evaluate.evaluation import CheckResult
 from engine.evaluate.findings import OUTCOME_LABELS, SHORTFALLS, Finding
+from engine.read.text_rules import shown
 
 
 def _token(text: str) -> str:
@@ -111,7 +112,7 @@ def render_check(results: list[CheckResult], **_) -> str:
 
 def batch_unit(result: CheckResult) -> str:
     """A unit's piece of a batch (`kravkoll check FOLDER --format junit`), made where it ran."""
-    return ET.tostring(suite_of(result, ET.Element("testsuites"), 0), encoding="unicode")
+    return shown(ET.tostring(suite_of(result, ET.Element("testsuites"), 0), encoding="unicode"))
 
 
 def batch_write(entries: Iterable, summary) -> Iterator[str]:
@@ -184,4 +185,7 @@ def render_tests(run) -> str:
 
 def _dump(root: ET.Element) -> str:
     ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # ElementTree writes a control character as it is, which no XML 1.0 reader accepts: every
+    # one is written visibly (text_rules.shown), in the whole document at once.
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            + shown(ET.tostring(root, encoding="unicode")) + "\n")

@@ -24,6 +24,7 @@ from engine.evaluate.batch import Indicator, RulebookOverview, Summary
 from engine.followup.lifecycle import STATUS_LABELS
 from engine.model.rulebook import OP_WORDS
 from engine.read.numbers import format_number
+from engine.read.text_rules import shown
 
 from .words import capital, count, listing, noun, number
 
@@ -366,6 +367,13 @@ def write(entries: Iterable, summary: Summary, previous: Previous | None = None,
 
 def render(summary: Summary, previous: Previous | None = None,
            ledger: LedgerFacts | None = None) -> str:
+    """The page; a control character from data (an old ledger's name, a file name) is written
+    visibly (text_rules.shown), never raw into the HTML or the PDF made from it."""
+    return shown(_render(summary, previous, ledger))
+
+
+def _render(summary: Summary, previous: Previous | None = None,
+            ledger: LedgerFacts | None = None) -> str:
     overviews = summary.overviews()
     periods = sorted({r.period for r in summary.rows})
     regions = sorted({o.book.model.region for o in overviews})

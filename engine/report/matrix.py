@@ -23,6 +23,7 @@ from collections.abc import Iterator
 
 from engine.evaluate.batch import RulebookOverview, Summary
 from engine.evaluate.findings import OUTCOME_LABELS
+from engine.read.text_rules import is_safe, xml_safe
 
 VERDICT_LABELS = {"pass": "uppfyller alla krav", "fail": "krav uppfylls inte helt"}
 FIXED_TIME = dt.datetime(2000, 1, 1)  # in place of "now": same input, same bytes
@@ -114,7 +115,7 @@ def xlsx_bytes(summary: Summary) -> bytes:
     def cell(ws, value, **style):
         """A cell; a text that begins with '=' (a unit's name, a file name) is text, never a
         live formula."""
-        c = WriteOnlyCell(ws, value=value)
+        c = WriteOnlyCell(ws, value=xml_safe(value))  # a control character from data: visible
         for name, v in style.items():
             setattr(c, name, v)
         if c.data_type == "f":
@@ -133,7 +134,8 @@ def xlsx_bytes(summary: Summary) -> bytes:
         return c
 
     def plain(ws, values):
-        return [cell(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in values]
+        return [cell(ws, v) if isinstance(v, str) and (v.startswith("=") or not is_safe(v)) else v
+                for v in values]
 
     def header(ws, values):
         ws.append([cell(ws, v, font=bold) for v in values])

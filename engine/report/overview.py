@@ -14,6 +14,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from rich.console import Console, Group
+
+from .console import SafeConsole
 from rich.markup import escape
 from rich.padding import Padding
 from rich.panel import Panel
@@ -259,7 +261,7 @@ def dialogue_sentence(overviews: list[RulebookOverview]) -> str:
 def progress(total: int, console: Console | None = None, enabled: bool = True):
     """Yields tick(): advance by one file. Draws a bar on stderr only when it is a terminal;
     the bar is removed when the batch is done, so it never mixes with the report."""
-    console = console or Console(stderr=True)
+    console = console or SafeConsole(stderr=True)
     if not enabled or not console.is_terminal or total < 2:
         yield lambda: None
         return
@@ -298,7 +300,7 @@ def unit_text(result, width: int = 100, color_system: str | None = None) -> str:
     from . import terminal
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color_system is not None,
+    console = SafeConsole(file=buffer, width=width, force_terminal=color_system is not None,
                       color_system=color_system, no_color=color_system is None)
     terminal.render(result, console, True)
     return buffer.getvalue()

@@ -20,6 +20,7 @@ from engine.model.form import LoadedForm, Question
 from engine.model.form_cells import ANSWER_COLUMN, TEMPLATE_HEADERS, Slot, slots, to_cell
 from engine.model.form_cells import _value_at as value_at
 from engine.read.numbers import format_number
+from engine.read.text_rules import xml_safe
 from engine.read.workbook import column_letter
 
 WIDTHS = (9, 70, 28, 14, 44, 44)
@@ -160,7 +161,7 @@ def build(form: LoadedForm, data: dict | None = None, prefill: dict[str, Any] | 
         elif q.type in ("text", "hsa_id", "list", "multichoice", "schedule", "counts"):
             answer.number_format = "@"  # text: Excel must not turn 08:00-17:00 into a time
         if value is not None:
-            answer.value = value
+            answer.value = xml_safe(value)
         rule = _validation(q)
         if rule is not None:
             key = f"{rule.type}|{rule.operator}|{rule.formula1}|{rule.formula2}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 from engine.evaluate.trend import Trend, UnitSeries
+from engine.read.text_rules import xml_safe
 
 from .matrix import FIXED_TIME, _reproducible
 from .trend_views import all_views
@@ -29,7 +30,7 @@ def xlsx_bytes(trend: Trend, unit: UnitSeries | None = None) -> bytes:
         for cell in ws[2]:
             cell.font = bold
         for row in view.rows:
-            ws.append([c.value if c.value is not None else c.text for c in row])
+            ws.append([c.value if c.value is not None else xml_safe(c.text) for c in row])
         if view.note:
             ws.append([])
             ws.append([view.note])
