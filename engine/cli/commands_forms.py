@@ -45,21 +45,7 @@ def schema_command(form_id, fmt):
     return EXIT_OK
 
 
-def export_paths(paths: list[str], form_id: str) -> list[str]:
-    """Each unit row of the survey exports, as a path `check` loads one unit from."""
-    from engine.evaluate.evaluation import export_row_path
-    from engine.model.form import get_form
-    from engine.model.form_cells import export_rows
-    from engine.read.workbook import read_table
-
-    form = get_form(form_id)
-    out = []
-    for path in paths:
-        rows = export_rows(read_table(path), form)
-        if not rows:
-            raise InputError.single(path, "exporten har rubriker men inga rader med enheter")
-        out.extend(export_row_path(path, r, form.form.id) for r in rows)
-    return out
+from engine.evaluate.evaluation import export_paths  # noqa: E402,F401  (check --form, trend)
 
 
 @click.command("template")

@@ -174,8 +174,8 @@ def attributed(ledger: Ledger, user: str):
     db.execute("DELETE FROM temp.actor")
     db.execute("INSERT INTO temp.actor VALUES (?)", (user,))
     db.execute("CREATE TEMP TRIGGER IF NOT EXISTS input_by_actor AFTER INSERT ON main.inputs "
-               "BEGIN INSERT INTO main.input_by (input_id, user) "
-               "SELECT NEW.id, name FROM temp.actor; END")
+               "BEGIN INSERT INTO input_by (input_id, user) "
+               "SELECT NEW.id, name FROM actor; END")
     try:
         yield ledger
     finally:
