@@ -180,11 +180,3 @@ def attributed(ledger: Ledger, user: str):
         yield ledger
     finally:
         db.execute("DELETE FROM temp.actor")
-
-
-def recorded_by(ledger: Ledger) -> dict[int, str]:
-    """Journal entry id → who recorded it (entries made from the command line have none)."""
-    db = ledger._db
-    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'input_by'").fetchone():
-        return {}
-    return {r[0]: r[1] for r in db.execute("SELECT input_id, user FROM input_by")}

@@ -34,6 +34,11 @@ SIGNIN_WINDOW_S = 15 * 60  # … within 15 minutes
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
+# The leadership summary and the trend page are the command line's self-contained documents
+# (`check --format ledning`, `trend --format html`), served as they are: their own inline CSS
+# and SVG, still no script at all, nothing from elsewhere and no form.
+DOCUMENT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
 
 
 def create_app(ledger: str | Path, *, rulebooks: str | None = None, https: bool = False,
@@ -81,7 +86,7 @@ def create_app(ledger: str | Path, *, rulebooks: str | None = None, https: bool 
 
     @app.after_request
     def _headers(resp):
-        resp.headers["Content-Security-Policy"] = CSP
+        resp.headers.setdefault("Content-Security-Policy", CSP)
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["Referrer-Policy"] = "same-origin"
@@ -175,7 +180,8 @@ def _nav() -> list[tuple[str, str]]:
         return []
     if current_user.role == "enhet":
         return [("egenkontroll", "Egenkontroll")]
-    items = [("idag", "Idag"), ("lanet", "Länet"), ("brev", "Brev"), ("regelbok", "Regelbok")]
+    items = [("idag", "Idag"), ("lanet", "Länet"), ("brev", "Brev"), ("ledning", "Ledning"),
+             ("trender", "Trender"), ("regelbok", "Regelbok")]
     if current_user.may("decide"):
         items.insert(2, ("inlamning", "Inlämning"))
     if current_user.may("admin"):

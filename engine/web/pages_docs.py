@@ -12,6 +12,8 @@ from engine.followup import letters, sender
 from engine.followup.ledger import Ledger
 from engine.report import letter_files
 
+from engine.errors import InputError
+
 from .app import audit, ctx, needs, store, today_, unit_allowed
 from .pages_work import _day_arg
 
@@ -27,6 +29,10 @@ def register(app) -> None:
     app.add_url_rule("/regelbok", "regelbok", regelbok)
     app.add_url_rule("/regelbok/<rule_id>", "regel", regel)
     app.add_url_rule("/fil/<token>", "fil", fil)
+    app.add_url_rule("/ledning", "ledning", ledning_page)
+    app.add_url_rule("/ledning/<fmt>", "ledning_dokument", ledning_document)
+    app.add_url_rule("/trender", "trender", trender_page)
+    app.add_url_rule("/trender/dokument", "trender_dokument", trender_document)
 
 
 def _sender():
@@ -153,3 +159,118 @@ def fil(token: str):
         abort(403)
     audit("hämtad fil", row["name"], f"{row['kind']} {row['sha256'][:12]}")
     return _download(bytes(row["content"]), row["name"], row["name"].rsplit(".", 1)[-1])
+
+
+# --- Ledning and Trender: the command line's reports, from the submissions the ledger holds ------
+
+def _years() -> tuple[list[str], list[int]]:
+    from engine.followup.standing import standing
+
+    rows = ctx()["views"].memo("standing", lambda: standing(ctx()["ledger"]), scope="checks")
+    return (sorted({r.region for r in rows.values()}), sorted({p for _, p in rows}))
+
+
+def _choice():
+    regions, years = _years()
+    region = request.args.get("region") or (regions[0] if regions else None)
+    try:
+        year = int(request.args.get("ar") or (years[-1] if years else 0))
+    except ValueError:
+        abort(400)
+    if region not in regions or year not in years:
+        abort(404)
+    return regions, years, region, year
+
+
+@needs("read")
+def ledning_page():
+    regions, years, region, year = _choice() if _years()[1] else ([], [], None, None)
+    return render_template("ledning.html", regions=regions, years=years, region=region,
+                           year=year, day=_day_arg())
+
+
+def _summary(region: str, year: int):
+    """The county summary of the year as `check MAPP` makes it, from the submissions that stand
+    in the ledger (one process: the server's threads go on answering meanwhile)."""
+    from pathlib import Path
+
+    from engine.evaluate import batch
+    from engine.followup.standing import standing
+    from engine.model.library import default_folder
+
+    from .pages_intake import books
+
+    rows = ctx()["views"].memo("standing", lambda: standing(ctx()["ledger"]), scope="checks")
+    paths = [r.submission_path for (_, p), r in sorted(rows.items(), key=lambda kv: kv[0])
+             if p == year and r.region == region and Path(r.submission_path).exists()]
+    if not paths:
+        return None
+    summary = batch.Summary({b.sha256: b for b in books()})
+    for entry in batch.run(paths, books(), str(ctx()["rulebooks"] or default_folder()), None, 1):
+        summary.add(entry)
+    return summary
+
+
+def _ledning_html(region: str, year: int, day) -> str:
+    from engine.report import ledning
+
+    summary = _summary(region, year)
+    if summary is None:
+        abort(404)
+    before = _summary(region, year - 1)
+    views = [v for v in ctx()["views"].all(day) if v.demand.region == region]
+    return ledning.render(summary, ledning.Previous(before) if before else None,
+                          ledning.LedgerFacts(day, views))
+
+
+@needs("read")
+def ledning_document(fmt: str):
+    if fmt not in ("html", "pdf"):
+        abort(404)
+    _, _, region, year = _choice()
+    day = _day_arg()
+    page = ctx()["views"].memo(("ledning", region, year, day), lambda: _ledning_html(region, year, day))
+    audit("ledning", f"{region} {year}", f"{fmt} per {day}")
+    if fmt == "pdf":
+        from engine.report.pdf import html_to_pdf
+
+        return _download(html_to_pdf(page), f"ledning-{year}.pdf", "pdf")
+    return _document(page)
+
+
+def _document(page: str) -> Response:
+    from .app import DOCUMENT_CSP
+
+    resp = Response(page, mimetype="text/html")
+    resp.headers["Content-Security-Policy"] = DOCUMENT_CSP
+    return resp
+
+
+@needs("read")
+def trender_page():
+    return render_template("trender.html", units=store().units())
+
+
+@needs("read")
+def trender_document():
+    from engine.evaluate.trend import build
+    from engine.followup.standing import by_year
+    from engine.report.trend_html import html_page
+
+    from .pages_intake import books
+
+    enhet = request.args.get("enhet") or None
+    def make():
+        years, registered = by_year(ctx()["ledger"])
+        return build(years, books(), registered)
+
+    trend = ctx()["views"].memo("trend", make, scope="checks")
+    unit = None
+    if enhet:
+        if store().unit(enhet) is None:
+            abort(404)
+        try:
+            unit = trend.unit(enhet)
+        except InputError:
+            abort(404)
+    return _document(html_page(trend, unit))

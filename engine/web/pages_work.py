@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from markupsafe import Markup
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -57,6 +58,12 @@ def _day_arg() -> dt.date:
 @needs("read")
 def idag():
     day = _day_arg()
+    views = ctx()["views"]
+    return render_template("idag.html", day=day, **views.memo(("idag", day), lambda: _today(day)))
+
+
+def _today(day: dt.date) -> dict:
+    """What needs a handläggare on `day`, each list in the ledger's order."""
     views = ctx()["views"].all(day)
     soon, overdue, frister, proposals, rights = [], [], [], [], []
     for v in views:
@@ -74,57 +81,83 @@ def idag():
             proposals.append({**d, "proposal": p})
         if v.termination and v.termination.get("arisen"):
             rights.append(d)
-    ending = []
-    with Ledger(ctx()["ledger"], readonly=True) as ledger:
-        for x in ledger.dispenser():
-            if x.valid_on(day) and (x.last_day - day).days <= DISPENS_SOON_DAYS:
-                ending.append(x)
-    names = {u["hsa_id"]: u["unit_name"] for u in store().units()}
-    return render_template("idag.html", day=day, soon=soon, overdue=overdue, frister=frister,
-                           proposals=proposals, rights=rights, ending=ending, names=names,
-                           open_count=sum(1 for v in views if v.open),
-                           vite_kr=sum(v.vite_kr for v in views))
+    ending = [x for state in ctx()["views"].states(day).values() for x in state.dispenser
+              if x.valid_on(day) and (x.last_day - day).days <= DISPENS_SOON_DAYS]
+    ending.sort(key=lambda x: (x.last_day, x.hsa_id, x.rule_id))
+    return {"soon": soon, "overdue": overdue, "frister": frister, "proposals": proposals,
+            "rights": rights, "ending": ending, "names": _names(),
+            "open_count": sum(1 for v in views if v.open),
+            "vite_kr": sum(v.vite_kr for v in views)}
 
 
-@needs("read")
-def lanet():
-    """The county in a year: counts per rule (heat map), the units and their verdicts."""
-    rows = store().read("SELECT hsa_id, unit_name, region, period, verdict, outcomes FROM checks "
-                        "ORDER BY period, unit_name, hsa_id")
-    regions = sorted({r["region"] for r in rows})
-    years = sorted({r["period"] for r in rows})
-    region = request.args.get("region") or (regions[0] if regions else None)
-    try:
-        year = int(request.args.get("ar") or (years[-1] if years else 0))
-    except ValueError:
-        abort(400)
-    chosen = [r for r in rows if r["region"] == region and r["period"] == year]
-    latest: dict[str, object] = {}
-    for r in chosen:  # a corrected resubmission stands in for the first
-        latest[r["hsa_id"]] = r
+def _names() -> dict[str, str]:
+    return ctx()["views"].memo("names", lambda: {u["hsa_id"]: u["unit_name"]
+                                                 for u in store().units()}, scope="checks")
+
+
+def _county() -> list[dict]:
+    """Every check's unit, region, year, verdict and outcomes (kept until the ledger changes)."""
+    def make():
+        rows = store().read("SELECT hsa_id, unit_name, region, period, verdict, outcomes FROM "
+                            "checks ORDER BY period, unit_name, hsa_id, id")
+        return [{"hsa_id": r["hsa_id"], "unit_name": r["unit_name"], "region": r["region"],
+                 "period": r["period"], "verdict": r["verdict"],
+                 "outcomes": json.loads(r["outcomes"])} for r in rows]
+    return ctx()["views"].memo("county", make, scope="checks")
+
+
+def _year(region: str | None, year: int) -> dict:
+    latest: dict[str, dict] = {}
+    for r in _county():
+        if r["region"] == region and r["period"] == year:
+            latest[r["hsa_id"]] = r  # a corrected resubmission stands in for the first
     units = sorted(latest.values(), key=lambda r: (r["unit_name"], r["hsa_id"]))
     counts: dict[str, dict[str, int]] = {}
     for r in units:
-        for rule, outcome in json.loads(r["outcomes"]).items():
+        for rule, outcome in r["outcomes"].items():
             counts.setdefault(rule, {}).setdefault(outcome, 0)
             counts[rule][outcome] += 1
     table = []
     for rule in sorted(counts):
         c = counts[rule]
         judged = sum(n for o, n in c.items() if o != "not_applicable")
-        met = c.get("pass", 0)
-        share = round(100 * met / judged) if judged else None
-        table.append({"rule": rule, "counts": c, "judged": judged, "met": met, "share": share,
-                      "heat": _heat(share)})
-    page = max(1, int(request.args.get("sida", "1")) if request.args.get("sida", "1").isdigit() else 1)
-    per_page = 100
-    shown = units[(page - 1) * per_page: page * per_page]
-    matrix_rules = sorted(counts)
-    matrix = [{"unit": r, "outcomes": json.loads(r["outcomes"])} for r in shown]
-    return render_template("lanet.html", regions=regions, years=years, region=region, year=year,
-                           table=table, units=units, matrix=matrix, matrix_rules=matrix_rules,
-                           page=page, pages=max(1, -(-len(units) // per_page)),
-                           verdicts=_verdicts(units))
+        met = c.get("pass", 0) + c.get("waived", 0)
+        share = round(100 * c.get("pass", 0) / judged) if judged else None
+        table.append({"rule": rule, "counts": c, "judged": judged, "met": c.get("pass", 0),
+                      "share": share, "heat": _heat(share)})
+    return {"units": units, "table": table, "matrix_rules": sorted(counts),
+            "verdicts": _verdicts(units)}
+
+
+LANET_PAGE = 50  # units per page of the matrix
+
+
+@needs("read")
+def lanet():
+    """The county in a year: counts per rule (heat map), the matrix and the units."""
+    county = _county()
+    regions = sorted({r["region"] for r in county})
+    years = sorted({r["period"] for r in county})
+    region = request.args.get("region") or (regions[0] if regions else None)
+    try:
+        year = int(request.args.get("ar") or (years[-1] if years else 0))
+        page = max(1, int(request.args.get("sida") or 1))
+    except ValueError:
+        abort(400)
+    def body():
+        data = ctx()["views"].memo(("lanet", region, year), lambda: _year(region, year),
+                                   scope="checks")
+        units = data["units"]
+        shown = units[(page - 1) * LANET_PAGE: page * LANET_PAGE]
+        return Markup(render_template(
+            "lanet_body.html", regions=regions, years=years, region=region, year=year,
+            matrix=[{"unit": r, "outcomes": r["outcomes"]} for r in shown], page=page,
+            pages=max(1, -(-len(units) // LANET_PAGE)), **data))
+
+    # the page's body is the same for every reader until the ledger changes: made once
+    return render_template("lanet.html", region=region, year=year,
+                           body=ctx()["views"].memo(("lanet-page", region, year, page), body,
+                                                    scope="checks"))
 
 
 def _heat(share) -> str:
@@ -152,43 +185,40 @@ def _unit_or_404(hsa_id: str):
 def enhet(hsa_id: str):
     unit = _unit_or_404(hsa_id)
     day = _day_arg()
-    views = ctx()["views"].units(day, only=hsa_id)[hsa_id]
-    with Ledger(ctx()["ledger"], readonly=True) as ledger:
-        with ledger.read():
-            checks = ledger.checks(hsa_id)
-            from engine.followup import replay
-
-            state = replay.state(ledger, hsa_id)
-            demands = {d.id: d for d in state.demands(hsa_id)}
-            events = state.events(hsa_id=hsa_id)
-            plans = [p for ps in state.plans().values() for p in ps]
-            by = actions.recorded_by(ledger)
-            dispenser = ledger.dispenser(hsa_id)
-    history = _with_users(history_rows(demands, events), events, by)
+    state = ctx()["views"].states(day, only=hsa_id)[hsa_id]
+    checks = [dict(c) for c in store().checks_of(hsa_id)]
+    for c in checks:
+        c["outcomes"] = json.loads(c["outcomes"])
+        c["dialogue"] = json.loads(c["dialogue"])
     latest = checks[-1] if checks else None
-    findings = []
-    if latest is not None:
-        findings = _findings_of(latest)
+    findings = _findings_of(latest, state) if latest else []
+    history = _with_users(history_rows(state.demands, state.events), state.events)
     letters = store().read("SELECT at, user, detail FROM web_audit WHERE action = 'brev' AND "
                            "target = ? ORDER BY id DESC", (hsa_id,))
-    files = store().files(hsa_id=hsa_id)
-    return render_template("enhet.html", unit=unit, day=day, views=[view_dict(v) for v in views],
-                           checks=checks, findings=findings, latest=latest, history=history,
-                           plans=plans, demands=demands, dispenser=dispenser, letters=letters,
-                           files=files)
+    return render_template("enhet.html", unit=unit, day=day,
+                           views=[view_dict(v) for v in state.views], checks=checks,
+                           findings=findings, latest=latest, history=history, plans=state.plans,
+                           dispenser=state.dispenser, letters=letters,
+                           files=store().files(hsa_id=hsa_id))
 
 
-def _findings_of(check) -> list[dict]:
-    """The findings of a registered check, as the demand stored them (source and quote) or,
-    for the rules with no demand, the outcome."""
+def _findings_of(check: dict, state) -> list[dict]:
+    """The latest check's outcome per rule; a shortfall that became a demand with what the
+    check found (value, requirement, source and quote, as the demand stored it)."""
+    found = {d.rule_id: d.finding for d in state.demands.values()
+             if d.finding.get("submission") == check["submission_path"]}
+    found.update({p["rule_id"]: p for p in check["dialogue"]})
     out = []
-    for rule, outcome in sorted(check.outcomes.items()):
-        out.append({"rule_id": rule, "outcome": outcome})
+    for rule, outcome in sorted(check["outcomes"].items()):
+        if outcome == "not_applicable":
+            continue
+        out.append({"rule_id": rule, "outcome": outcome, "finding": found.get(rule)})
     return out
 
 
-def _with_users(rows: list[dict], events: list, by: dict[int, str]) -> list[dict]:
+def _with_users(rows: list[dict], events: list) -> list[dict]:
     inputs = {e.id: e.input_id for e in events}
+    by = store().recorded_by(inputs.values())
     for r in rows:
         r["by"] = by.get(inputs.get(r["id"]))
     return rows
@@ -209,10 +239,7 @@ def krav(hsa_id: str, rule_id: str, period: int, error: str | None = None, value
     unit = _unit_or_404(hsa_id)
     day = _day_arg()
     v = _view(hsa_id, rule_id, period, day)
-    with Ledger(ctx()["ledger"], readonly=True) as ledger:
-        by = actions.recorded_by(ledger)
-    demand = {v.demand.id: v.demand}
-    history = _with_users(history_rows(demand, v.events), v.events, by)
+    history = _with_users(history_rows({v.demand.id: v.demand}, v.events), v.events)
     return render_template("krav.html", unit=unit, v=view_dict(v), view=v, day=day,
                            history=history, finding=v.demand.finding, decisions=DECISIONS,
                            per=PER, error=error, values=values or {}, open_kind=request.args.get("form")), status

@@ -289,9 +289,50 @@ class Store:
                          "ORDER BY period DESC, id DESC LIMIT 1", (hsa_id,))
         return rows[0] if rows else None
 
-    def signatures(self) -> dict[str, tuple]:
-        """Per unit, what changes when anything of the unit is recorded: its journal, its checks
-        and its dispenser (a cached view of the unit stands while this stands)."""
+    def version(self) -> tuple:
+        """What changes whenever anything is recorded: the newest journal entry and check
+        (both append-only) and the dispenser (which are ended in place)."""
+        db = self._db()
+        return (db.execute("SELECT MAX(id) FROM inputs").fetchone()[0],
+                db.execute("SELECT MAX(id) FROM checks").fetchone()[0],
+                tuple(db.execute("SELECT COUNT(*), MAX(id), COUNT(ended) FROM dispenser").fetchone()),
+                self.has_table("input_by") and db.execute("SELECT MAX(input_id) FROM input_by").fetchone()[0])
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.read("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
+
+    def recorded_by(self, input_ids) -> dict[int, str]:
+        """Journal entry id → who recorded it (followup.actions.attributed); entries made from
+        the command line have none."""
+        ids = sorted({i for i in input_ids if i is not None})
+        if not ids or not self.has_table("input_by"):
+            return {}
+        marks = ",".join("?" * len(ids))
+        return {r[0]: r[1] for r in self.read(f"SELECT input_id, user FROM input_by WHERE "
+                                              f"input_id IN ({marks})", ids)}
+
+    def checks_of(self, hsa_id: str) -> list[sqlite3.Row]:
+        """A unit's checks without the stored rulebook (the outcomes and dialogue as JSON)."""
+        return self.read("SELECT id, period, submission_path, inlamnad, decided, verdict, "
+                         "rulebook_id, outcomes, dialogue FROM checks WHERE hsa_id = ? "
+                         "ORDER BY period, id", (hsa_id,))
+
+    def signatures(self, since: tuple | None = None, before: dict | None = None) -> dict[str, tuple]:
+        """Per unit, what changes when anything of the unit is recorded: its journal's newest
+        entry and its number, its checks' and its dispenser. With the version and signatures
+        of an earlier call, only the units written to since are read again (the journal and
+        the checks are append-only)."""
+        if since is not None and before is not None:
+            out = dict(before)
+            changed = {r[0] for r in self.read("SELECT DISTINCT hsa_id FROM inputs WHERE id > ?",
+                                               (since[0] or 0,))}
+            changed |= {r[0] for r in self.read("SELECT DISTINCT hsa_id FROM checks WHERE id > ?",
+                                                (since[1] or 0,))}
+            if since[2] != self.version()[2]:
+                changed |= {r[0] for r in self.read("SELECT DISTINCT hsa_id FROM dispenser")}
+            for hsa in changed:
+                out[hsa] = self._signature(hsa)
+            return out
         out: dict[str, list] = {}
         for hsa, n, top in self.read("SELECT hsa_id, COUNT(*), MAX(id) FROM inputs GROUP BY hsa_id"):
             out.setdefault(hsa, [None, None, None])[0] = (n, top)
@@ -302,6 +343,14 @@ class Store:
                                             "GROUP BY hsa_id"):
             out.setdefault(hsa, [None, None, None])[2] = (n, top, ended)
         return {k: tuple(v) for k, v in out.items()}
+
+    def _signature(self, hsa: str) -> tuple:
+        a = self.read("SELECT COUNT(*), MAX(id) FROM inputs WHERE hsa_id = ?", (hsa,))[0]
+        b = self.read("SELECT COUNT(*), MAX(id) FROM checks WHERE hsa_id = ?", (hsa,))[0]
+        c = self.read("SELECT COUNT(*), MAX(id), GROUP_CONCAT(COALESCE(ended, '')) FROM dispenser "
+                      "WHERE hsa_id = ?", (hsa,))[0]
+        return (tuple(a) if a[0] else None, tuple(b) if b[0] else None,
+                tuple(c) if c[0] else None)
 
 
 class _Tx:

@@ -29,7 +29,8 @@ def test_pages_need_a_signed_in_user(app):
 def test_every_page_is_swedish_and_guarded_by_the_headers(app):
     client = signed_in(app, "admin")
     for url in ("/idag", "/lanet", f"/enhet/{UNIT}", KRAV, "/brev", f"/brev/{UNIT}", "/regelbok",
-                "/regelbok/JHV-BEM-03", "/inlamning", "/granskningslogg", "/anvandare"):
+                "/regelbok/JHV-BEM-03", "/inlamning", "/granskningslogg", "/anvandare", "/ledning",
+                "/trender"):
         r = client.get(url)
         assert r.status_code == 200, url
         assert '<html lang="sv">' in r.text
@@ -251,3 +252,21 @@ def test_the_proxy_header_is_off_unless_asked_for(ledger):
     on = create_app(ledger, proxy_user_header="X-Remote-User").test_client()
     assert on.get("/idag", headers={"X-Remote-User": "admin"}).status_code == 200
     assert on.get("/idag", headers={"X-Remote-User": "okand"}).status_code == 302
+
+
+def test_ledning_and_trender_are_the_command_lines_documents_without_script(app):
+    import io
+
+    import pypdf
+
+    client = signed_in(app, "lars")
+    page = client.get("/ledning/html?per=2024-09-01")
+    assert page.status_code == 200 and "<script" not in page.text
+    assert "script-src" not in page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    pdf = client.get("/ledning/pdf?per=2024-09-01")
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
+    assert pdf.data.startswith(b"%PDF") and "2023" in text
+    trend = client.get(f"/trender/dokument?enhet={UNIT}")
+    assert trend.status_code == 200 and "<svg" in trend.text and "<script" not in trend.text
+    assert client.get("/trender/dokument?enhet=SE2321000207-E00000000001").status_code == 404
