@@ -123,16 +123,15 @@ def main() -> int:
         t = time.perf_counter()
         admin.get("/idag")  # the first derivation of the county (warm-up), timed apart
         print(f"första Idag (hela länet härleds): {(time.perf_counter() - t) * 1000:.0f} ms")
-        page = admin.get("/idag")[1]
-        krav = sorted(set(re.findall(r'href="(/enhet/[^"]+/krav/[^"]+)"', page)))
-        units = sorted(set(re.findall(r'href="(/enhet/[^"/]+)"', page)))
-        lanet = admin.get("/lanet")[1]
-        units += sorted(set(re.findall(r'href="(/enhet/[^"/]+)"', lanet)))[:50]
-        for u in units:  # the demands of units on Länet's first pages, when Idag has few
-            if len(krav) >= 4 * args.writers * args.decisions:
-                break
-            krav += re.findall(r'href="(/enhet/[^"]+/krav/[^"]+)"', admin.get(u)[1])
-        krav = sorted(set(krav))
+        listed = subprocess.run(KRAVKOLL + ["demands", "list", "--ledger", str(ledger), "--format",
+                                            "json", "--as-of", "2024-09-01"], cwd=ROOT,
+                                capture_output=True, check=True).stdout
+        import json
+
+        demands = [d for d in json.loads(listed)["demands"] if d["status"] in ("kravd", "inkommen", "forsenad", "godkand")]
+        krav = sorted({f"/enhet/{d['hsa_id']}/krav/{d['rule_id']}/{d['period']}" for d in demands})
+        units = sorted({f"/enhet/{d['hsa_id']}" for d in demands})
+        units += sorted(set(re.findall(r'href="(/enhet/[^"/]+)"', admin.get("/lanet")[1])))[:50]
         print(f"{len(krav)} krav och {len(units)} enheter att läsa")
         times: dict[str, list[float]] = {"idag": [], "lanet": [], "enhet": [], "krav": []}
         confirmed, errors = [], []
@@ -140,8 +139,14 @@ def main() -> int:
         stop = time.time() + args.timeout
         per_writer = [krav[i::args.writers][:args.decisions] for i in range(args.writers)]
 
+        # every session signed in before the load starts (argon2 is meant to be slow)
+        readers = [Session(base, f"las{i}") for i in range(args.readers)]
+        writers = [Session(base, f"skriv{i}") for i in range(args.writers)]
+        start = threading.Barrier(args.readers + args.writers)
+
         def reader(i: int) -> None:
-            s = Session(base, f"las{i}")
+            s = readers[i]
+            start.wait()
             for n in range(args.requests):
                 if time.time() > stop:
                     return
@@ -153,7 +158,8 @@ def main() -> int:
                     (times[kind] if status == 200 else errors).append(took if status == 200 else (path, status))
 
         def writer(i: int) -> None:
-            s = Session(base, f"skriv{i}")
+            s = writers[i]
+            start.wait()
             for j, path in enumerate(per_writer[i]):
                 if time.time() > stop:
                     return
@@ -199,6 +205,10 @@ def main() -> int:
     print(f"  beslut bekräftade {len(confirmed)}, i journalen {len(journaled)}: förlorade "
           f"{len(lost)}, dubbla {len(doubled)}")
     print(f"  PRAGMA integrity_check: {integrity}")
+    import os
+
+    print(f"  maskinens last (1, 5, 15 min) efteråt: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          f"på {os.cpu_count()} kärnor (delad maskin: tiderna innehåller väntan på processorn)")
     if errors:
         print(f"  fel: {errors[:5]}")
     return 0 if integrity == "ok" and not lost and not doubled else 1

@@ -66,7 +66,7 @@ def users_group() -> None:
               help="Enheten en användare med rollen enhet hör till (och ser).")
 @ledger_option
 def users_add_cmd(name, role, hsa_id, ledger_path):
-    """Skapa en användare. Lösenordet (minst 10 tecken) frågas efter två gånger; läses det från
+    """Skapa en användare. Lösenordet (minst 8 tecken) frågas efter två gånger; läses det från
     en pipe räcker en rad."""
     from engine.followup import actions
     from engine.followup.ledger import DEFAULT_PATH

@@ -58,8 +58,10 @@ def _day_arg() -> dt.date:
 @needs("read")
 def idag():
     day = _day_arg()
-    views = ctx()["views"]
-    return render_template("idag.html", day=day, **views.memo(("idag", day), lambda: _today(day)))
+    # the same for every reader until the ledger changes: made once, by one thread
+    body = ctx()["views"].memo(("idag", day), lambda: Markup(
+        render_template("idag_body.html", day=day, **_today(day))))
+    return render_template("idag.html", body=body)
 
 
 def _today(day: dt.date) -> dict:
