@@ -270,3 +270,28 @@ def test_ledning_and_trender_are_the_command_lines_documents_without_script(app)
     trend = client.get(f"/trender/dokument?enhet={UNIT}")
     assert trend.status_code == 200 and "<svg" in trend.text and "<script" not in trend.text
     assert client.get("/trender/dokument?enhet=SE2321000207-E00000000001").status_code == 404
+
+
+def test_a_decision_from_the_web_is_the_journal_entry_the_command_line_makes(app, ledger, county, tmp_path):
+    import json
+    import shutil
+
+    from ..support import run_cli
+
+    client = signed_in(app, "hanna")
+    form = {"csrf_token": client.csrf, "datum": "2024-09-02", "diarienummer": "RJH 2024/9",
+            "frist_dagar": "45", "anteckning": "Muntligt besked 30/8", "bekrafta": "ja"}
+    assert client.post(f"{KRAV}/forelaggande", data=form).status_code == 302
+    by_cli = tmp_path / "cli.sqlite"
+    shutil.copy(county, by_cli)
+    run = run_cli("demands", "forelaggande", UNIT, "JHV-BEM-03", "--date", "2024-09-02",
+                  "--diarienummer", "RJH 2024/9", "--frist-dagar", "45", "--note",
+                  "Muntligt besked 30/8", "--ledger", str(by_cli))
+    assert run.returncode == 0, run.stderr.decode()
+    with Ledger(ledger, readonly=True) as web, Ledger(by_cli, readonly=True) as cli:
+        assert [(i.kind, i.date, i.payload) for i in web.inputs(UNIT)] == \
+            [(i.kind, i.date, i.payload) for i in cli.inputs(UNIT)]
+    listed = run_cli("demands", "list", UNIT, "--format", "json", "--as-of", "2024-09-10",
+                     "--ledger", str(ledger))
+    (demand,) = [d for d in json.loads(listed.stdout)["demands"] if d["rule_id"] == "JHV-BEM-03"]
+    assert demand["status"] == "forelaggande" and demand["frist"] == "2024-10-17"  # 2024-09-02 + 45
