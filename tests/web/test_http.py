@@ -295,3 +295,21 @@ def test_a_decision_from_the_web_is_the_journal_entry_the_command_line_makes(app
                      "--ledger", str(ledger))
     (demand,) = [d for d in json.loads(listed.stdout)["demands"] if d["rule_id"] == "JHV-BEM-03"]
     assert demand["status"] == "forelaggande" and demand["frist"] == "2024-10-17"  # 2024-09-02 + 45
+
+
+def test_a_survey_export_previews_every_unit_and_registers_them(app, ledger, tmp_path):
+    from ..test_workbook import FORM, _export
+
+    client = signed_in(app, "hanna")
+    export = _export(tmp_path, ".csv")
+    r = client.post("/inlamning", data={"csrf_token": client.csrf, "formular": FORM,
+                                        "fil": (export.open("rb"), "export.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 200, r.text
+    assert r.text.count("<caption>Fynd för") == 28
+    t = re.search(r'name="token" value="([^"]+)"', r.text).group(1)
+    r = client.post("/inlamning/registrera", data={"csrf_token": client.csrf, "token": t,
+                                                   "formular": FORM, "per": "2024-04-05"})
+    assert r.status_code == 302
+    with Ledger(ledger, readonly=True) as led:
+        assert len({c.hsa_id for c in led.checks() if c.decided.isoformat() == "2024-04-05"}) == 28
