@@ -12,13 +12,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.errors import InputError
-from engine.evaluate.evaluation import load_submission
 from engine.followup import actions
 from engine.followup.ledger import Ledger
 
 from .app import audit, ctx, needs, store, today_
 from .pages_work import _plan_path, _safe_name
-from .reading import read_upload
+from .reading import read_export_rows, read_upload
 
 SUFFIXES = (".yaml", ".yml", ".xlsx", ".xlsm", ".csv")
 _books_lock = threading.Lock()
@@ -110,7 +109,7 @@ def registrera():
         if form_id:
             # each row as the YAML file `kravkoll import` writes, registered as
             # `kravkoll demands register` registers those (a row has no content of its own)
-            subs = [load_submission(str(f)) for f in _imported(path, form_id)]
+            subs = read_export_rows(path, form_id)
         else:
             subs = read_upload(str(path))
         done = []
@@ -135,24 +134,6 @@ def registrera():
     if len(units) == 1:
         return redirect(url_for("enhet", hsa_id=units[0]))
     return redirect(url_for("idag"))
-
-
-def _imported(path: Path, form_id: str) -> list[Path]:
-    from engine.model.form import get_form
-    from engine.read.workbook import read_table
-    from engine.report.submission_yaml import export_yaml
-
-    folder = path.with_name(path.name + ".import")
-    folder.mkdir(exist_ok=True)
-    out = []
-    for name, text in export_yaml(read_table(str(path)), get_form(form_id)):
-        if name is None:
-            raise text  # the row's InputError: nothing is registered
-        target = folder / name
-        if not target.exists():
-            target.write_text(text, encoding="utf-8")
-        out.append(target)
-    return out
 
 
 def egenkontroll():

@@ -4,6 +4,8 @@ that reader changes, this is the only function to point elsewhere."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from engine.evaluate.evaluation import export_paths, load_submission
 
 
@@ -14,3 +16,24 @@ def read_upload(path: str, form_id: str | None = None) -> list:
     if form_id:
         return [load_submission(p) for p in export_paths([path], form_id)]
     return [load_submission(path)]
+
+
+def read_export_rows(path: Path, form_id: str) -> list:
+    """A survey export's rows as the YAML files `kravkoll import` writes (beside the kept
+    upload, once), read back as submissions to register: each with a content of its own, as
+    `kravkoll demands register` registers imported files. A bad row refuses the whole file."""
+    from engine.model.form import get_form
+    from engine.read.workbook import read_table
+    from engine.report.submission_yaml import export_yaml
+
+    folder = path.with_name(path.name + ".import")
+    folder.mkdir(exist_ok=True)
+    out = []
+    for name, text in export_yaml(read_table(str(path)), get_form(form_id)):
+        if name is None:
+            raise text  # the row's InputError
+        target = folder / name
+        if not target.exists():
+            target.write_text(text, encoding="utf-8")
+        out.append(load_submission(str(target)))
+    return out
