@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from markupsafe import Markup
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -309,6 +310,17 @@ def _fields(kind: str, form, files, hsa_id: str) -> tuple[dt.date | None, dict, 
     return when, f, []
 
 
+# The lifecycle's messages name the command line's flags; the form's fields are named so.
+FLAG_LABELS = {"--belopp": "Belopp", "--frist-dagar": "Frist i dagar", "--personer": "Antal personer",
+               "--reason": "Skäl", "--ny-sista-dag": "Ny sista dag", "--per": "Hur vitet löper",
+               "--diarienummer": "Diarienummer", "--date": "Datum", "--until": "Gäller till och med"}
+_FLAG = re.compile(r"--[a-z-]+")
+
+
+def _as_form(message: str) -> str:
+    return _FLAG.sub(lambda m: FLAG_LABELS.get(m.group(0), m.group(0)), message)
+
+
 def _safe_name(name: str) -> str:
     from pathlib import PurePath
 
@@ -351,7 +363,8 @@ def besluta(hsa_id: str, rule_id: str, period: int, kind: str):
             with actions.attributed(ledger, current_user.name):
                 changes = actions.decide(ledger, kind, hsa_id, [rule_id], when, **call)
     except InputError as exc:
-        return krav(hsa_id, rule_id, period, error=str(exc), values=dict(form), status=400)
+        return krav(hsa_id, rule_id, period, error=_as_form(str(exc)), values=dict(form),
+                    status=400)
     audit(DECISIONS[kind].lower(), f"{hsa_id} {rule_id} {period}",
           f"{when}; " + "; ".join(c.reason for c in changes))
     flash(f"{DECISIONS[kind]} registrerat {when}." if any(not c.noop for c in changes) or kind == "dispens"

@@ -313,3 +313,20 @@ def test_a_survey_export_previews_every_unit_and_registers_them(app, ledger, tmp
     assert r.status_code == 302
     with Ledger(ledger, readonly=True) as led:
         assert len({c.hsa_id for c in led.checks() if c.decided.isoformat() == "2024-04-05"}) == 28
+
+
+def test_vite_within_the_cap_only(app, ledger):
+    client = signed_in(app, "hanna")
+    base = {"csrf_token": client.csrf, "bekrafta": "ja"}
+    assert client.post(f"{KRAV}/forelaggande", data={**base, "datum": "2024-09-02",
+                                                     "diarienummer": "RJH 1",
+                                                     "frist_dagar": "30"}).status_code == 302
+    over = client.post(f"{KRAV}/vite", data={**base, "datum": "2024-10-10", "belopp": "60000",
+                                             "diarienummer": "RJH 2"})
+    assert over.status_code == 400
+    assert "Belopp 60000 kr är mer än regelbokens tak 50000 kr" in over.text  # 003 l.860-861
+    assert "--belopp" not in over.text
+    ok = client.post(f"{KRAV}/vite", data={**base, "datum": "2024-10-10", "belopp": "20000",
+                                           "per": "engang", "diarienummer": "RJH 2"})
+    assert ok.status_code == 302
+    assert _status(client.get(KRAV + "?per=2024-10-11").text) == "vite beslutat"
