@@ -13,9 +13,10 @@ ledger_option = click.option("--ledger", "ledger_path", default=None, metavar="F
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True,
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADRESS",
               help="Adressen servern lyssnar på (127.0.0.1: bara den här datorn).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Porten servern lyssnar på.")
 @ledger_option
 @click.option("--rulebooks", default=None, metavar="MAPP",
               help="Mapp (eller fil) med regelböcker. Standard: ./rulebooks.")
@@ -95,6 +96,21 @@ def users_add_cmd(name, role, hsa_id, ledger_path):
     note = " (den första användaren blir administratör)" if first and wanted != "admin" else ""
     sys.stdout.write(f"Användaren {user.name} är skapad med rollen {user.role}{note}"
                      + (f", enhet {user.hsa_id}" if user.hsa_id else "") + f" ({store.path}).\n")
+    return 0
+
+
+@users_group.command("list")
+@ledger_option
+def users_list_cmd(ledger_path):
+    """Lista användarna: namn, roll, enhet och om de är aktiva."""
+    from engine.followup.ledger import DEFAULT_PATH
+    from engine.web.store import ROLES, Store
+
+    store = Store(ledger_path or DEFAULT_PATH)
+    rows = store.users()
+    lines = [f"{r['name']}\t{ROLES[r['role']]}\t{r['hsa_id'] or '–'}\t"
+             f"{'aktiv' if r['active'] else 'inaktiverad'}" for r in rows]
+    sys.stdout.write("\n".join(lines or ["inga användare"]) + "\n")
     return 0
 
 

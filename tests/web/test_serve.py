@@ -39,6 +39,8 @@ def test_users_add_first_is_admin_and_the_password_is_never_stored(tmp_path):
     run = run_cli("users", "add", "eva", "--roll", "lasare", "--ledger", str(ledger), input=b"kort\n")
     assert run.returncode == 2 and "minst 8 tecken" in run.stderr.decode()
     assert b"ett-langt-losenord" not in ledger.read_bytes()
+    listed = run_cli("users", "list", "--ledger", str(ledger)).stdout.decode().splitlines()
+    assert listed == ["anna\tadministratör\t–\taktiv", "bo\tläsare\t–\taktiv"]
 
 
 def test_serve_answers_on_loopback_and_signs_in(tmp_path):
