@@ -72,17 +72,23 @@ def _today(day: dt.date) -> dict:
     for v in views:
         if not v.open:
             continue
+        late = v.status in ("kravd", "forsenad") and v.deadline and v.deadline < day
+        soon_ = (v.status in ("kravd", "forsenad") and v.deadline and not late
+                 and (v.deadline - day).days <= SOON_DAYS)
+        passed = v.status in ("forelaggande", "vite") and v.deadline and v.deadline < day
+        right = bool(v.termination and v.termination.get("arisen"))
+        if not (late or soon_ or passed or right or v.proposals):
+            continue  # only the demands shown are turned into rows
         d = view_dict(v)
-        if v.status in ("kravd", "forsenad") and v.deadline:
-            if v.deadline < day:
-                overdue.append(d)
-            elif (v.deadline - day).days <= SOON_DAYS:
-                soon.append(d)
-        if v.status in ("forelaggande", "vite") and v.deadline and v.deadline < day:
+        if late:
+            overdue.append(d)
+        if soon_:
+            soon.append(d)
+        if passed:
             frister.append(d)
         for p in v.proposals:
             proposals.append({**d, "proposal": p})
-        if v.termination and v.termination.get("arisen"):
+        if right:
             rights.append(d)
     ending = [x for state in ctx()["views"].states(day).values() for x in state.dispenser
               if x.valid_on(day) and (x.last_day - day).days <= DISPENS_SOON_DAYS]

@@ -330,3 +330,21 @@ def test_vite_within_the_cap_only(app, ledger):
                                            "per": "engang", "diarienummer": "RJH 2"})
     assert ok.status_code == 302
     assert _status(client.get(KRAV + "?per=2024-10-11").text) == "vite beslutat"
+
+
+def test_idag_lists_a_frist_passed_and_the_vite_proposal_linking_to_the_demand(app):
+    client = signed_in(app, "hanna")
+    assert client.post(f"{KRAV}/forelaggande", data={
+        "csrf_token": client.csrf, "bekrafta": "ja", "datum": "2024-09-02",
+        "diarienummer": "RJH 3", "frist_dagar": "30"}).status_code == 302
+
+    def section(page: str, heading: str) -> str:
+        return page.split(heading, 1)[1].split("</section>", 1)[0]
+
+    before = client.get("/idag?per=2024-10-02").text  # the frist's last day: nothing yet
+    assert "Inga." in section(before, "Frister för rättelse som har passerat")
+    after = client.get("/idag?per=2024-10-03").text
+    passed = section(after, "Frister för rättelse som har passerat")
+    proposed = section(after, "Förslag som väntar på beslut")
+    assert f'href="{KRAV}"' in passed and "2024-10-02" in passed
+    assert f'href="{KRAV}"' in proposed and "vite tills rättelse sker" in proposed
