@@ -299,7 +299,8 @@ def explain(rule_id, rulebooks, period, rulebook_id):
 LAZY_COMMANDS = {"test": "commands_gate", "lint": "commands_gate", "diff": "commands_gate",
                  "schema": "commands_forms", "template": "commands_forms",
                  "import": "commands_forms", "demands": "commands_ledger",
-                 "dispens": "commands_ledger", "trend": "commands_trend"}
+                 "dispens": "commands_ledger", "trend": "commands_trend",
+                 "serve": "commands_web", "users": "commands_web"}
 
 
 def _show_rulebook(books, rulebook_id: str) -> int:

@@ -47,21 +47,7 @@ def schema_command(form_id, fmt):
     return EXIT_OK
 
 
-def export_paths(paths: list[str], form_id: str) -> list[str]:
-    """Each unit row of the survey exports, as a path `check` loads one unit from."""
-    from engine.evaluate.evaluation import export_row_path
-    from engine.model.form import get_form
-    from engine.model.form_cells import export_rows
-    from engine.read.workbook import read_table
-
-    form = get_form(form_id)
-    out = []
-    for path in paths:
-        rows = export_rows(read_table(path), form)
-        if not rows:
-            raise InputError.single(path, "exporten har rubriker men inga rader med enheter")
-        out.extend(export_row_path(path, r, form.form.id) for r in rows)
-    return out
+from engine.evaluate.evaluation import export_paths  # noqa: E402,F401  (check --form, trend)
 
 
 @click.command("template")
@@ -114,29 +100,20 @@ def import_command(export, form_id, out_dir, force):
 
     Slutkod 0: alla rader skrivna. 2: någon rad har fel (de andra skrivs ändå).
     """
-    from engine.evaluate.evaluation import path_label
-    from engine.report.submission_yaml import file_name, to_yaml
+    from engine.report.submission_yaml import export_yaml
     from engine.model.form import get_form
-    from engine.model.form_cells import export_rows, from_export_row, validate_cells
     from engine.output import write_atomic
     from engine.read.workbook import read_table
 
     form = get_form(form_id)
     table = read_table(export)
-    rows = export_rows(table, form)
-    written, failed, names = 0, 0, set()
-    for row in rows:
-        try:
-            doc = from_export_row(table, form, row)
-            doc.file = path_label(table.file, row)
-            sub = validate_cells(doc, form)
-        except InputError as exc:
+    written, failed = 0, 0
+    for name, text in export_yaml(table, form):
+        if name is None:
             failed += 1
-            click.echo(f"kravkoll: fel i indata\n{exc}", err=True)
+            click.echo(f"kravkoll: fel i indata\n{text}", err=True)
             continue
-        name = file_name(sub, names)
-        header = f"Ur {table.file}, rad {row} (blad {doc.sheet}), formulär {form.form.id}."
-        write_atomic(Path(out_dir) / name, to_yaml(doc.data, form, header), overwrite=force)
+        write_atomic(Path(out_dir) / name, text, overwrite=force)
         written += 1
     click.echo(f"{written} årsbokslut skrivna till {out_dir}"
                + (f"; {failed} rader med fel" if failed else ""), err=True)

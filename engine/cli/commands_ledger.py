@@ -11,43 +11,21 @@ never as rich markup: `[nord]` in a unit's name stays `[nord]`.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from pathlib import Path
 
 import click
 
 from engine.errors import InputError, UsageError
-from engine.model.rulebook import RULE_ID_PATTERN
-from engine.model.submission import HSA_ID_PATTERN
-from engine.read.dates import outside_window, parse_day
+from engine.followup import actions
 
 from . import params
 
-HSA_ID = re.compile(HSA_ID_PATTERN)
-RULE_ID = re.compile(RULE_ID_PATTERN)
-
-
-def _day(value: str | None, flag: str) -> dt.date | None:
-    if value is None:
-        return None
-    day = parse_day(value)
-    if day is None:
-        raise UsageError.single(None, f"{flag}: '{value}' är inget datum; skriv som 2024-03-31")
-    why = outside_window(day)
-    if why:
-        raise UsageError.single(None, f"{flag}: {why}")
-    return day
-
-
-def _recorded(value: str | None, flag: str = "--date") -> dt.date | None:
-    """The date of something that happened: never later than today (a register records what
-    has happened; a date in the future is a typo)."""
-    day = _day(value, flag)
-    if day is not None and day > dt.date.today():
-        raise UsageError.single(None, f"{flag}: {day} ligger i framtiden (i dag är "
-                                f"{dt.date.today()}); kravliggaren registrerar det som har hänt")
-    return day
+HSA_ID = actions.HSA_ID
+RULE_ID = actions.RULE_ID
+# One reading of dates and rule ids for the command line and the web (engine/followup/actions.py).
+_day = actions.day
+_recorded = actions.recorded
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -55,21 +33,8 @@ def _as_of(value: str | None) -> dt.date:
     return _day(value, "--as-of") or dt.date.today()
 
 
-def _hsa(value: str) -> str:
-    if not HSA_ID.fullmatch(value):
-        raise UsageError.single(None, f"'{value}' är inget HSA-id (t.ex. SE2321000207-E00000000042)")
-    return value
-
-
-def _rules(values) -> list[str]:
-    out = []
-    for v in values:
-        rule = v.upper()
-        if not v.isascii() or not RULE_ID.fullmatch(rule):  # 'ß'.upper() is 'SS'
-            raise UsageError.single(None, f"'{v}' är inget regel-id (t.ex. JHV-BEM-03)")
-        if rule not in out:
-            out.append(rule)
-    return out
+_hsa = actions.hsa
+_rules = actions.rules
 
 
 def _unit_form(ctx, param, value: str | None) -> str | None:
@@ -401,11 +366,9 @@ note_option = click.option("--note", default=None, metavar="TEXT", type=params.B
 @ledger_option
 def plan_cmd(hsa_id, rule_ids, date, file, ledger_path):
     """Registrera att en handlingsplan har kommit in (en fil kan svara på flera krav: en handling)."""
-    from engine.followup.demands import record_plan
-
     day = _recorded(date)
     with _ledger(ledger_path) as ledger:
-        changes = record_plan(ledger, _unit(ledger, hsa_id), _rules(rule_ids), day, file)
+        changes = actions.decide(ledger, "plan", _unit(ledger, hsa_id), rule_ids, day, file=file)
     _print_changes(changes, f"Handlingsplan inkommen {day} ({Path(file).name})")
     return 0
 
@@ -423,13 +386,11 @@ def _decision(decision: str):
                        "Standard: beslutsdagen + regelbokens dagar för en handlingsplan.")
     @ledger_option
     def command(hsa_id, rule_ids, date, diarienummer, note, new_due, ledger_path):
-        from engine.followup.demands import record_decision
-
         day = _recorded(date)
         due = _day(new_due, "--ny-sista-dag")
         with _ledger(ledger_path) as ledger:
-            changes = record_decision(ledger, _unit(ledger, hsa_id), _rules(rule_ids), decision,
-                                      day, diarienummer, note, due)
+            changes = actions.decide(ledger, decision, _unit(ledger, hsa_id), rule_ids, day,
+                                     diarienummer=diarienummer, note=note, new_due=due)
         _print_changes(changes, f"Handlingsplan {label} {day}")
         return 0
     return command
@@ -460,12 +421,11 @@ def forelaggande_cmd(hsa_id, rule_ids, date, diarienummer, frist_days, vasentlig
                      ledger_path):
     """Registrera beställarenhetens beslut om föreläggande om rättelse (003 l.856–859) för de
     brister som anges. kravkoll föreslår, beställarenheten beslutar."""
-    from engine.followup.demands import record_forelaggande
-
     day = _recorded(date)
     with _ledger(ledger_path) as ledger:
-        changes = record_forelaggande(ledger, _unit(ledger, hsa_id), _rules(rule_ids), day,
-                                      diarienummer, frist_days, vasentlig, note)
+        changes = actions.decide(ledger, "forelaggande", _unit(ledger, hsa_id), rule_ids, day,
+                                 diarienummer=diarienummer, frist_days=frist_days,
+                                 vasentlig=vasentlig, note=note)
     source = f"{frist_days} dagar enligt beslutet" if frist_days else "regelbokens antagande"
     _print_changes(changes, f"Föreläggande om rättelse {day} ({diarienummer}); frist: {source}")
     return 0
@@ -485,12 +445,10 @@ def forelaggande_cmd(hsa_id, rule_ids, date, diarienummer, frist_days, vasentlig
 def vite_cmd(hsa_id, rule_ids, date, belopp, diarienummer, per, note, ledger_path):
     """Registrera beställarenhetens beslut om vite efter fristen utan rättelse (003 l.859–861).
     Vitet löper tills rättelse sker ('demands rattelse')."""
-    from engine.followup.demands import record_vite
-
     day = _recorded(date)
     with _ledger(ledger_path) as ledger:
-        changes = record_vite(ledger, _unit(ledger, hsa_id), _rules(rule_ids), day, belopp,
-                              diarienummer, per, note)
+        changes = actions.decide(ledger, "vite", _unit(ledger, hsa_id), rule_ids, day,
+                                 belopp=belopp, diarienummer=diarienummer, per=per, note=note)
     _print_changes(changes, f"Vite beslutat {day} ({diarienummer})")
     return 0
 
@@ -556,14 +514,12 @@ def invoice_cmd(hsa_id, rule_id, date, belopp, diarienummer, note, ledger_path):
 def correct_cmd(hsa_id, rule_id, event_id, reason, date, frist_days, belopp, per, personer,
                 diarienummer, vasentlig, on, ledger_path):
     """Korrigera en felaktig post med en ny händelse och ett skäl; ingenting raderas."""
-    from engine.followup.demands import correct
-
     changes = {"date": _recorded(date), "frist_dagar": frist_days, "belopp": belopp, "per": per,
                "personer": personer, "diarienummer": diarienummer, "vasentlig": vasentlig}
     day = _recorded(on, "--den") or dt.date.today()
     with _ledger(ledger_path) as ledger:
-        done = correct(ledger, _unit(ledger, hsa_id), _rules([rule_id])[0], event_id, changes,
-                       reason, day)
+        done = actions.decide(ledger, "korrigering", _unit(ledger, hsa_id), [rule_id], day,
+                              event_id=event_id, changes=changes, reason=reason)
     _print_changes(done, f"Korrigering {day}")
     return 0
 
@@ -581,11 +537,10 @@ def withdraw_cmd(hsa_id, rule_id, event_id, reason, on, ledger_path):
     """Återkalla en post som gjorts av misstag (nekad listning, fakturering, beslut om
     föreläggande eller vite): den står kvar i historiken, markerad återkallad, och räknas inte;
     ett återkallat beslut är som om det aldrig fattats."""
-    from engine.followup.demands import withdraw
-
     day = _recorded(on, "--den") or dt.date.today()
     with _ledger(ledger_path) as ledger:
-        done = withdraw(ledger, _unit(ledger, hsa_id), _rules([rule_id])[0], event_id, reason, day)
+        done = actions.decide(ledger, "aterkallelse", _unit(ledger, hsa_id), [rule_id], day,
+                              event_id=event_id, reason=reason)
     _print_changes(done, f"Återkallelse {day}")
     return 0
 
@@ -599,12 +554,10 @@ def withdraw_cmd(hsa_id, rule_id, event_id, reason, on, ledger_path):
 @ledger_option
 def rattelse_cmd(hsa_id, rule_ids, date, diarienummer, note, ledger_path):
     """Registrera att rättelse har skett: kravet blir åtgärdat och vite upphör."""
-    from engine.followup.demands import record_rattelse
-
     day = _recorded(date)
     with _ledger(ledger_path) as ledger:
-        changes = record_rattelse(ledger, _unit(ledger, hsa_id), _rules(rule_ids), day,
-                                  diarienummer, note)
+        changes = actions.decide(ledger, "rattelse", _unit(ledger, hsa_id), rule_ids, day,
+                                 diarienummer=diarienummer, note=note)
     _print_changes(changes, f"Rättelse {day}")
     return 0
 
@@ -784,19 +737,13 @@ def dispens_group() -> None:
 @ledger_option
 def grant_cmd(hsa_id, rule_id, reason, diarienummer, until, start, rulebooks, ledger_path):
     """Bevilja en dispens: brister i regeln blir 'dispens' (visas, krävs inte) medan den gäller."""
-    from engine.followup.demands import grant_dispens
     from engine.model.library import default_folder, load_library
 
     rule = _rules([rule_id])[0]
-    known = {r.id for b in load_library(rulebooks or default_folder()) for r in b.model.rules}
-    if rule not in known:
-        import difflib
-
-        hint = difflib.get_close_matches(rule, sorted(known), n=1)
-        raise InputError.single(None, f"ingen regel med id {rule}" + (f" (menade du {hint[0]}?)" if hint else ""))
+    actions.known_rule(load_library(rulebooks or default_folder()), rule)
     first = _day(start, "--from") or dt.date.today()
     with _ledger(ledger_path, create=True) as ledger:
-        d, new = grant_dispens(ledger, _unit(ledger, hsa_id), rule, diarienummer, reason, first,
+        d, new = actions.grant(ledger, _unit(ledger, hsa_id), rule, diarienummer, reason, first,
                                _day(until, "--until"))
     state = "beviljad" if new else "redan registrerad, oförändrad"
     _say(f"Dispens {d.diarienummer} för {d.rule_id} ({d.hsa_id}) {state}: gäller "

@@ -105,34 +105,11 @@ def _ledger_years(path: str) -> tuple[list[tuple[str, list[str]]], dict[str, tup
     """(label, paths) per year: the submission that stands per unit and period in the ledger;
     and per path the sha256 it was registered with, which trend.build holds it to as it reads
     it (read once, not once to compare and again to check)."""
-    from engine.followup.ledger import Ledger
+    from engine.followup.standing import by_year
 
     if not Path(path).is_file():
         raise UsageError.single(path, "--ledger: kravliggaren finns inte")
-    with Ledger(path, create=False, readonly=True) as ledger:
-        with ledger.read():
-            rows = ledger.checks()
-    if not rows:
-        raise InputError.single(path, "kravliggaren har inga årsbokslut att visa över åren")
-    standing = {}
-    for row in rows:
-        key = (row.hsa_id, row.period)
-        rank = (row.inlamnad.isoformat() if row.inlamnad else "", row.submission_sha256)
-        if key not in standing or rank > standing[key][0]:
-            standing[key] = (rank, row)
-    by_year: dict[int, list[str]] = {}
-    registered: dict[str, tuple[str, str]] = {}
-    for (_, period), (_, row) in sorted(standing.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        where = row.submission_path
-        if not Path(where).exists():
-            raise InputError.single(path, f"kravliggaren förde in {where} ({row.unit_name}, "
-                                    f"{period}), men filen finns inte längre där")
-        registered[where] = (row.submission_sha256,
-                             f"({row.unit_name}, {period}) har ändrats sedan kravliggaren "
-                             f"{path} förde in det; registrera den nya versionen med kravkoll "
-                             "demands register")
-        by_year.setdefault(period, []).append(where)
-    return [(f"{path} ({year})", paths) for year, paths in sorted(by_year.items())], registered
+    return by_year(path)
 
 
 def register(cli: click.Group) -> None:

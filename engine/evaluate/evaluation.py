@@ -76,6 +76,22 @@ def export_row_path(file: str, row: int, form_id: str) -> str:
     return f"{file}{EXPORT_ROW}{row}@{form_id}"
 
 
+def export_paths(paths: list[str], form_id: str) -> list[str]:
+    """Each unit row of the survey exports, as a path `check` loads one unit from."""
+    from engine.model.form import get_form
+    from engine.model.form_cells import export_rows
+    from engine.read.workbook import read_table
+
+    form = get_form(form_id)
+    out = []
+    for path in paths:
+        rows = export_rows(read_table(path), form)
+        if not rows:
+            raise InputError.single(path, "exporten har rubriker men inga rader med enheter")
+        out.extend(export_row_path(path, r, form.form.id) for r in rows)
+    return out
+
+
 def load_submission(path: str) -> LoadedSubmission:
     """A YAML submission, a filled-in template (.xlsx) or one row of a survey export."""
     from engine.read.workbook import TABLE_SUFFIXES

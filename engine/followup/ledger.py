@@ -398,7 +398,8 @@ def _empty() -> sqlite3.Connection:
     is not used across a fork), copied into each scratch ledger (one per registration)."""
     pid = os.getpid()
     if pid not in _empty_ledgers:
-        db = sqlite3.connect(":memory:", isolation_level=None)
+        # shared by the threads of one process (kravkoll serve): only ever read, by backup()
+        db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         for statement in _statements(SCHEMA):
             db.execute(statement)
         _empty_ledgers.clear()

@@ -41,3 +41,24 @@ def file_name(sub: Any, taken: set[str]) -> str:
         candidate, n = f"{name}-{n}.yaml", n + 1
     taken.add(candidate)
     return candidate
+
+
+def export_yaml(table, form: LoadedForm):
+    """Each unit row of a survey export as the YAML file `kravkoll import` writes: yields
+    (file name, text) or, for a row that cannot be read, (None, the InputError)."""
+    from engine.errors import InputError
+    from engine.evaluate.evaluation import path_label
+    from engine.model.form_cells import export_rows, from_export_row, validate_cells
+
+    names: set[str] = set()
+    for row in export_rows(table, form):
+        try:
+            doc = from_export_row(table, form, row)
+            doc.file = path_label(table.file, row)
+            sub = validate_cells(doc, form)
+        except InputError as exc:
+            yield None, exc
+            continue
+        name = file_name(sub, names)
+        header = f"Ur {table.file}, rad {row} (blad {doc.sheet}), formulär {form.form.id}."
+        yield name, to_yaml(doc.data, form, header)
