@@ -42,3 +42,31 @@ def test_a_parameter_needs_some_basis():
 
     with pytest.raises(pydantic.ValidationError, match="source, assumption eller beslut"):
         Parameter.model_validate({"title": "x", "value": 1, "unit": "dagar"})
+
+
+def _with_rules(parameters: dict, rules: list[dict]) -> Rulebook:
+    rb = _rulebook(parameters).model_dump(mode="json", by_alias=True, exclude_none=True)
+    rb["rules"] = rules
+    return Rulebook.model_validate(rb)
+
+
+def _compare(rule_id: str, param: str, document: str) -> dict:
+    return {"id": rule_id, "kind": "riktlinje", "title": "t", "area": "A",
+            "source": {"document": document, "section": "1", "quote": "alla ska erbjudas"},
+            "check": {"compare": {"left": {"field": "a"}, "op": ">=", "right": {"param": param}}}}
+
+
+def test_the_level_of_a_rule_rests_on_its_weakest_parameter():
+    from engine.model.rulebook_policy import level_basis
+
+    rb = _with_rules({
+        "samtliga": {"title": "alla", "value": 100, "unit": "procent", "from_rule_quote": True,
+                     "assumption": "Regelns citat säger alla."},
+        "antagen": {"title": "c", "value": 75, "unit": "procent", "assumption": "Ingen källa."},
+    }, [_compare("TT-01", "samtliga", "fu"), _compare("TT-02", "samtliga", "utkast"),
+        _compare("TT-03", "antagen", "fu")])
+    # "alla" in decided text is decided; the same word in a draft is a proposal
+    assert level_basis(rb, rb.rule("TT-01")) == "kalla"
+    assert level_basis(rb, rb.rule("TT-02")) == "forslag"
+    # 75 % that no source gives: a proposal whatever the rule's source
+    assert level_basis(rb, rb.rule("TT-03")) == "forslag"
