@@ -2,8 +2,9 @@
 
 Each case's submission goes through the rulebook in force for it, exactly as `kravkoll check`
 would choose and evaluate it; the outcome of every rule the case names is compared with the
-outcome it expects. A rule is covered when some case makes it pass and some case makes it fail
-(or miss data), each as expected. Case files are in engine/gate/casefiles.py.
+outcome it expects. A rule is covered when some case makes it pass (an indicator whose level is
+only a proposal: report its value, observation) and some case makes it fail (or miss data), each
+as expected. Case files are in engine/gate/casefiles.py.
 """
 
 from __future__ import annotations
@@ -76,13 +77,18 @@ class RuleCoverage:
 
     @property
     def covered(self) -> bool:
-        return "pass" in self.seen and any(o in self.seen for o in SHORT)
+        return self._judged and any(o in self.seen for o in SHORT)
+
+    @property
+    def _judged(self) -> bool:
+        # an indicator whose level is a proposal never passes: its value is reported instead
+        return "pass" in self.seen or "observation" in self.seen
 
     @property
     def lacking(self) -> str:
         need = []
-        if "pass" not in self.seen:
-            need.append("uppfyllt (pass)")
+        if not self._judged:
+            need.append("uppfyllt (pass) eller värde för dialogen (observation)")
         if not any(o in self.seen for o in SHORT):
             need.append("ej uppfyllt eller uppgift saknas (fail/missing)")
         return " och ".join(need)

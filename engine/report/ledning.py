@@ -553,8 +553,12 @@ def _other_table(ov: RulebookOverview, then: dict[str, Then], previous: Previous
     for s in stats:
         c = s.counts
         short = c["fail"] + c["partial"]
+        if c["observation"]:  # the level is only proposed: values for the dialogue, no verdict
+            followed, short_cell = f"{c['observation']} värden, nivån är ett förslag", "–"
+        else:
+            followed, short_cell = f"{s.met} av {s.in_scope}", str(short)
         row = (f"<tr><td>{escape(s.rule.title)}</td><td>{escape(KIND_NAMES[s.rule.kind])}</td>"
-               f'<td class="n">{s.met} av {s.in_scope}</td><td class="n">{short}</td>'
+               f'<td class="n">{followed}</td><td class="n">{short_cell}</td>'
                f'<td class="n">{c["missing"]}</td>')
         if previous is not None:
             row += f'<td class="n">{_then(then.get(s.rule.id))}</td>'

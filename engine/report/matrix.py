@@ -27,7 +27,7 @@ from engine.evaluate.findings import OUTCOME_LABELS
 VERDICT_LABELS = {"pass": "uppfyller alla krav", "fail": "krav uppfylls inte helt"}
 FIXED_TIME = dt.datetime(2000, 1, 1)  # in place of "now": same input, same bytes
 FILLS = {"pass": "C8E6C9", "fail": "FFCDD2", "partial": "FFE0B2", "missing": "E1BEE7",
-         "not_applicable": "EEEEEE", "waived": "B3E5FC"}
+         "observation": "C5CAE9", "not_applicable": "EEEEEE", "waived": "B3E5FC"}
 BASE_COLUMNS = ["fil", "enhet", "hsa_id", "regi", "bedömning", "krav_ej_uppfyllda"]
 
 

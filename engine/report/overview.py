@@ -104,7 +104,7 @@ def _rule_table(stats) -> Table:
     table.add_column("utfall", no_wrap=True)
     table.add_column("titel", ratio=1)
     for s in stats:
-        worst = next((o for o in ("fail", "missing", "partial") if s.counts[o]), None)
+        worst = next((o for o in ("fail", "missing", "partial", "observation") if s.counts[o]), None)
         mark = Text(MARK[worst], style=STYLE[worst]) if worst else (
             Text(MARK["pass"], style=STYLE["pass"]) if s.in_scope else Text(MARK["not_applicable"]))
         outcome = Text(s.sentence(), style="bold" if worst and s.rule.kind == "krav" else "")
