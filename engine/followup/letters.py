@@ -679,11 +679,11 @@ blockquote { margin: 0.5em 1.2em; padding-left: 0.8em; border-left: 2px solid #8
 @media print { body { margin: 0; max-width: none; } }
 """.strip()
 
-# xhtml2pdf reads a subset of CSS: no max-width or auto margins; the embedded Vera family
+# xhtml2pdf reads a subset of CSS: no max-width or auto margins; the embedded Source Sans Pro family
 # (report/pdf.py) carries å, ä, ö, ”, –.
 PDF_CSS = """
 @page { size: a4 portrait; margin: 18mm 18mm 18mm 20mm; }
-body { font-family: Vera; font-size: 9.5pt; line-height: 1.3; color: #000; }
+body { font-family: SourceSansPro; font-size: 9.5pt; line-height: 1.3; color: #000; }
 h1 { font-size: 15pt; margin: 8pt 0 8pt 0; }
 h2 { font-size: 11pt; margin: 12pt 0 3pt 0; -pdf-keep-with-next: true; }
 table.head td { vertical-align: top; }

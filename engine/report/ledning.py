@@ -8,7 +8,8 @@ and vite from the kravliggare (when given), and the change since the year before
 Readers are not engine users: rules are named by their titles, never by id; no field paths,
 hashes or source line numbers. Counts are of units per rule, never of findings. The CSS is the
 subset both Chromium and xhtml2pdf (engine/report/pdf.py) understand: tables, no flex, no CSS
-variables, no SVG, and the Vera family (DejaVu Sans in a browser, its extension) for å, ä, ö.
+variables, no SVG, and the embedded Source Sans Pro family (engine/report/pdf.py) for å, ä, ö and
+the Sami letters.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ KIND_PASSIVE = {"riktlinje": "följs", "malniva": "nås", "lag": "uppfylls", "kr
 
 CSS = """
 @page { size: A4; margin: 14mm 14mm 14mm 14mm; }
-body { font-family: Vera, "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 9pt;
+body { font-family: SourceSansPro, "Source Sans Pro", "DejaVu Sans", Arial, sans-serif; font-size: 9pt;
   line-height: 1.35; color: #1d1d1f; margin: 0; }
 h1 { font-size: 16pt; margin: 0 0 1mm 0; }
 h2 { font-size: 11.5pt; margin: 5mm 0 1.5mm 0; padding-bottom: 0.5mm;
