@@ -17,9 +17,10 @@ from rich.markup import escape
 from engine import ENGINE_NAME, __version__
 from engine.errors import InputError, Problem
 from engine.evaluate.evaluation import CheckResult, check
-from engine.evaluate.findings import OUTCOME_LABELS, Finding
+from engine.evaluate.findings import OBSERVED_KINDS, OUTCOME_LABELS, Finding
 from engine.model.library import LoadedRulebook, load_library
 from engine.model.rulebook import Rule
+from engine.model.rulebook_policy import level_basis
 from engine.read.numbers import format_number
 
 from .casefiles import (
@@ -77,18 +78,22 @@ class RuleCoverage:
 
     @property
     def covered(self) -> bool:
-        return self._judged and any(o in self.seen for o in SHORT)
+        return self._judged in self.seen and any(o in self.seen for o in SHORT)
 
     @property
-    def _judged(self) -> bool:
-        # an indicator whose level is a proposal never passes: its value is reported instead
-        return "pass" in self.seen or "observation" in self.seen
+    def _judged(self) -> str:
+        """What a case with the rule's data gives: pass, or, for an indicator whose level is
+        only a proposal, its value (observation): it never passes or fails."""
+        observed = (self.rule.kind in OBSERVED_KINDS
+                    and level_basis(self.book.model, self.rule) == "forslag")
+        return "observation" if observed else "pass"
 
     @property
     def lacking(self) -> str:
         need = []
-        if not self._judged:
-            need.append("uppfyllt (pass) eller värde för dialogen (observation)")
+        if self._judged not in self.seen:
+            need.append("värde för dialogen (observation)" if self._judged == "observation"
+                        else "uppfyllt (pass)")
         if not any(o in self.seen for o in SHORT):
             need.append("ej uppfyllt eller uppgift saknas (fail/missing)")
         return " och ".join(need)
