@@ -70,3 +70,15 @@ def test_the_level_of_a_rule_rests_on_its_weakest_parameter():
     assert level_basis(rb, rb.rule("TT-02")) == "forslag"
     # 75 % that no source gives: a proposal whatever the rule's source
     assert level_basis(rb, rb.rule("TT-03")) == "forslag"
+
+
+def test_explain_shows_the_rulebooks_vasentlig_as_a_proposal_the_region_decides():
+    """003 l.874–876 does not say which parts are väsentliga: the rulebook's reason is a
+    proposal; the right to terminate can only arise from a decision (--vasentlig)."""
+    from .support import run_cli
+
+    proc = run_cli("explain", "JHV-VER-01", env={"COLUMNS": "200"})
+    out = " ".join(proc.stdout.decode().split())
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "Väsentlig brist (förslag)" in out and "(--vasentlig)" in out
+    assert "Regionens förslag" not in out

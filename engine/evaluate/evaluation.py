@@ -11,7 +11,7 @@ from engine.errors import InputError
 from engine.model import sanctions
 from engine.model.library import LoadedRulebook, select
 from engine.model.rulebook import KIND_LABELS, Rule, Rulebook
-from engine.model.rulebook_policy import level_basis
+from engine.model.rulebook_policy import level_basis, level_params, rule_param_basis
 from engine.model.form import validate_submission
 from engine.read.numbers import format_number
 from engine.read.yamlstrict import Document, load_file
@@ -236,7 +236,13 @@ def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> 
     static = _static_consequence(rule, rulebook)
     out = dict(static, applies=rule.kind == "krav" and shortfall, accrued=[])
     overdue = _overdue_days(rf) if out["applies"] and outcome == "fail" else 0
-    if overdue > 0:
+    if overdue > 0 and _deadline_basis(rule, rulebook) == "forslag":
+        # no krona from a deadline only the rulebook proposes (design.md): the days, no amount
+        parts = [static["text"]] if static["text"] else []
+        parts.append(f"{overdue} dagar efter sista dagen, som är regelbokens förslag, inget beslut: "
+                     "förseningsvite räknas först när regionen har beslutat dagen.")
+        out["text"] = " ".join(parts)
+    elif overdue > 0:
         parts = [static["text"]] if static["text"] else []
         for name in rule.consequence.sanctions:
             s = rulebook.sanctions[name]
@@ -283,6 +289,15 @@ def _static_consequence(rule: Rule, rulebook: Rulebook) -> dict:
             "text": " ".join(parts)}
 
     return _static.get((rulebook, rule), make)
+
+
+def _deadline_basis(rule: Rule, rulebook: Rulebook) -> str:
+    """The weakest basis of the dates a rule compares with (its deadline): kalla, beslut or
+    forslag (a literal date in the rule is its own text's)."""
+    bases = [rule_param_basis(rulebook, rule, name) for name, _ in level_params(rule)
+             if name in rulebook.parameters
+             and isinstance(rulebook.parameters[name].value, dt.date)]
+    return "forslag" if "forslag" in bases else ("beslut" if "beslut" in bases else "kalla")
 
 
 def _overdue_days(rf: RuleFact) -> int:

@@ -154,10 +154,17 @@ def followup_words(rule: Rule, book: Rulebook) -> list[tuple[str, str]]:
                            f"föreslår föreläggande vid: {triggers}; fristen bestäms i beslutet "
                            f"(annars {days} dagar, ett antagande i regelboken); vite efter "
                            f"fristen, {describe(cap)}.")]
-    if rule.vasentlig is not None:
-        why = rule.vasentlig.assumption or rule.vasentlig.source.quote
+    if rule.vasentlig is not None and rule.vasentlig.source is None:
+        # no seed says which parts are väsentliga: the rulebook only proposes, a decision decides
+        out.append(("Väsentlig brist (förslag)",
+                    "Regelboken föreslår att bristen är väsentlig; regionen avgör det i sitt "
+                    "beslut om föreläggande (--vasentlig), och först ett sådant beslut kan ge "
+                    "rätt att säga upp avtalet om bristen inte rättas (003 l.874–876). "
+                    f"{rule.vasentlig.assumption}"))
+    elif rule.vasentlig is not None:
         out.append(("Väsentlig brist", f"Rättas bristen inte efter skriftligt påpekande får "
-                                       f"regionen säga upp avtalet (003 l.874–876). {why}"))
+                                       f"regionen säga upp avtalet (003 l.874–876). "
+                                       f"{rule.vasentlig.source.quote}"))
     if f.innehallande_sanction:
         s = book.sanctions[f.innehallande_sanction]
         out.append(("Saknas svaret", f"{s.title}: {describe(s)} (003 l.852–854)."))
