@@ -156,7 +156,7 @@ def unfounded_sanctions(rulebook: Rulebook) -> list[tuple[str, tuple]]:
     return out
 
 
-def _uses(rulebook: Rulebook, expr: Expr | None, name: str) -> bool:
+def _uses(expr: Expr | None, name: str) -> bool:
     return expr is not None and expr.param == name
 
 
@@ -172,7 +172,7 @@ def money_values(rulebook: Rulebook) -> dict[str, list[str]]:
     if f is not None and f.late_plan_sanction:
         for name in rulebook.parameters:
             ids = [r.id for r in rulebook.rules
-                   if r.consequence is not None and _uses(rulebook, r.consequence.handlingsplan_days, name)]
+                   if r.consequence is not None and _uses(r.consequence.handlingsplan_days, name)]
             if ids:
                 out.setdefault(name, []).append(
                     f"förseningsvite för en sen handlingsplan ({', '.join(ids)})")
