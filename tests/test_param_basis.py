@@ -82,3 +82,23 @@ def test_explain_shows_the_rulebooks_vasentlig_as_a_proposal_the_region_decides(
     assert proc.returncode == 0, proc.stderr.decode()
     assert "Väsentlig brist (förslag)" in out and "(--vasentlig)" in out
     assert "Regionens förslag" not in out
+
+
+def test_explain_says_what_each_value_rests_on():
+    """Every output says which basis it used: the årsbokslut's deadline is a proposal ("Källorna
+    anger inget datum för årsbokslutet"), the specialist share's limit is the form's restatement
+    of the krav (004 l.398), and Västerbotten's NPE level is a proposal reported as values."""
+    from .support import run_cli
+
+    def grund(*args):
+        proc = run_cli("explain", *args, env={"COLUMNS": "300"})
+        assert proc.returncode == 0, proc.stderr.decode()
+        return [" ".join(line.split()) for line in proc.stdout.decode().splitlines()
+                if line.startswith("Grund")]
+
+    (deadline,) = grund("JHV-INL-01")
+    assert "(2024-02-29): förslag, inget beslut" in deadline and "kronor och rättigheter" in deadline
+    level, days = grund("JHV-BEM-01")
+    assert level.endswith("(50): avtalstext.") and "(60): förslag, inget beslut" in days
+    (npe,) = grund("VHV-UPF-01", "--period", "2024")  # an all-check: explained, not a crash
+    assert "(75): förslag, inget beslut: enhetens värde redovisas för dialogen" in npe
