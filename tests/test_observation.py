@@ -9,6 +9,7 @@ decision, VHV-UPF-01 reports the unit's values with the proposed level marked as
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -64,3 +65,16 @@ def test_machines_read_an_observation_as_neither_pass_nor_fail(books):
     (case,) = [c for c in suites.iter("testcase") if c.get("name").startswith("VHV-UPF-01 ")]
     assert case.find("failure") is None
     assert case.find("skipped").get("message").startswith("Värde för dialogen: ")
+
+
+def test_the_leadership_summary_counts_values_apart_from_verdicts():
+    """Västerbotten's example: the NPE indicator is reported as values, not as a målnivå that
+    0 of 1 units meet."""
+    from .support import run_cli
+
+    proc = run_cli("check", "submissions/examples/2024/skogsberg.yaml", "--format", "ledning")
+    assert proc.returncode in (0, 1), proc.stderr.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", proc.stdout.decode()).split())
+    assert ("En indikator redovisas som värden för dialogen, eftersom nivån bara är ett förslag "
+            "som regionen inte har beslutat.") in text
+    assert "Patientupplevd kvalitet i NPE:s tre dimensioner målnivå 1 värden, nivån är ett förslag –" in text

@@ -374,7 +374,12 @@ class RulebookOverview:
         """Riktlinjer, målnivåer, lagkrav (every kind but krav) that some unit falls short of:
         the points for the dialogue, counted as rules (one målnivå missed by 28 units is one)."""
         return [s for s in self.rules if s.rule.kind != "krav"
-                and any(s.counts[o] for o in SHORTFALLS + ("observation",))]
+                and any(s.counts[o] for o in SHORTFALLS)]
+
+    @property
+    def observed_rules(self) -> list[RuleStat]:
+        """Indicators reported as values against a proposed level: for the dialogue, no verdict."""
+        return [s for s in self.rules if s.counts["observation"]]
 
 
 @dataclass

@@ -264,15 +264,23 @@ def dialogue_sentence(ov: RulebookOverview) -> str | None:
     """How many RULES (riktlinjer, målnivåer, lagkrav) some unit falls short of: the points for
     the dialogue. Rules, not findings: 28 units short of one målnivå is one point."""
     rules = [s for s in ov.rules if s.rule.kind in OTHER_KINDS and s.in_scope]
+    # an indicator against a proposed level has values, not a verdict: counted apart
+    observed = [s for s in rules if s.counts["observation"]]
+    rules = [s for s in rules if not s.counts["observation"]]
     short = [s for s in rules if s.met < s.in_scope]
+    values = ""
+    if observed:
+        what = "indikator redovisas" if len(observed) == 1 else "indikatorer redovisas"
+        values = (f" {capital(number(len(observed)))} {what} som värden för dialogen, eftersom "
+                  "nivån bara är ett förslag som regionen inte har beslutat.")
     if not rules:
-        return None
+        return values.strip() or None
     if not short:
         return ("Samtliga riktlinjer, målnivåer och lagkrav följs av alla hälsocentraler som de "
-                "gäller.")
+                "gäller." + values)
     return (f"{capital(number(len(short)))} av {len(rules)} riktlinjer, målnivåer och lagkrav "
             f"följs inte av alla hälsocentraler; de tas upp i dialogen med enheterna (ingen "
-            "handlingsplan eller vite).")
+            "handlingsplan eller vite)." + values)
 
 
 def change_sentences(ov: RulebookOverview, prev: RulebookOverview | None,

@@ -237,6 +237,11 @@ def _verdict(summary: Summary) -> Panel:
         style = "red"
     if any(ov.dialogue_rules for ov in summary.overviews()):
         text.append("\n" + dialogue_sentence(summary.overviews()))
+    observed = [s for ov in summary.overviews() for s in ov.observed_rules]
+    if observed:
+        what = "indikator redovisas" if len(observed) == 1 else "indikatorer redovisas"
+        text.append(f"\n{len(observed)} {what} som värden för dialogen: nivån är bara "
+                    "regelbokens förslag, inget beslut.")
     return Panel(text, title="Bedömning", title_align="left", border_style=style)
 
 
