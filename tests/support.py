@@ -238,3 +238,16 @@ def write_whole(path: Path, target: Path) -> Path:
     target.write_text(rulebook_text(path), encoding="utf-8")
     copy_layers(target.parent)
     return target
+
+
+def decided(book, name: str, datum: str = "2023-01-20", diarienummer: str = "RS/1/2023"):
+    """The loaded rulebook with the region's decision recorded for parameter `name` (a test's
+    decision: no seed records one), e.g. the årsbokslut's deadline the sources leave open."""
+    from engine.model.library import LoadedRulebook
+    from engine.model.rulebook import Beslut
+
+    params = dict(book.model.parameters)
+    params[name] = params[name].model_copy(update={"beslut": Beslut.model_validate(
+        {"datum": datum, "diarienummer": diarienummer})})
+    model = book.model.model_copy(update={"parameters": params})
+    return LoadedRulebook(model, book.path, book.sha256[:-8] + "decided0", book.doc)

@@ -106,12 +106,20 @@ def _mutated(book: LoadedRulebook, name: str, value) -> LoadedRulebook:
 
 
 def _threshold_params(book: LoadedRulebook) -> dict[str, set[str]]:
-    """Parameters a rule's condition compares with (not handlingsplan days) -> those rules."""
+    """Parameters a rule's condition compares with (not handlingsplan days) -> those rules.
+    A level that is only the rulebook's proposal, read by indicators alone, is left out: such
+    an indicator reports its value (observation) whatever the level, so moving it changes no
+    outcome (design.md: an indicator without a sourced level is not pass or fail)."""
+    from engine.evaluate.findings import OBSERVED_KINDS
+    from engine.model.rulebook_policy import level_basis
+
     out: dict[str, set[str]] = {}
     for e, path in rule_exprs(book.model):
         if e.param and path[0] == "rules" and "check" in path:
             out.setdefault(e.param, set()).add(book.model.rules[path[1]].id)
-    return out
+    observed = {r.id for r in book.model.rules
+                if r.kind in OBSERVED_KINDS and level_basis(book.model, r) == "forslag"}
+    return {name: rules for name, rules in out.items() if not rules <= observed}
 
 
 @pytest.mark.parametrize("region", sorted(REGION_BOOKS))

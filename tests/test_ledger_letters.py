@@ -126,3 +126,46 @@ def test_the_letter_command_writes_both_files_under_the_folder(ledger, tmp_path)
     again = run_cli("demands", "letter", HSA, "--ledger", str(ledger.path), "--as-of", "2024-03-15",
                     "--out", str(out))
     assert again.returncode == 0 and len(list(out.iterdir())) == 4
+
+
+def test_what_the_contract_says_names_the_contract_not_the_text_that_restates_it(ledger):
+    """The krav stands in the förfrågningsunderlag; the årsbokslut's compilation (004) and the
+    steering group's report (003, "I förfrågningsunderlaget framkommer", l.850) only restate
+    it: the letter names the contract and says where the quote is taken from."""
+    text = letters.markdown(letters.compose(ledger, HSA, D(2024, 3, 15)))
+    said = [line for line in text.splitlines() if line.startswith("- **Vad avtalet säger:**")]
+    assert said, text
+    for line in said:
+        # the contract, or (where the test rulebook records it) the decided text itself
+        assert ("Kravet står i förfrågningsunderlaget (" in line
+                or "Kravet står i Förfrågningsunderlag" in line), line
+        assert "Kravet står i Årsbokslut" not in line and "Kravet står i Rapport" not in line
+    assert any("Årsbokslutets fråga 2.3.3 återger det" in line for line in said)
+
+
+def test_the_appendix_names_the_submission_as_a_person_knows_it(ledger):
+    """File name, period and the day it came in; no machine path, no hash."""
+    appendix = letters.markdown(letters.compose(ledger, HSA, D(2024, 3, 15))).split("## Underlag")[1]
+    assert "Årsbokslut för 2023: filen exempelbyn-2023.yaml, inlämnat " in appendix
+    assert "granskat 15 mars 2024" in appendix
+    assert "sha256" not in appendix and ".yaml" in appendix
+    assert not [w for w in appendix.split() if "/" in w and ".yaml" in w]  # no path to the file
+    assert "oversyn" not in appendix  # a document is named by its title, not the rulebook's key
+
+
+def test_a_late_arsbokslut_is_not_put_right_and_draws_no_foreleggande(tmp_path, books):
+    """003 l.863–868: for a handling delivered late, förseningsvite per handling, nothing more:
+    a late delivery cannot be put right afterwards, and no föreläggande or 50 000 kr vite
+    follows from it."""
+    from .support import example_data, with_changes, write_yaml
+
+    late = write_yaml(tmp_path / "exempelbyn-2023.yaml",
+                      with_changes(example_data(), {"inlamnad": "2024-03-20"}))
+    with Ledger(tmp_path / "sen.sqlite") as led:
+        demands.register(led, check(load_submission(str(late)), books), D(2024, 3, 25))
+        text = letters.markdown(letters.compose(led, HSA, D(2024, 3, 25)))
+    item = text.split("Årsbokslutet är lämnat i tid")[1].split("\n## ")[0]
+    assert "kom in den 20 mars 2024" in item
+    assert "Inget att rätta i efterhand" in item and "förseningsvite" in item
+    for threat in ("Rätta bristen", "förelägga", "50 000 kr", "Om det inte sker"):
+        assert threat not in item, threat

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .support import ROOT, rulebook_text, example_data, run_cli, with_changes, write_yaml
+from .support import DELETE, ROOT, rulebook_text, example_data, run_cli, with_changes, write_yaml
 from .test_county_html import CHROMIUM, needs_chromium, visible_text
 from .test_ledger_helpers import HSA, SUB_2024, scenario_rulebooks, submission_2023_without_plan
 
@@ -230,11 +230,17 @@ def test_the_pdf_has_at_most_four_pages_and_carries_the_summary(tmp_path):
     assert "Hälsocentralen" in text and "å" in text and "ä" in text and "ö" in text
 
 
-def test_another_regions_rulebook_gives_its_own_titles_and_no_ids():
-    """Västerbotten's example: its rulebook's titles (not Jämtland's), none of its ids."""
+def test_another_regions_rulebook_gives_its_own_titles_and_no_ids(tmp_path):
+    """Västerbotten's example, without the reglering that stands in for a kollektivavtal (a krav
+    with handlingsplan, 002 l.963–965), so that the unit is named among those falling short:
+    its rulebook's titles (not Jämtland's), none of its ids."""
     book = yaml.safe_load((ROOT / "rulebooks" / "vasterbotten" / "halsoval-2024.yaml")
                           .read_text(encoding="utf-8"))
-    code, html = ledning("submissions/examples/2024/skogsberg.yaml")
+    example = yaml.safe_load((ROOT / "submissions" / "examples" / "2024" / "skogsberg.yaml")
+                             .read_text(encoding="utf-8"))
+    short = write_yaml(tmp_path / "skogsberg.yaml", with_changes(example, {
+        "personal.annan_reglering": "nej", "personal.annan_reglering_redogorelse": DELETE}))
+    code, html = ledning(str(short))
     text = text_of(html)
     assert "Region Västerbotten" in text and "Skogsbergs hälsocentral" in text
     krav = [r for r in book.get("rules", []) if r.get("kind") == "krav"]

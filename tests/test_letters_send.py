@@ -151,7 +151,10 @@ def test_the_scenario_letters_open_as_word_and_pdf_with_correct_swedish(scenario
             assert words in main, (suffix, words)
         for word in INTERNAL:
             assert word not in main, (suffix, word)
-        assert "sha256" in text.split("Underlag")[1]  # the appendix keeps what identifies files
+        # the appendix names the file as a person knows it, never a machine path or a hash
+        appendix = text.split("Underlag")[1]
+        assert "sha256" not in appendix and "Årsbokslut för" in appendix
+        assert not [w for w in appendix.split() if ".yaml" in w and "/" in w]
 
 
 def test_a_plan_stated_in_the_arsbokslut_is_not_a_plan_sent_in(tmp_path, books):

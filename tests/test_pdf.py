@@ -35,3 +35,37 @@ def test_a4_pages():
     box = reader.pages[0].mediabox
     # A4 is 595 × 842 points.
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+
+
+# Sami and other letters beyond Latin-1 in unit and place names (Čoarvemátta, Ŋ, Đ, Ŧ): reportlab's
+# Vera lacked them and printed ■; the embedded Source Sans Pro has them.
+SAMI = "Čoarvemátta Ŋuorra Đ Ŧ šž áá Árjepluovve"
+
+
+def test_sami_letters_come_out_as_text():
+    reader = PdfReader(io.BytesIO(html_to_pdf(_page(f"<h1>{SAMI}</h1><p><b>{SAMI}</b> <i>{SAMI}</i></p>"))))
+    text = reader.pages[0].extract_text()
+    assert text.count(SAMI) == 3, text
+    assert "■" not in text and "\x00" not in text
+
+
+def test_every_face_has_the_letters():
+    """Each file the PDFs embed (regular, bold, and what italic uses) maps every letter."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from engine.report.pdf import font_files
+
+    for path in font_files():
+        face = TTFont("prov", str(path)).face
+        assert [c for c in SAMI + "åäöÅÄÖ–≥≤”" if c != " " and ord(c) not in face.charToGlyph] == [], path
+
+
+def test_the_same_page_gives_the_same_bytes_dated_by_the_data():
+    import datetime as dt
+
+    page = _page(f"<p>{SAMI}</p>")
+    one, two = html_to_pdf(page, created=dt.date(2024, 3, 15)), html_to_pdf(page, created=dt.date(2024, 3, 15))
+    assert one == two
+    info = PdfReader(io.BytesIO(one)).metadata
+    assert info["/CreationDate"].startswith("D:20240315")
+    assert info["/ModDate"].startswith("D:20240315")

@@ -16,7 +16,7 @@ from engine.evaluate.facts import build_facts
 from engine.evaluate.evaluation import check, load_submission
 from engine.evaluate.factkey import fact_key
 from engine.evaluate.rete import EngineError, RuleEngine
-from tests.support import EXAMPLE
+from tests.support import EXAMPLE, decided
 
 
 @pytest.fixture
@@ -99,7 +99,9 @@ def test_days_late_come_from_the_dates_not_from_the_fact(jamtland, tmp_path, inl
     """Förseningsvite counts the days past sista inlämningsdag (2024-02-29 in the 2023
     rulebook): the fact holds only the sign of the difference, the days are the evidence's."""
     sub = load_submission(str(variant_of(tmp_path, {"inlamnad": inlamnad})))
-    finding = {f.rule_id: f for f in check(sub, [jamtland]).findings}["JHV-INL-01"]
+    # the deadline decided (a test's decision): only then are the days turned into kronor
+    book = decided(jamtland, "sista_inlamningsdag")
+    finding = {f.rule_id: f for f in check(sub, [book]).findings}["JHV-INL-01"]
     assert finding.outcome == ("pass" if late == 0 else "fail")
     accrued = (finding.consequence or {}).get("accrued") or []
     assert [a["days_late"] for a in accrued] == ([late] if late else [])

@@ -11,6 +11,11 @@ vårdvalen 2022):
   from which day a vite runs are the rulebook's choices and must be stated.
 - l.836–838: the årsbokslut is submitted after the year ("lämnar årligen in"), so its deadline
   lies after the period.
+- design.md, "No krona and no right without a decided basis": a level, deadline, time or frist
+  the sources leave to the region (e.g. "Källorna anger inget datum för årsbokslutet") is the
+  rulebook's proposal until the region's decision is recorded (beslut under the parameter). A
+  handlingsplan or vite cannot rest on a proposed level (error, code grund); a value kronor or
+  rights would be computed from is warned about, parameter by parameter, until decided.
 """
 
 from __future__ import annotations
@@ -56,6 +61,22 @@ DECIDED = ("id: JHV-INF-03", "    scope: {regi: [extern]}\n",
            "      section: \"8.4 Informationssäkerhet\"\n"
            "      quote: \"Leverantören ska ta fram reservrutiner för kritiska IT-stöd.\"\n")
 FU_DOCUMENT = ("", "documents:\n", "documents:\n  fu_2023:\n    title: Förfrågningsunderlag 2023\n")
+# A level the rulebook only proposes, used by the krav JHV-BEM-03 (handlingsplan and vite).
+PROPOSED_LEVEL = ("", "parameters:\n", "parameters:\n  antagen_niva:\n    title: Antagen nivå\n"
+                  "    value: 50\n    unit: procent\n    assumption: Regelbokens val, ingen källa.\n")
+BEM_03_ON_IT = ("id: JHV-BEM-03", "right: {param: andel_distriktsskoterskor_min}",
+                "right: {param: antagen_niva}")
+DECIDED_LEVEL = ("  antagen_niva:", "    assumption: Regelbokens val, ingen källa.\n",
+                 "    assumption: Regelbokens val, ingen källa.\n"
+                 "    beslut: {datum: 2023-01-20, diarienummer: RS/99/2023}\n")
+# The deadline the sources do not give, decided by the region (a test's decision, not a seed's).
+DECIDED_DEADLINE = ("  sista_inlamningsdag:", "    unit: datum\n",
+                    "    unit: datum\n    beslut: {datum: 2023-01-20, diarienummer: RS/98/2023}\n")
+# What kronor or rights would be computed from while they are proposals (003 l.856–868: the
+# contract gives the vite, not the deadline, the time for a plan or the frist).
+UNDECIDED = {("varning", "grund", "parameters.sista_inlamningsdag"),
+             ("varning", "grund", "parameters.handlingsplan_dagar"),
+             ("varning", "grund", "parameters.rattelse_dagar")}
 
 CASES = {
     # a krav with vite resting on a proposal only (003 l.771–817)
@@ -90,25 +111,59 @@ CASES = {
     "deadline before the period ends": ([("", "valid_from: 2023-01-01\nvalid_to: 2023-12-31\n",
                                           "valid_from: 2024-01-01\nvalid_to: 2024-12-31\n")],
                                         [("fel", "inlamning", "parameters.sista_inlamningsdag.value")]),
+    # a krav with handlingsplan and vite measured against a level no source gives
+    "handlingsplan on a proposed level": ([PROPOSED_LEVEL, BEM_03_ON_IT],
+                                          [("fel", "grund", "rules[6].check.compare.right")]),
+    # the same level once the region has decided it: nothing to say
+    "handlingsplan on a decided level": ([PROPOSED_LEVEL, BEM_03_ON_IT, DECIDED_LEVEL], []),
+    # a vite quoted from a proposal (003 l.769–817 are proposals; l.856–860 is the FU's vite)
+    "vite quoted from a proposal": ([("  vite_brist:", "      status: aterger_fu\n",
+                                      "      status: forslag\n")],
+                                    [("fel", "grund", "sanctions.vite_brist.source")]),
+    # the deadline decided: förseningsvite may be computed from it, no warning for it
+    "deadline decided by the region": ([DECIDED_DEADLINE],
+                                       [("-", "grund", "parameters.sista_inlamningsdag")]),
 }
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_lint_tells_the_author(tmp_path, name):
+    """Each case's messages beyond the 2023 rulebook's own warnings on its undecided values; a
+    ("-", code, field) entry expects one of those warnings to be gone."""
     edits, expected = CASES[name]
+    gone = {(s, c, p) for s, c, p in UNDECIDED if ("-", c, p) in expected}
+    expected = [e for e in expected if e[0] != "-"]
     got = [(s, c, p) for s, c, p in coded(mutated(tmp_path, *edits))
            if not (c == "oanvand" and ("varning", "oanvand", "") in expected)]
     expected = [e for e in expected if e[1] != "oanvand"]
-    assert sorted(got) == sorted(expected)
+    assert UNDECIDED - gone <= set(got)
+    assert not gone & set(got)
+    assert sorted(m for m in got if m not in UNDECIDED) == sorted(expected)
 
 
 def test_the_real_rulebooks_pass_these_checks():
+    """No errors; the only warnings are the values the region has still to decide."""
     messages = lint([str(RULEBOOKS)]).messages
-    assert [m.render() for m in messages] == []
+    assert [m.render() for m in messages if m.severity == "fel"] == []
+    warned = {(m.file.split("rulebooks/")[-1], m.code, m.path) for m in messages}
+    jamtland = {(f"jamtland/halsoval-{year}.yaml", "grund", f"parameters.{name}")
+                for year in (2021, 2022, 2023)
+                for name in ("sista_inlamningsdag", "handlingsplan_dagar", "rattelse_dagar")}
+    assert warned == jamtland
+
+
+def test_the_warning_says_what_would_be_computed_and_what_the_region_must_do():
+    messages = [m for m in lint([str(BOOK_2023.parent)]).messages
+                if m.file.endswith("2023.yaml") and m.path == "parameters.sista_inlamningsdag"]
+    assert len(messages) == 1
+    text = messages[0].text
+    assert "förseningsvite för sen inlämning (JHV-INL-01)" in text
+    assert "Regionen behöver besluta värdet" in text and "beslut: datum, diarienummer" in text
 
 
 @pytest.mark.parametrize("name", ["proposal with vite", "form read silently as a krav",
-                                  "deadline before the period ends"])
+                                  "deadline before the period ends",
+                                  "handlingsplan on a proposed level", "vite quoted from a proposal"])
 def test_loading_refuses_what_lint_calls_an_error_of_policy(tmp_path, name):
     """`kravkoll check` never runs on such a rulebook: exit 2 with the rulebook's line."""
     book = mutated(tmp_path, *CASES[name][0])

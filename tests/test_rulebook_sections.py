@@ -95,3 +95,53 @@ def test_the_invented_heading_is_gone(books):
     labels = {src.section for _where, src in sources(books)}
     assert "Uppföljning och sanktioner" not in labels
     assert "4.7 Kravuppfyllnad" in labels
+
+
+# Seed 002's headings are unnumbered; these are its headings (line: text) from the report's
+# chapters on Uppdrag och regler, the ersättningsmodell and the uppföljningsplan, read off the
+# seed, and the background chapter.
+HEADINGS_002 = {
+    1: "Bakgrund", 647: "Hälsovalets utformning som del i en större helhet",
+    667: "Grundläggande förutsättningar och uppbyggnad av hälsoval primärvård i Västerbotten",
+    821: "Analys gällande uppdrag och regler", 841: "Flera olika hälsoval inom länet",
+    856: "Minskat primärvårdsuppdrag genom hälsovalet", 872: "Utökat primärvårdsuppdrag",
+    897: "Lokal utveckling", 906: "Olika geografiska förutsättningar och ersättningsvillkor",
+    931: "Filialer", 943: "Primärvårdens grunduppdrag i andra regioner",
+    955: "Kompetensförsörjning och bemanning i primärvården",
+    970: "Rekommendationer gällande uppdrag och regler för hälsoval primärvård",
+    988: "Mål med justeringar i uppdrag och regler", 995: "Risker med justeringar i uppdrag och regler",
+    1002: "Analys gällande ersättningsmodell", 1052: "Resultat av stimulansersättningar i vården",
+    1081: "Nya arbetssätt och digitalisering", 1100: "Care need index",
+    1118: "Kön som variabel i riskjusterad kapitering- och läkemedelsersättning",
+    1134: "Princip för kostnadsansvar", 1146: "Välfärdsbrottslighet och manipulation",
+    1155: "Samarbete mellan region och kommun",
+    1171: "Rekommendationer gällande ersättningsmodell för hälsoval primärvård",
+    1187: "Mål med justerad ersättningsmodell", 1194: "Risker med justerad ersättningsmodell",
+    1203: "Analys gällande uppföljningsplan",
+    1243: "Rekommendationer gällande uppföljningsplan för hälsoval primärvård",
+    1263: "Mål med förändrad uppföljningsplan", 1273: "Risker med förändrad uppföljningsplan",
+    1284: "Sammanfattning",
+}
+
+
+def test_the_headings_of_the_vasterbotten_report_are_read_off_the_seed():
+    lines = (SHARED / "seeds" / SEEDS["fm_uppdrag_2024"]).read_text(encoding="utf-8").splitlines()
+    for n, text in HEADINGS_002.items():
+        heading = " ".join(x.strip() for x in lines[n - 1:n + 1])  # 667 wraps onto l.668
+        assert heading.startswith(text) or lines[n - 1].strip() == text, (n, text)
+
+
+def test_every_section_of_the_vasterbotten_report_is_the_heading_its_lines_stand_under(books):
+    """Seed 002: the quote stands under the nearest heading above its first line, e.g. the
+    vårdgaranti sentence (l.1075–1076) under "Resultat av stimulansersättningar i vården"
+    (l.1052), not under the next heading, "Nya arbetssätt och digitalisering" (l.1081)."""
+    wrong = []
+    for where, src in sources(books):
+        if src.document != "fm_uppdrag_2024":
+            continue
+        first, _last = span(src.lines)
+        above = max(n for n in HEADINGS_002 if n < first)
+        if HEADINGS_002[above] != src.section:
+            wrong.append(f"{where}: {src.lines} står under '{HEADINGS_002[above]}' (l.{above}), "
+                         f"inte '{src.section}'")
+    assert wrong == []

@@ -5,7 +5,7 @@ import pytest
 
 from engine.evaluate.evaluation import check, load_submission
 
-from .support import DELETE, variant
+from .support import DELETE, decided, variant
 
 # (rule, changes to the example, expected outcome). The example itself is the base.
 PREVIOUS = "previous year"  # changes to the example written as the same unit's year before
@@ -139,9 +139,29 @@ def test_every_rule_has_a_passing_and_a_failing_case(books):
     assert rules - failing == set()
 
 
-def test_late_submission_accrues_forseningsvite_by_begun_weeks(books, tmp_path):
-    # deadline 2024-02-29; submitted 2024-03-16 = 16 days late = 3 begun weeks × 5 000 kr
+def _with_decided_deadline(books):
+    """The 2023 rulebook once the region has decided the årsbokslut's last day (a test's
+    decision: the sources give no date, and no seed records a decision)."""
+    return [decided(b, "sista_inlamningsdag") if b.model.id == "jamtland-halsoval-2023" else b
+            for b in books]
+
+
+def test_a_late_submission_against_a_proposed_deadline_gives_no_kronor(books, tmp_path):
+    """"Källorna anger inget datum för årsbokslutet": the deadline is the rulebook's proposal,
+    so the days late are shown and no förseningsvite is computed (design.md: no krona without
+    a decided basis; 003 l.863–868 gives the vite, not the date)."""
     result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-03-16"}))), books)
+    f = next(f for f in result.findings if f.rule_id == "JHV-INL-01")
+    assert f.outcome == "fail"
+    assert f.consequence["accrued"] == []
+    assert "16 dagar efter sista dagen, som är regelbokens förslag, inget beslut" in f.consequence["text"]
+    assert "15 000 kr" not in f.consequence["text"]
+
+
+def test_late_submission_accrues_forseningsvite_by_begun_weeks(books, tmp_path):
+    # deadline 2024-02-29, decided; submitted 2024-03-16 = 16 days late = 3 begun weeks × 5 000 kr
+    result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-03-16"}))),
+                   _with_decided_deadline(books))
     f = next(f for f in result.findings if f.rule_id == "JHV-INL-01")
     assert f.consequence["accrued"] == [{"sanction": "forseningsvite", "days_late": 16, "weeks": 3,
                                          "amount_kr": 15000}]
@@ -149,7 +169,8 @@ def test_late_submission_accrues_forseningsvite_by_begun_weeks(books, tmp_path):
 
 def test_forseningsvite_is_capped_at_50000(books, tmp_path):
     # 200 days late would be 29 weeks × 5 000 = 145 000 kr without the cap
-    result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-09-16"}))), books)
+    result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-09-16"}))),
+                   _with_decided_deadline(books))
     f = next(f for f in result.findings if f.rule_id == "JHV-INL-01")
     assert f.consequence["accrued"][0]["amount_kr"] == 50000
 

@@ -155,7 +155,10 @@ def _render_ledning(run, output, force, workers, progress) -> None:
     if output and output.lower().endswith(".pdf"):
         from engine.report.pdf import html_to_pdf
 
-        write_atomic(output, html_to_pdf(html), overwrite=force)
+        # dated by the data (the latest reference date), so a rerun gives the same bytes
+        dates = [r.as_of for r in run.summary.rows if r.as_of]
+        created = dt.date.fromisoformat(max(dates)) if dates else None
+        write_atomic(output, html_to_pdf(html, created=created), overwrite=force)
     elif output:
         write_atomic(output, html, overwrite=force)
     else:

@@ -36,9 +36,10 @@ from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
 from engine.jsontext import Items
 from engine.model.library import LoadedRulebook
 from engine.model.rulebook import Rule, Rulebook
+from engine.model.rulebook_policy import level_basis
 
 from .crosscheck import Disagreement
-from .findings import OUTCOMES, SHORTFALLS
+from .findings import ALL_OUTCOMES, OBSERVED_KINDS, SHORTFALLS
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml")
 # Below this many files a pool costs more than it saves (a worker start is ~10 ms with fork,
@@ -295,6 +296,9 @@ class RuleStat:
         """'26 av 28 uppfyller kravet', or why no unit is counted."""
         if self.in_scope == 0:
             return "gäller ingen enhet"
+        if self.counts["observation"]:  # the level is a proposal: values, not a verdict
+            return (f"{self.counts['observation']} av {self.in_scope} värden för dialogen "
+                    "(nivån är ett förslag)")
         return f"{self.met} av {self.in_scope} {KIND_VERBS[self.rule.kind]}"
 
     def details(self) -> str:
@@ -315,10 +319,12 @@ class Indicator:
     unit: str
     rows: list[UnitRow]  # the rulebook's units; the values are read from them when asked for
     _stats: dict | None = field(default=None, repr=False)
+    # the level is only the rulebook's proposal: the values are shown, no unit "meets" it
+    proposed: bool = False
 
     @property
     def label(self) -> str:
-        return LEVEL_LABELS[self.rule.kind]
+        return LEVEL_LABELS[self.rule.kind] + (" (förslag, inget beslut)" if self.proposed else "")
 
     def _counted(self) -> Iterator[UnitRow]:
         i = self.index - 1
@@ -369,6 +375,11 @@ class RulebookOverview:
         the points for the dialogue, counted as rules (one målnivå missed by 28 units is one)."""
         return [s for s in self.rules if s.rule.kind != "krav"
                 and any(s.counts[o] for o in SHORTFALLS)]
+
+    @property
+    def observed_rules(self) -> list[RuleStat]:
+        """Indicators reported as values against a proposed level: for the dialogue, no verdict."""
+        return [s for s in self.rules if s.counts["observation"]]
 
 
 @dataclass
@@ -432,7 +443,7 @@ def overview(book: LoadedRulebook, rows: list[UnitRow]) -> RulebookOverview:
     model: Rulebook = book.model
     stats = []
     for i, rule in enumerate(model.rules):
-        counts = {o: 0 for o in OUTCOMES}
+        counts = {o: 0 for o in ALL_OUTCOMES}
         for row in rows:
             counts[row.outcomes[i]] += 1
         stats.append(RuleStat(i + 1, rule, counts))
@@ -442,7 +453,9 @@ def overview(book: LoadedRulebook, rows: list[UnitRow]) -> RulebookOverview:
         if level is None:
             continue
         value, unit = level
-        indicators.append(Indicator(i + 1, rule, rule.check.compare.op, value, unit, rows))
+        proposed = rule.kind in OBSERVED_KINDS and level_basis(model, rule) == "forslag"
+        indicators.append(Indicator(i + 1, rule, rule.check.compare.op, value, unit, rows,
+                                    proposed=proposed))
     return RulebookOverview(book, rows, stats, indicators)
 
 

@@ -11,6 +11,7 @@ from engine.errors import InputError
 from engine.model import sanctions
 from engine.model.library import LoadedRulebook, select
 from engine.model.rulebook import KIND_LABELS, Rule, Rulebook
+from engine.model.rulebook_policy import level_basis, level_params, rule_param_basis
 from engine.model.form import validate_submission
 from engine.read.numbers import format_number
 from engine.read.yamlstrict import Document, load_file
@@ -19,7 +20,7 @@ from .compile import compile_rulebook
 from .crosscheck import RulebookCheck
 from .facts import RuleFact, build_facts
 from .previous_year import find_previous, uses_previous
-from .findings import Finding, Location, verdict
+from .findings import OBSERVED_KINDS, PROPOSED_LEVEL, Finding, Location, verdict
 from .memo import ByIdentity
 from .rete import RuleEngine
 
@@ -172,7 +173,10 @@ def _finding(rf: RuleFact, outcome: str, rulebook: Rulebook, sub: LoadedSubmissi
     at = tuple(ev.path.split(".")) if ev.path else None
     cell = getattr(sub.doc, "cell", None)  # a spreadsheet: the answer's cell, not a line
     line = None if at is None or cell else sub.doc.locate(at)[0]
-    source, proposal = _rule_terms(rule, rulebook)
+    source, proposal, observed_only = _rule_terms(rule, rulebook)
+    expected = ev.expected
+    if observed_only and outcome in ("pass", "fail", "partial"):
+        outcome, expected = "observation", f"{ev.expected} ({PROPOSED_LEVEL})"
     return Finding(
         rule_id=rule.id,
         kind=rule.kind,
@@ -182,7 +186,7 @@ def _finding(rf: RuleFact, outcome: str, rulebook: Rulebook, sub: LoadedSubmissi
         outcome=outcome,
         observed=ev.observed if outcome != "not_applicable" else None,
         observed_text=ev.observed_text,
-        expected=ev.expected,
+        expected=expected,
         explanation=_explain(rule, outcome, ev),
         derivation=ev.derivation,
         fields=ev.fields,
@@ -197,8 +201,9 @@ def _finding(rf: RuleFact, outcome: str, rulebook: Rulebook, sub: LoadedSubmissi
 _terms = ByIdentity()
 
 
-def _rule_terms(rule: Rule, rulebook: Rulebook) -> tuple[dict, bool]:
-    """A rule's source (document, section, quote …) and whether it rests on a proposal: the
+def _rule_terms(rule: Rule, rulebook: Rulebook) -> tuple[dict, bool, bool]:
+    """A rule's source (document, section, quote …), whether it rests on a proposal and whether
+    it is an indicator whose level is only proposed (its value is reported, not judged): the
     same for every finding of the rule, made once (one dict shared by the findings: read,
     never changed)."""
     def make():
@@ -208,7 +213,9 @@ def _rule_terms(rule: Rule, rulebook: Rulebook) -> tuple[dict, bool]:
                   "status": rulebook.source_status(rule.source),
                   "quote": rule.source.quote, "lines": rule.source.lines,
                   "note": rule.source.note}
-        return source, rulebook.is_proposal(rule)
+        observed_only = (rule.kind in OBSERVED_KINDS
+                         and level_basis(rulebook, rule) == "forslag")
+        return source, rulebook.is_proposal(rule), observed_only
 
     return _terms.get((rulebook, rule), make)
 
@@ -223,6 +230,9 @@ def _explain(rule: Rule, outcome: str, ev) -> str:
         return "Villkoret för kravet är inte uppfyllt, så kravet gäller inte."
     if outcome == "missing":
         return "Uppgift saknas: " + "; ".join(ev.missing) + ". Saknade uppgifter räknas aldrig som uppfyllt."
+    if outcome == "observation":
+        return (f"Värde för dialogen: {ev.observed_text}. Nivån, {ev.expected}, är {PROPOSED_LEVEL}: "
+                "värdet bedöms inte som uppfyllt eller ej uppfyllt förrän regionen har beslutat nivån.")
     label = {"pass": "uppfyllt", "fail": "inte uppfyllt", "partial": "delvis uppfyllt"}[outcome]
     return f"{KIND_LABELS[rule.kind]} {label}: {ev.observed_text}, krävs {ev.expected}."
 
@@ -233,6 +243,8 @@ _DIALOG = {"applies": True, "handlingsplan": None, "sanctions": [], "accrued": [
 
 def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> dict | None:
     shortfall = outcome in ("fail", "partial", "missing")
+    if outcome == "observation":
+        return dict(_OBSERVATION)
     if rule.consequence is None:
         if rule.kind == "krav" or not shortfall:
             return None
@@ -240,7 +252,13 @@ def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> 
     static = _static_consequence(rule, rulebook)
     out = dict(static, applies=rule.kind == "krav" and shortfall, accrued=[])
     overdue = _overdue_days(rf) if out["applies"] and outcome == "fail" else 0
-    if overdue > 0:
+    if overdue > 0 and _deadline_basis(rule, rulebook) == "forslag":
+        # no krona from a deadline only the rulebook proposes (design.md): the days, no amount
+        parts = [static["text"]] if static["text"] else []
+        parts.append(f"{overdue} dagar efter sista dagen, som är regelbokens förslag, inget beslut: "
+                     "förseningsvite räknas först när regionen har beslutat dagen.")
+        out["text"] = " ".join(parts)
+    elif overdue > 0:
         parts = [static["text"]] if static["text"] else []
         for name in rule.consequence.sanctions:
             s = rulebook.sanctions[name]
@@ -257,6 +275,10 @@ def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> 
 _PROPOSAL = dict(_DIALOG, text="Förslag, inte beslutad text: tas upp i dialoguppföljningen (ingen "
                                "handlingsplan, vite eller uppsägning förrän regelboken anger den "
                                "beslutade texten).")
+
+_OBSERVATION = dict(_DIALOG, text="Värde för dialogen: nivån är regelbokens förslag, inget beslut "
+                                   "(ingen bedömning, handlingsplan eller vite förrän regionen "
+                                   "beslutat nivån).")
 
 _static = ByIdentity()
 
@@ -283,6 +305,15 @@ def _static_consequence(rule: Rule, rulebook: Rulebook) -> dict:
             "text": " ".join(parts)}
 
     return _static.get((rulebook, rule), make)
+
+
+def _deadline_basis(rule: Rule, rulebook: Rulebook) -> str:
+    """The weakest basis of the dates a rule compares with (its deadline): kalla, beslut or
+    forslag (a literal date in the rule is its own text's)."""
+    bases = [rule_param_basis(rulebook, rule, name) for name, _ in level_params(rule)
+             if name in rulebook.parameters
+             and isinstance(rulebook.parameters[name].value, dt.date)]
+    return "forslag" if "forslag" in bases else ("beslut" if "beslut" in bases else "kalla")
 
 
 def _overdue_days(rf: RuleFact) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.model.rulebook import (
+    BASIS_LABELS,
     KIND_LABELS,
     OP_WORDS,
     SOURCE_STATUS_LABELS,
@@ -11,8 +12,11 @@ from engine.model.rulebook import (
     Rule,
     Rulebook,
 )
+from engine.model.rulebook_policy import level_params, rule_param_basis
 from engine.model.sanctions import describe
 from engine.read.numbers import format_number
+
+from .findings import OBSERVED_KINDS
 
 _OP_NAMES = {"add": "+", "sub": "−", "mul": "×", "div": "/"}
 
@@ -41,8 +45,20 @@ def compare_words(cmp: Compare, book: Rulebook) -> str:
     return text
 
 
+def _part_words(c, book: Rulebook) -> str:
+    """One part of an any/all check, as a clause."""
+    if c.compare:
+        return compare_words(c.compare, book)
+    if c.answer:
+        return f"{c.answer.field} är {' eller '.join(c.answer.pass_)}"
+    word, parts = ("någon av", c.any) if c.any else ("alla", c.all)
+    return f"{word}: " + "; ".join(_part_words(p, book) for p in parts)
+
+
 def condition_words(rule: Rule, book: Rulebook) -> list[str]:
     c = rule.check
+    if c.any or c.all:  # a krav met by one of several answers, or by every comparison
+        return [f"Uppfyllt när {_part_words(c, book)}."]
     if c.compare:
         lines = ["Uppfyllt när " + compare_words(c.compare, book) + "."]
         for e in (c.compare.left, c.compare.right):
@@ -66,6 +82,35 @@ def condition_words(rule: Rule, book: Rulebook) -> list[str]:
     else:
         cond = f"{rw.when.answer_in.field} är {' eller '.join(rw.when.answer_in.in_)}"
     return [f"När {cond}, ska {rw.field} vara ifyllt; annars gäller regeln inte."]
+
+
+def basis_words(rule: Rule, book: Rulebook) -> list[tuple[str, str]]:
+    """What each value the rule uses rests on (design.md: every output says which basis it
+    used): decided text, the region's recorded decision, or only the rulebook's proposal."""
+    names = [n for n, _ in level_params(rule)]
+    c = rule.consequence
+    if c is not None and c.handlingsplan_days is not None and c.handlingsplan_days.param:
+        names.append(c.handlingsplan_days.param)
+    out = []
+    for name in dict.fromkeys(n for n in names if n in book.parameters):
+        p = book.parameters[name]
+        value = p.value.isoformat() if hasattr(p.value, "isoformat") else format_number(p.value)
+        basis = rule_param_basis(book, rule, name)
+        text = f"{p.title} ({value}): {BASIS_LABELS[basis]}"
+        if basis == "beslut":
+            text += f" {p.beslut.datum.isoformat()}, dnr {p.beslut.diarienummer}."
+        elif basis == "forslag" and rule.kind in OBSERVED_KINDS:
+            text += (", inget beslut: enhetens värde redovisas för dialogen, utan att bedömas "
+                     "som uppfyllt eller ej, tills regionen har beslutat nivån (beslut under "
+                     "parametern).")
+        elif basis == "forslag":
+            text += (", inget beslut: används för påminnelser; kronor och rättigheter räknas "
+                     "inte från värdet förrän regionen har beslutat det (beslut under "
+                     "parametern).")
+        else:
+            text += "."
+        out.append(("Grund", text))
+    return out
 
 
 def explain(rule: Rule, book: Rulebook) -> list[tuple[str, str]]:
@@ -111,6 +156,7 @@ def explain(rule: Rule, book: Rulebook) -> list[tuple[str, str]]:
     out.append(("Gäller", " och ".join(scope) if scope else "alla enheter"))
     for line in condition_words(rule, book):
         out.append(("Villkor", line))
+    out.extend(basis_words(rule, book))
     out.append(("Saknas uppgift", "Utfallet blir 'uppgift saknas', aldrig uppfyllt."))
     if rule.description:
         out.append(("Beskrivning", rule.description))
@@ -154,10 +200,17 @@ def followup_words(rule: Rule, book: Rulebook) -> list[tuple[str, str]]:
                            f"föreslår föreläggande vid: {triggers}; fristen bestäms i beslutet "
                            f"(annars {days} dagar, ett antagande i regelboken); vite efter "
                            f"fristen, {describe(cap)}.")]
-    if rule.vasentlig is not None:
-        why = rule.vasentlig.assumption or rule.vasentlig.source.quote
+    if rule.vasentlig is not None and rule.vasentlig.source is None:
+        # no seed says which parts are väsentliga: the rulebook only proposes, a decision decides
+        out.append(("Väsentlig brist (förslag)",
+                    "Regelboken föreslår att bristen är väsentlig; regionen avgör det i sitt "
+                    "beslut om föreläggande (--vasentlig), och först ett sådant beslut kan ge "
+                    "rätt att säga upp avtalet om bristen inte rättas (003 l.874–876). "
+                    f"{rule.vasentlig.assumption}"))
+    elif rule.vasentlig is not None:
         out.append(("Väsentlig brist", f"Rättas bristen inte efter skriftligt påpekande får "
-                                       f"regionen säga upp avtalet (003 l.874–876). {why}"))
+                                       f"regionen säga upp avtalet (003 l.874–876). "
+                                       f"{rule.vasentlig.source.quote}"))
     if f.innehallande_sanction:
         s = book.sanctions[f.innehallande_sanction]
         out.append(("Saknas svaret", f"{s.title}: {describe(s)} (003 l.852–854)."))

@@ -7,16 +7,28 @@ from typing import Any, Literal
 
 from engine.model.rulebook import KIND_LABELS
 
-Outcome = Literal["pass", "fail", "partial", "missing", "not_applicable", "waived"]
+# observation: a riktlinje, målnivå or lag whose level is only the rulebook's proposal (no source,
+# no decision of the region): its value is reported for the dialogue, with the proposed level,
+# and judged neither pass nor fail (design.md: no krona and no right without a decided basis).
+Outcome = Literal["pass", "fail", "partial", "missing", "observation", "not_applicable", "waived"]
+# The outcomes of a krav (the follow-up's lifecycle takes these: a krav is never an observation,
+# lint refuses a krav with handlingsplan or vite on a proposed level) …
 OUTCOMES: tuple[str, ...] = ("pass", "fail", "partial", "missing", "not_applicable", "waived")
+# … and of any finding, as reports count them.
+ALL_OUTCOMES: tuple[str, ...] = ("pass", "fail", "partial", "missing", "observation",
+                                 "not_applicable", "waived")
 OUTCOME_LABELS = {
     "pass": "uppfyllt",
     "fail": "ej uppfyllt",
     "partial": "delvis uppfyllt",
     "missing": "uppgift saknas",
+    "observation": "värde för dialogen",
     "not_applicable": "ej tillämplig",
     "waived": "dispens",
 }
+# The kinds that are indicators for the dialogue: judged against a level only where it is sourced.
+OBSERVED_KINDS = ("riktlinje", "malniva", "lag", "dialog")
+PROPOSED_LEVEL = "regelbokens förslag, inget beslut"
 PROPOSAL_MARK = " [förslag]"
 # Outcomes of a krav that call for action (handlingsplan, exit code 1): missing data is never a pass.
 SHORTFALLS = ("fail", "partial", "missing")
@@ -71,7 +83,7 @@ class Finding:
 
 
 def counts(findings: list[Finding]) -> dict[str, int]:
-    out = {o: 0 for o in OUTCOMES}
+    out = {o: 0 for o in ALL_OUTCOMES}
     for f in findings:
         out[f.outcome] += 1
     return out

@@ -110,8 +110,12 @@ class Trend:
         outcomes = [uy.outcomes[rule_id] for u in self.units
                     if (uy := u.years.get(year)) and rule_id in uy.outcomes]
         in_scope = [o for o in outcomes if o != "not_applicable"]
-        return {"met": sum(o in MET for o in in_scope), "in_scope": len(in_scope),
-                "checked": bool(outcomes)}
+        out = {"met": sum(o in MET for o in in_scope), "in_scope": len(in_scope),
+               "checked": bool(outcomes)}
+        observed = sum(o == "observation" for o in in_scope)
+        if observed:  # values against a proposed level: counted, never "met" or not
+            out["observed"] = observed
+        return out
 
     # --- a unit against its own baseline -----------------------------------------------------
 

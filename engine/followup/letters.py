@@ -6,7 +6,12 @@ words, [förslag] when the text is a proposal), what the unit must do and by whe
 follows otherwise (förseningsvite, föreläggande, vite up to the cap, and the right to terminate
 only when the ledger shows it); then the brister åtgärdade since the last check, the points for
 the dialogue and the dispenser in force. Internal words of the ledger (status names, rule ids,
-line numbers, hashes) stay out of the body: they are in the appendix "Underlag" at the end.
+line numbers) stay out of the body: they are in the appendix "Underlag" at the end, which names
+the submission as a person knows it (file name, period, the day it came in), never by a machine
+path or a hash. "Vad avtalet säger" names the contract (the förfrågningsunderlag), and the text
+that restates it (the årsbokslut's form, a report) only as where the quote is taken from. A
+late handling (is_late_delivery) gets no "Rätta bristen" and no threat of föreläggande: the
+contract gives förseningsvite per handling, nothing more (003 l.863–868).
 
 Two steps, so that a change in the ledger's data touches one function: `gather` reads what a
 unit's letter needs from the ledger (LetterData), `compose` writes the letter from it as a list
@@ -192,7 +197,7 @@ def compose_from(data: LetterData, sender: Sender | None = None) -> Letter:
                    " i förfrågningsunderlaget. Nedan beskriver vi för varje brist vad vi har sett, "
                    "vad avtalet säger, vad enheten behöver göra och när, och vad som händer annars.")
         for n, v in enumerate(data.open, 1):
-            _item(letter, n, v, titles)
+            _item(letter, n, v, titles, book.get("title") or "förfrågningsunderlaget")
     else:
         letter.add("p", intro + f" Per den {day(data.as_of)} har enheten inga öppna krav.")
     if data.closed:
@@ -270,27 +275,55 @@ def _found(f: dict, period) -> str:
     return text
 
 
-def _item(letter: Letter, n: int, v: View, titles: dict[str, str]) -> None:
+def is_late_delivery(v: View) -> bool:
+    """A brist whose only consequence is förseningsvite for a handling delivered late (an
+    årsbokslut that came in after its last day, JHV-INL-01): it cannot be put right afterwards,
+    and the contract gives förseningsvite per handling, nothing more (003 l.863–868)."""
+    named = [(s or {}).get("sanction") or {} for s in v.demand.terms.get("sanctions") or []]
+    return (v.demand.kind == "brist" and bool(named)
+            and all(s.get("interval") == "vecka" and "handling" in (s.get("per") or "") for s in named))
+
+
+def _contract_words(src: dict, contract: str, decided: bool) -> str:
+    """Where the krav stands: the contract (the förfrågningsunderlag), and the text the quote is
+    taken from when that is another document that restates it (the årsbokslut's form, a report)."""
+    doc, section = src.get("document_title"), src.get("section")
+    status = src.get("status")
+    if decided or status in (None, "beslutad"):
+        return f"Kravet står i {doc}, avsnitt {section}."
+    if status == "formular_aterger_krav":
+        return (f"Kravet står i förfrågningsunderlaget ({contract}). Årsbokslutets fråga {section} "
+                "återger det:")
+    if status == "aterger_fu":
+        return (f"Kravet står i förfrågningsunderlaget ({contract}). {doc}, avsnitt {section}, "
+                "återger det:")
+    if status == "lag":
+        return f"Kravet följer av lag; {doc}, avsnitt {section}, återger den:"
+    return f"Kravet står i förfrågningsunderlaget ({contract}); citatet är ur {doc}, avsnitt {section}:"
+
+
+def _item(letter: Letter, n: int, v: View, titles: dict[str, str], contract: str) -> None:
     d, f, t = v.demand, v.demand.finding, v.demand.terms
     letter.add("h2", f"{n}. {_marked(f)}")
-    rows = [("Vad vi har sett", " ".join(
+    late = is_late_delivery(v)
+    rows = [("Vad vi har sett", _late_found(f, d.period) if late else " ".join(
         [_found(f, d.period)] + [_found(e.detail, e.detail["period"]) for e in v.events
                                  if e.event == "finding" and e.detail
                                  and e.detail.get("period", d.period) > d.period][-1:]))]
     # the decided text when the rule's source is a proposal that the region has since decided
     src = t.get("decided") or f.get("source") or {}
-    said = f"Kravet står i {src.get('document_title')}, avsnitt {src.get('section')}."
+    said = _contract_words(src, contract, bool(t.get("decided")))
     if is_proposal(f):
         said += f" {PROPOSAL} Texten är ett förslag, ännu inte beslutad avtalstext."
     rows.append(("Vad avtalet säger", said))
     letter.add("dl", rows)
     if src.get("quote"):
         letter.add("quote", src["quote"])
-    todo, deadline = _todo(v, titles)
+    todo, deadline = _late_todo() if late else _todo(v, titles)
     rows = [("Vad enheten ska göra", todo)]
     if deadline:
         rows.append(("Senast", day(deadline)))
-    otherwise = _otherwise(v)
+    otherwise = "" if late else _otherwise(v)  # a late handling: förseningsvite, nothing more
     if otherwise:
         rows.append(("Om det inte sker", otherwise))
     decisions = _decisions(v)
@@ -316,6 +349,22 @@ def _item(letter: Letter, n: int, v: View, titles: dict[str, str]) -> None:
         rows.append(("Dispens", f"Till och med den {day(v.dispens.last_day)} (dnr "
                                 f"{v.dispens.diarienummer}): {v.dispens.justification}"))
     letter.add("dl", rows)
+
+
+def _late_found(f: dict, period) -> str:
+    """A handling that came in late: the day it came and the last day, as dates."""
+    came = ISO_DAY.fullmatch(str(f.get("observed_text") or "").strip())
+    last = ISO_DAY.search(str(f.get("expected") or ""))
+    if came and last:
+        came = came.group(0)
+        return (f"Årsbokslutet för {period} kom in den {day(came)}; sista dagen enligt regelboken "
+                f"var den {day(last.group(0))}.")
+    return _found(f, period)
+
+
+def _late_todo() -> tuple[str, None]:
+    return ("Inget att rätta i efterhand: handlingen har kommit in. För en handling som lämnas för "
+            f"sent utgår förseningsvite ({CONTRACT}).", None)
 
 
 def _todo(v: View, titles: dict[str, str]) -> tuple[str, dt.date | None]:
@@ -505,11 +554,18 @@ def _dialogue_words(p: dict) -> str:
 
 
 def _underlag(data: LetterData) -> list[str]:
-    """Where everything in the letter comes from, for the handläggare and an auditor."""
+    """Where everything in the letter comes from, for the handläggare and an auditor, named as a
+    person knows it (the file's name, the period, the day it came in), no machine paths or
+    hashes: the kravliggare keeps those."""
     c = data.check
-    out = [f"Årsbokslut för {data.period}: {c.submission_path} (sha256 {c.submission_sha256[:12]}).",
-           f"Regelbok {c.rulebook_id}, version {c.rulebook.get('version')} (sha256 "
-           f"{c.rulebook_sha256[:12]})."]
+    name = re.split(r"[\\/]", c.submission_path)[-1]
+    came = f", inlämnat {day(c.inlamnad)}" if c.inlamnad else ""
+    out = [f"Årsbokslut för {data.period}: filen {name}{came}, granskat {day(c.decided)}.",
+           f"Regelbok: {c.rulebook.get('title') or c.rulebook_id}, version "
+           f"{c.rulebook.get('version')}."]
+    titles = {(v.demand.finding.get("source") or {}).get("document"):
+              (v.demand.finding.get("source") or {}).get("document_title")
+              for v in data.open + data.closed}
     for v in data.open + data.closed:
         src = v.demand.finding.get("source") or {}
         out.append(f"{v.demand.rule_id} {v.demand.finding.get('title')}: {src.get('document_title')}, "
@@ -525,7 +581,7 @@ def _underlag(data: LetterData) -> list[str]:
                 sources.setdefault(key, set()).add(src.get("lines") or "")
     for (document, section), lines in sorted(sources.items()):
         shown = ", ".join(sorted(x for x in lines if x))
-        out.append(f"Påföljder enligt {document}, {section}"
+        out.append(f"Påföljder enligt {titles.get(document) or document}, {section}"
                    + (f" ({shown})" if shown else "") + ".")
     for p in data.dialogue:
         src = p.get("source") or {}
@@ -647,11 +703,11 @@ blockquote { margin: 0.5em 1.2em; padding-left: 0.8em; border-left: 2px solid #8
 @media print { body { margin: 0; max-width: none; } }
 """.strip()
 
-# xhtml2pdf reads a subset of CSS: no max-width or auto margins; the embedded Vera family
+# xhtml2pdf reads a subset of CSS: no max-width or auto margins; the embedded Source Sans Pro family
 # (report/pdf.py) carries å, ä, ö, ”, –.
 PDF_CSS = """
 @page { size: a4 portrait; margin: 18mm 18mm 18mm 20mm; }
-body { font-family: Vera; font-size: 9.5pt; line-height: 1.3; color: #000; }
+body { font-family: SourceSansPro; font-size: 9.5pt; line-height: 1.3; color: #000; }
 h1 { font-size: 15pt; margin: 8pt 0 8pt 0; }
 h2 { font-size: 11pt; margin: 12pt 0 3pt 0; -pdf-keep-with-next: true; }
 table.head td { vertical-align: top; }

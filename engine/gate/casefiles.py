@@ -48,7 +48,7 @@ from engine.read.yamlstrict import Document, dotted, load_file
 SETTINGS_FILE = "kravkoll.yaml"
 TESTS_DIR = "tests"
 
-ExpectedOutcome = Literal["pass", "fail", "partial", "missing", "not_applicable"]
+ExpectedOutcome = Literal["pass", "fail", "partial", "missing", "observation", "not_applicable"]
 ChangePath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")]
 Label = Annotated[str, Field(min_length=1, max_length=200)]
 

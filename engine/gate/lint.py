@@ -20,6 +20,11 @@ Checks on one rulebook:
 - beslut: a krav, or a rule with handlingsplan or vite, rests on decided text, not only on a
   proposal or a sammanställning (engine/model/rulebook_policy.py; also refused on load).
 - inlamning: a submission deadline lies after the end of the rulebook's period (also on load).
+- grund: no krona and no right without a decided basis (engine/model/rulebook_policy.py).
+  Error (also on load): a rule with handlingsplan or vite whose level is only the rulebook's
+  proposal, a sanction quoted from a proposal. Warning, per parameter: a deadline, time or frist
+  that kronor or rights would be computed from is only a proposal and needs the region's
+  decision (beslut under the parameter).
 - antagande: every choice the sources leave open is stated: a source read as stating the
   förfrågningsunderlag's krav (formular_aterger_krav, aterger_fu) has an assumption; a weekly
   sanction (how weeks count, from which day) and a sanction quoted from a document that is not
@@ -47,7 +52,8 @@ from engine.errors import InputError, Problem
 from engine.model.library import LoadedRulebook, region_of, rulebook_files
 from engine.model.rulebook import READINGS, Rulebook, Source
 from engine.model.rulebook_layers import resolve
-from engine.model.rulebook_policy import early_deadlines, undecided_rules
+from engine.model.rulebook_policy import (early_deadlines, undecided_rules, undecided_values,
+                                         unfounded_sanctions)
 from engine.model.rulebook_refs import _sources, check_references, rule_exprs
 from engine.model.rulebook_types import check_types, name_rule, rule_problems
 from engine.output import dumps_json
@@ -158,9 +164,12 @@ def check_unused(c: _Collector) -> None:
 
 def check_policy(c: _Collector) -> None:
     m = c.book.model
-    for code, problems in (("beslut", undecided_rules(m)), ("inlamning", early_deadlines(m))):
+    for code, problems in (("beslut", undecided_rules(m)), ("inlamning", early_deadlines(m)),
+                           ("grund", unfounded_sanctions(m))):
         for message, path in problems:
             c.add(ERROR, code, message, path)
+    for message, path in undecided_values(m):
+        c.add(WARNING, "grund", message, path, key=True)
 
 
 def _all_sources(m: Rulebook):

@@ -2,8 +2,9 @@
 
 Each case's submission goes through the rulebook in force for it, exactly as `kravkoll check`
 would choose and evaluate it; the outcome of every rule the case names is compared with the
-outcome it expects. A rule is covered when some case makes it pass and some case makes it fail
-(or miss data), each as expected. Case files are in engine/gate/casefiles.py.
+outcome it expects. A rule is covered when some case makes it pass (an indicator whose level is
+only a proposal: report its value, observation) and some case makes it fail (or miss data), each
+as expected. Case files are in engine/gate/casefiles.py.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from rich.markup import escape
 from engine import ENGINE_NAME, __version__
 from engine.errors import InputError, Problem
 from engine.evaluate.evaluation import CheckResult, check
-from engine.evaluate.findings import OUTCOME_LABELS, Finding
+from engine.evaluate.findings import OBSERVED_KINDS, OUTCOME_LABELS, Finding
 from engine.model.library import LoadedRulebook, load_library
 from engine.model.rulebook import Rule
+from engine.model.rulebook_policy import level_basis
 from engine.read.numbers import format_number
 
 from .casefiles import (
@@ -76,13 +78,22 @@ class RuleCoverage:
 
     @property
     def covered(self) -> bool:
-        return "pass" in self.seen and any(o in self.seen for o in SHORT)
+        return self._judged in self.seen and any(o in self.seen for o in SHORT)
+
+    @property
+    def _judged(self) -> str:
+        """What a case with the rule's data gives: pass, or, for an indicator whose level is
+        only a proposal, its value (observation): it never passes or fails."""
+        observed = (self.rule.kind in OBSERVED_KINDS
+                    and level_basis(self.book.model, self.rule) == "forslag")
+        return "observation" if observed else "pass"
 
     @property
     def lacking(self) -> str:
         need = []
-        if "pass" not in self.seen:
-            need.append("uppfyllt (pass)")
+        if self._judged not in self.seen:
+            need.append("värde för dialogen (observation)" if self._judged == "observation"
+                        else "uppfyllt (pass)")
         if not any(o in self.seen for o in SHORT):
             need.append("ej uppfyllt eller uppgift saknas (fail/missing)")
         return " och ".join(need)

@@ -168,6 +168,9 @@ class Parameter(Model):
     source: Source | None = None
     assumption: str | None = None  # why a value the sources do not give was chosen
     beslut: Beslut | None = None  # the region's decision of this value, for this rulebook's period
+    # The value is the word of the quote of each rule that uses it ("alla", "samtliga", "varje"
+    # → 100 %, "inga" → 0), not a level of its own: it rests on that rule's source.
+    from_rule_quote: bool = False
 
     @model_validator(mode="after")
     def _sourced(self):
@@ -412,7 +415,9 @@ class Consequence(Model):
 
 
 class Vasentlig(Model):
-    """Why a rule's brist is one "i väsentliga delar" (003 l.874–876): a source or an assumption."""
+    """Why a rule's brist would be one "i väsentliga delar" (003 l.874–876). No seed says which
+    parts are väsentliga: with an assumption only, this is the rulebook's proposal to the region;
+    a brist is väsentlig, and may give a right to terminate, only by the region's decision."""
 
     source: Source | None = None
     assumption: str | None = None

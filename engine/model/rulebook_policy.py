@@ -8,6 +8,13 @@
 - inlamning: a submission deadline (a parameter a rule compares `inlamnad` with) lies after the
   end of the period the rulebook applies to; a copied rulebook that keeps last year's date would
   make every unit late by a year.
+- grund (design.md: no krona and no right without a decided basis): a handlingsplan or sanction
+  does not rest only on an assumption. Refused: a rule with handlingsplan or vite whose level
+  (a parameter it compares with, other than a submission deadline) is only the rulebook's
+  proposal, and a sanction quoted from a proposal. Warned by lint, per parameter: a value
+  kronor or rights would be computed from (a deadline of a rule with vite, the time for a
+  handlingsplan when a late plan gives förseningsvite, the frist for rättelse, the days before
+  the right to terminate) that is only a proposal: the region must decide it first.
 """
 
 from __future__ import annotations
@@ -17,8 +24,8 @@ import datetime as dt
 from engine.errors import Problem
 from engine.read.yamlstrict import Document, dotted
 
-from .rulebook import KIND_LABELS, UNDECIDED, Rulebook
-from .rulebook_refs import rule_leaves
+from .rulebook import BASIS_LABELS, KIND_LABELS, UNDECIDED, Basis, Expr, Rule, Rulebook
+from .rulebook_refs import rule_leaves, walk_expr
 
 
 def undecided_rules(rulebook: Rulebook) -> list[tuple[str, tuple]]:
@@ -71,10 +78,134 @@ def early_deadlines(rulebook: Rulebook) -> list[tuple[str, tuple]]:
     return out
 
 
+# --- grund: what kronor and rights rest on ---------------------------------------------------
+
+_WEAKEST = {"forslag": 0, "beslut": 1, "kalla": 2}
+
+
+def level_params(rule: Rule, i: int = 0) -> list[tuple[str, tuple]]:
+    """(parameter, path of the comparison) of every parameter a rule compares a value with, in
+    its check and in its condition (a level, a limit, a deadline), each once."""
+    out: list[tuple[str, tuple]] = []
+    for leaf, path in rule_leaves(rule, i):
+        cmp = leaf.compare
+        if cmp is None:
+            continue
+        for side in ("left", "right", "partial_right"):
+            expr = getattr(cmp, side)
+            if expr is None:
+                continue
+            for node, _p in walk_expr(expr, path + ("compare", side)):
+                if node.param and node.param not in [n for n, _ in out]:
+                    out.append((node.param, path + ("compare", side)))
+    return out
+
+
+def rule_param_basis(rulebook: Rulebook, rule: Rule, name: str) -> Basis:
+    """What a parameter rests on where `rule` uses it: a value that is the rule's own word
+    (from_rule_quote: "alla" → 100 %) rests on the rule's source; any other on its own."""
+    param = rulebook.parameters[name]
+    if param.from_rule_quote and param.beslut is None:
+        decided = rule.decided is not None or rulebook.source_status(rule.source) not in UNDECIDED
+        return "kalla" if decided else "forslag"
+    return rulebook.param_basis(name)
+
+
+def level_basis(rulebook: Rulebook, rule: Rule) -> Basis | None:
+    """The weakest basis of the levels a rule compares with (None: it compares with none).
+    A riktlinje or målnivå whose level is only a proposal reports its value for the dialogue,
+    not pass or fail; a rule with handlingsplan or vite may not rest on one (lint, load)."""
+    bases = [rule_param_basis(rulebook, rule, name) for name, _ in level_params(rule)
+             if name in rulebook.parameters]
+    return min(bases, key=_WEAKEST.__getitem__) if bases else None
+
+
+def _demands(rule: Rule) -> bool:
+    c = rule.consequence
+    return c is not None and bool(c.sanctions or c.handlingsplan_days is not None)
+
+
+def unfounded_sanctions(rulebook: Rulebook) -> list[tuple[str, tuple]]:
+    """Errors: a handlingsplan or a sanction that rests only on an assumption."""
+    out = []
+    deadlines = deadline_params(rulebook)
+    for i, rule in enumerate(rulebook.rules):
+        if not _demands(rule):
+            continue
+        for name, path in level_params(rule, i):
+            if name not in rulebook.parameters or i in deadlines.get(name, []):
+                continue  # unknown (a referens error); a deadline is warned about below
+            if rule_param_basis(rulebook, rule, name) == "forslag":
+                p = rulebook.parameters[name]
+                out.append(((
+                    f"{rule.id} har handlingsplan eller vite, men nivån '{name}' ({p.value}) är bara "
+                    "regelbokens förslag (assumption), utan källa eller beslut: ange källan "
+                    "(source), regionens beslut (beslut: datum, diarienummer) eller gör regeln till "
+                    "en riktlinje eller målnivå utan handlingsplan och vite"), path))
+    used = {s for r in rulebook.rules if r.consequence for s in r.consequence.sanctions}
+    if rulebook.followup is not None:
+        f = rulebook.followup
+        used |= {f.late_plan_sanction, f.rattelse_sanction, f.innehallande_sanction}
+    for name, s in rulebook.sanctions.items():
+        if name in used and rulebook.source_status(s.source) in UNDECIDED:
+            out.append(((
+                f"sanktionen '{name}' citeras ur ett förslag eller en sammanställning "
+                f"({s.source.document}), inte ur beslutad text: ett vite kan inte vila på ett "
+                "förslag; citera den beslutade texten (eller läs källan uttryckligen som den, "
+                "source.status aterger_fu med assumption)"), ("sanctions", name, "source")))
+    return out
+
+
+def _uses(expr: Expr | None, name: str) -> bool:
+    return expr is not None and expr.param == name
+
+
+def money_values(rulebook: Rulebook) -> dict[str, list[str]]:
+    """Parameter -> what kronor or rights are computed from it (in words, with rule ids)."""
+    out: dict[str, list[str]] = {}
+    f = rulebook.followup
+    for name, rules in deadline_params(rulebook).items():
+        ids = [rulebook.rules[i].id for i in rules if rulebook.rules[i].consequence is not None
+               and rulebook.rules[i].consequence.sanctions]
+        if ids:
+            out.setdefault(name, []).append(f"förseningsvite för sen inlämning ({', '.join(ids)})")
+    if f is not None and f.late_plan_sanction:
+        for name in rulebook.parameters:
+            ids = [r.id for r in rulebook.rules
+                   if r.consequence is not None and _uses(r.consequence.handlingsplan_days, name)]
+            if ids:
+                out.setdefault(name, []).append(
+                    f"förseningsvite för en sen handlingsplan ({', '.join(ids)})")
+    if f is not None:
+        if f.rattelse_days.param:
+            out.setdefault(f.rattelse_days.param, []).append(
+                "vite efter föreläggande och rätten att säga upp, när beslutet inte anger fristen")
+        if f.uppsagning_days is not None and f.uppsagning_days.param:
+            out.setdefault(f.uppsagning_days.param, []).append("rätten att säga upp avtalet")
+    return out
+
+
+def undecided_values(rulebook: Rulebook) -> list[tuple[str, tuple]]:
+    """Warnings, one per parameter: kronor or rights would be computed from a proposal."""
+    out = []
+    for name, uses in money_values(rulebook).items():
+        if name not in rulebook.parameters or rulebook.param_basis(name) != "forslag":
+            continue
+        p = rulebook.parameters[name]
+        out.append(((
+            f"'{name}' ({p.value}) är bara regelbokens {BASIS_LABELS['forslag']}, inget beslut, men "
+            f"{'; '.join(uses)} skulle räknas från värdet. Regionen behöver besluta värdet "
+            "(ange beslut: datum, diarienummer under parametern); till dess används det bara "
+            "för påminnelser, och inga kronor eller rättigheter räknas från det"),
+            ("parameters", name)))
+    return out
+
+
 def policy_problems(rulebook: Rulebook, doc: Document) -> list[Problem]:
     """(message, path in the rulebook) of each check, as problems at their lines."""
     out = []
-    for message, path in undecided_rules(rulebook) + early_deadlines(rulebook):
+    for message, path in (undecided_rules(rulebook) + early_deadlines(rulebook)
+                          + unfounded_sanctions(rulebook)):
         line, col = doc.locate(path)
         out.append(Problem(message, dotted(path), line, col))
     return out

@@ -30,10 +30,10 @@ from .common import grouped, source_reference
 from .overview import KIND_HEADINGS, KIND_ORDER, KIND_VERB, dialogue_sentence
 
 COLORS = {"pass": "#2e7d32", "fail": "#c62828", "partial": "#ef8f00", "missing": "#7b1fa2",
-          "not_applicable": "#d5d5d5", "waived": "#0277bd"}
-MARKS = {"pass": "✓", "fail": "✗", "partial": "◐", "missing": "?", "not_applicable": "–",
-         "waived": "≈"}
-BAR_ORDER = ("pass", "waived", "partial", "fail", "missing", "not_applicable")
+          "observation": "#3949ab", "not_applicable": "#d5d5d5", "waived": "#0277bd"}
+MARKS = {"pass": "✓", "fail": "✗", "partial": "◐", "missing": "?", "observation": "◇",
+         "not_applicable": "–", "waived": "≈"}
+BAR_ORDER = ("pass", "waived", "partial", "fail", "missing", "observation", "not_applicable")
 HEAT_ROWS_PER_BLOCK = 50  # one block of the heat map fits an A4 page
 
 CSS = """
@@ -65,6 +65,7 @@ td.bar { width: 30mm; padding-top: 2mm; }
 .o-pass { background: var(--pass); } .o-fail { background: var(--fail); }
 .o-partial { background: var(--partial); } .o-missing { background: var(--missing); }
 .o-not_applicable { background: var(--na); } .o-waived { background: #0277bd; }
+.o-observation { background: #3949ab; }
 .verdict { border-left: 2mm solid var(--pass); padding: 2mm 3mm; margin: 2mm 0 3mm; background: #f3f8f3; }
 .verdict.fail { border-left-color: var(--fail); background: #fbf1f1; }
 blockquote { margin: 1mm 0 1mm 2mm; padding-left: 2mm; border-left: 1px solid var(--line);
@@ -502,7 +503,8 @@ def unit_section(result: CheckResult) -> str:
     short = [f for f in krav if f.is_shortfall]
     c = counts(result.findings)
     out = [f'<section class="unit" id="{unit_id(sub.path)}">\n<h2>{escape(e.namn)}</h2>\n']
-    uppdrag = ", ".join(e.tillaggsuppdrag) or "inga"
+    # a form without tilläggsuppdrag (Västerbotten's) has no such field
+    uppdrag = ", ".join(getattr(e, "tillaggsuppdrag", None) or []) or "inga"
     out.append(f'<p class="meta">{escape(e.hsa_id)} · {escape(e.regi)} regi · tilläggsuppdrag: '
                f"{escape(uppdrag)} · verksamhetsår {model.period} · inlämnat "
                f"{model.inlamnad or 'okänt datum'} · bedömt per {result.as_of}</p>\n"
@@ -542,8 +544,9 @@ def _finding(f: Finding) -> str:
         if f.derivation:
             value += f" = {escape(f.derivation.rsplit(' = ', 1)[0])}" if " = " in f.derivation \
                 else f" ({escape(f.derivation)})"
-        body.append(f'<div class="evidence">Värde: {value}; krav: {escape(f.expected)}</div>')
-    if shortfall:
+        level = "nivå" if f.outcome == "observation" else "krav"  # a proposed level judges nothing
+        body.append(f'<div class="evidence">Värde: {value}; {level}: {escape(f.expected)}</div>')
+    if shortfall or f.outcome == "observation":
         body.append(f'<div class="dim">Källa: {escape(f.source["document_title"])}, '
                     f"{escape(f.source['section'])}</div>"
                     f"<blockquote>»{escape(f.source['quote'])}«</blockquote>")

@@ -97,7 +97,8 @@ def suite_of(r: CheckResult, parent: ET.Element, index: int) -> ET.Element:
                 "message": f"{f.marked_kind} {OUTCOME_LABELS[f.outcome]}: "
                            f"{f.observed_text}, krävs {f.expected}"})
             el.text = _evidence(f, r.submission.path)
-        elif f.outcome in ("not_applicable", "waived"):
+        elif f.outcome in ("not_applicable", "waived", "observation"):
+            # an observation is not judged (its level is a proposal): skipped, with its value
             ET.SubElement(case, "skipped", {"message": f.explanation})
     _close(suite)
     return suite

@@ -8,7 +8,8 @@ and vite from the kravliggare (when given), and the change since the year before
 Readers are not engine users: rules are named by their titles, never by id; no field paths,
 hashes or source line numbers. Counts are of units per rule, never of findings. The CSS is the
 subset both Chromium and xhtml2pdf (engine/report/pdf.py) understand: tables, no flex, no CSS
-variables, no SVG, and the Vera family (DejaVu Sans in a browser, its extension) for å, ä, ö.
+variables, no SVG, and the embedded Source Sans Pro family (engine/report/pdf.py) for å, ä, ö and
+the Sami letters.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ KIND_PASSIVE = {"riktlinje": "följs", "malniva": "nås", "lag": "uppfylls", "kr
 
 CSS = """
 @page { size: A4; margin: 14mm 14mm 14mm 14mm; }
-body { font-family: Vera, "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 9pt;
+body { font-family: SourceSansPro, "Source Sans Pro", "DejaVu Sans", Arial, sans-serif; font-size: 9pt;
   line-height: 1.35; color: #1d1d1f; margin: 0; }
 h1 { font-size: 16pt; margin: 0 0 1mm 0; }
 h2 { font-size: 11.5pt; margin: 5mm 0 1.5mm 0; padding-bottom: 0.5mm;
@@ -264,15 +265,23 @@ def dialogue_sentence(ov: RulebookOverview) -> str | None:
     """How many RULES (riktlinjer, målnivåer, lagkrav) some unit falls short of: the points for
     the dialogue. Rules, not findings: 28 units short of one målnivå is one point."""
     rules = [s for s in ov.rules if s.rule.kind in OTHER_KINDS and s.in_scope]
+    # an indicator against a proposed level has values, not a verdict: counted apart
+    observed = [s for s in rules if s.counts["observation"]]
+    rules = [s for s in rules if not s.counts["observation"]]
     short = [s for s in rules if s.met < s.in_scope]
+    values = ""
+    if observed:
+        what = "indikator redovisas" if len(observed) == 1 else "indikatorer redovisas"
+        values = (f" {capital(number(len(observed)))} {what} som värden för dialogen, eftersom "
+                  "nivån bara är ett förslag som regionen inte har beslutat.")
     if not rules:
-        return None
+        return values.strip() or None
     if not short:
         return ("Samtliga riktlinjer, målnivåer och lagkrav följs av alla hälsocentraler som de "
-                "gäller.")
+                "gäller." + values)
     return (f"{capital(number(len(short)))} av {len(rules)} riktlinjer, målnivåer och lagkrav "
             f"följs inte av alla hälsocentraler; de tas upp i dialogen med enheterna (ingen "
-            "handlingsplan eller vite).")
+            "handlingsplan eller vite)." + values)
 
 
 def change_sentences(ov: RulebookOverview, prev: RulebookOverview | None,
@@ -561,8 +570,12 @@ def _other_table(ov: RulebookOverview, then: dict[str, Then], previous: Previous
     for s in stats:
         c = s.counts
         short = c["fail"] + c["partial"]
+        if c["observation"]:  # the level is only proposed: values for the dialogue, no verdict
+            followed, short_cell = f"{c['observation']} värden, nivån är ett förslag", "–"
+        else:
+            followed, short_cell = f"{s.met} av {s.in_scope}", str(short)
         row = (f"<tr><td>{escape(s.rule.title)}</td><td>{escape(KIND_NAMES[s.rule.kind])}</td>"
-               f'<td class="n">{s.met} av {s.in_scope}</td><td class="n">{short}</td>'
+               f'<td class="n">{followed}</td><td class="n">{short_cell}</td>'
                f'<td class="n">{c["missing"]}</td>')
         if previous is not None:
             row += f'<td class="n">{_then(then.get(s.rule.id))}</td>'

@@ -40,23 +40,11 @@ def render(letter: Letter, fmt: str) -> bytes:
 
         return docx_bytes(letter)
     if fmt == "pdf":
-        return _invariant_pdf(letters.html(letter, for_pdf=True))
+        from .pdf import html_to_pdf
+
+        # the same letter gives the same bytes (and the same e-mail draft): dated by the letter
+        return html_to_pdf(letters.html(letter, for_pdf=True), created=letter.as_of)
     raise ValueError(fmt)
-
-
-def _invariant_pdf(page: str) -> bytes:
-    """PDF without the creation time and random document id reportlab writes by default: the
-    same letter gives the same bytes (and the same e-mail draft)."""
-    from reportlab import rl_config
-
-    from .pdf import html_to_pdf
-
-    before = rl_config.invariant
-    rl_config.invariant = 1
-    try:
-        return html_to_pdf(page)
-    finally:
-        rl_config.invariant = before
 
 
 def file_stem(letter: Letter) -> str:

@@ -28,7 +28,7 @@ from engine.read.text_rules import is_safe, xml_safe
 VERDICT_LABELS = {"pass": "uppfyller alla krav", "fail": "krav uppfylls inte helt"}
 FIXED_TIME = dt.datetime(2000, 1, 1)  # in place of "now": same input, same bytes
 FILLS = {"pass": "C8E6C9", "fail": "FFCDD2", "partial": "FFE0B2", "missing": "E1BEE7",
-         "not_applicable": "EEEEEE", "waived": "B3E5FC"}
+         "observation": "C5CAE9", "not_applicable": "EEEEEE", "waived": "B3E5FC"}
 BASE_COLUMNS = ["fil", "enhet", "hsa_id", "regi", "bedömning", "krav_ej_uppfyllda"]
 
 
@@ -194,13 +194,13 @@ def xlsx_bytes(summary: Summary) -> bytes:
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
-def _reproducible(data: bytes) -> bytes:
+def _reproducible(data: bytes, when: dt.datetime = FIXED_TIME) -> bytes:
     """The same zip with every entry dated 1980-01-01, in the same order, and the document's
-    modification time (which openpyxl sets to now when saving) fixed. Entries are copied in
-    pieces: a county's sheets, unpacked, are hundreds of megabytes."""
+    modification time (which openpyxl sets to now when saving) fixed to `when`. Entries are
+    copied in pieces: a county's sheets, unpacked, are hundreds of megabytes."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))

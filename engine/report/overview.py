@@ -106,7 +106,7 @@ def _rule_table(stats) -> Table:
     table.add_column("utfall", no_wrap=True)
     table.add_column("titel", ratio=1)
     for s in stats:
-        worst = next((o for o in ("fail", "missing", "partial") if s.counts[o]), None)
+        worst = next((o for o in ("fail", "missing", "partial", "observation") if s.counts[o]), None)
         mark = Text(MARK[worst], style=STYLE[worst]) if worst else (
             Text(MARK["pass"], style=STYLE["pass"]) if s.in_scope else Text(MARK["not_applicable"]))
         outcome = Text(s.sentence(), style="bold" if worst and s.rule.kind == "krav" else "")
@@ -239,6 +239,11 @@ def _verdict(summary: Summary) -> Panel:
         style = "red"
     if any(ov.dialogue_rules for ov in summary.overviews()):
         text.append("\n" + dialogue_sentence(summary.overviews()))
+    observed = [s for ov in summary.overviews() for s in ov.observed_rules]
+    if observed:
+        what = "indikator redovisas" if len(observed) == 1 else "indikatorer redovisas"
+        text.append(f"\n{len(observed)} {what} som värden för dialogen: nivån är bara "
+                    "regelbokens förslag, inget beslut.")
     return Panel(text, title="Bedömning", title_align="left", border_style=style)
 
 

@@ -8,7 +8,8 @@ execution notification. For `test`, one result per expected outcome of a case, p
 
 The level follows the rule's kind and outcome: a krav that is not met (fail, partial, missing) is
 an error, a lag or riktlinje a warning, a målnivå a note; pass and not_applicable have level
-none. Fingerprints are sha256 of stable identities (rule, unit, period, field), so the same
+none. An observation (an indicator whose level is only the rulebook's proposal) is kind
+"review", level none: a value for a person to judge in the dialogue, neither pass nor fail. Fingerprints are sha256 of stable identities (rule, unit, period, field), so the same
 finding keeps its fingerprint from run to run. No timestamps: same input, same bytes.
 """
 
@@ -50,6 +51,8 @@ def kind_and_level(rule_kind: str, outcome: str) -> tuple[str, str]:
         return "fail", KIND_LEVEL[rule_kind]
     if outcome == "pass":
         return "pass", "none"
+    if outcome == "observation":
+        return "review", "none"
     return "notApplicable", "none"
 
 

@@ -23,6 +23,8 @@ from engine.read.numbers import format_number
 from engine.read.text_rules import xml_safe
 from engine.read.workbook import column_letter
 
+from .matrix import _reproducible
+
 WIDTHS = (9, 70, 28, 14, 44, 44)
 ANSWER_FILL = PatternFill("solid", fgColor="FFF7D6")
 HEAD_FILL = PatternFill("solid", fgColor="DDE4EE")
@@ -177,7 +179,9 @@ def build(form: LoadedForm, data: dict | None = None, prefill: dict[str, Any] | 
     buf = io.BytesIO()
     wb.properties.title = f"{f.title} {f.year}"
     wb.properties.creator = "kravkoll"
-    # A fixed timestamp: the same form and data give the same bytes.
-    wb.properties.created = wb.properties.modified = dt.datetime(2000, 1, 1)
+    # Dated by the data (the first day of the form's year), and the zip's entries too: the same
+    # form and data give the same bytes on every run (openpyxl stamps the save time otherwise).
+    when = dt.datetime(f.year, 1, 1)
+    wb.properties.created = wb.properties.modified = when
     wb.save(buf)
-    return buf.getvalue()
+    return _reproducible(buf.getvalue(), when)

@@ -17,9 +17,9 @@ from engine.evaluate.findings import OUTCOME_LABELS, Finding, counts
 from .common import grouped, source_reference
 
 STYLE = {"pass": "green", "fail": "bold red", "partial": "yellow", "missing": "magenta",
-         "not_applicable": "dim", "waived": "cyan"}
-MARK = {"pass": "✓", "fail": "✗", "partial": "◐", "missing": "?", "not_applicable": "–",
-        "waived": "≈"}
+         "observation": "blue", "not_applicable": "dim", "waived": "cyan"}
+MARK = {"pass": "✓", "fail": "✗", "partial": "◐", "missing": "?", "observation": "◇",
+        "not_applicable": "–", "waived": "≈"}
 
 
 def render(result: CheckResult, console: Console, verbose: bool = False) -> None:
@@ -66,7 +66,8 @@ def _finding(f: Finding, result: CheckResult, verbose: bool):
         value = f.observed_text
         if f.derivation:
             value += f" = {f.derivation.rsplit(' = ', 1)[0]}" if " = " in f.derivation else f" ({f.derivation})"
-        line = f"Värde: {value}; krav: {f.expected}"
+        # an observation's level is a proposal, not a krav the value is judged against
+        line = f"Värde: {value}; {'nivå' if f.outcome == 'observation' else 'krav'}: {f.expected}"
         if f.location.cell and not shortfall:
             line += f" · cell {f.location.cell}"
         elif f.location.line and not shortfall:
@@ -76,10 +77,11 @@ def _finding(f: Finding, result: CheckResult, verbose: bool):
         where = (f"cell {f.location.cell}, " if f.location.cell else
                  f"rad {f.location.line}, " if f.location.line else "")
         details.append(Text(f"I årsbokslutet: {where}{f.location.path}", style="dim"))
-    if shortfall or verbose:
+    dialogue = shortfall or f.outcome == "observation"  # a point to raise, with its source
+    if dialogue or verbose:
         details.append(Text(f"Källa: {source_reference(f.source)}", style="cyan"))
         details.append(Text(f"  »{f.source['quote']}«", style="italic"))
-    if shortfall and f.consequence and f.consequence.get("text"):
+    if dialogue and f.consequence and f.consequence.get("text"):
         details.append(Text(f"Följd: {f.consequence['text']}", style="bold" if f.kind == "krav" else ""))
     return Padding(Group(head, Padding(Group(*details), (0, 0, 0, 2))), (0, 0, 1, 1))
 
@@ -89,7 +91,8 @@ def _verdict(result: CheckResult) -> Panel:
     krav = [f for f in result.findings if f.kind == "krav"]
     short = [f for f in krav if f.is_shortfall]
     parts = [f"{c[o]} {OUTCOME_LABELS[o]}" for o in ("pass", "fail", "partial", "missing",
-                                                     "not_applicable", "waived") if c[o]]
+                                                     "observation", "not_applicable", "waived")
+             if c[o]]
     summary = ", ".join(parts)
     if short:
         ids = escape(", ".join(f.rule_id for f in short))
@@ -99,7 +102,8 @@ def _verdict(result: CheckResult) -> Panel:
     else:
         text = f"[bold green]Alla {len(krav)} krav i regelboken uppfylls.[/] Samtliga regler: {summary}."
         style = "green"
-    observations = [f for f in result.findings if f.kind != "krav" and f.outcome in ("fail", "partial", "missing")]
+    observations = [f for f in result.findings
+                    if f.kind != "krav" and f.outcome in ("fail", "partial", "missing", "observation")]
     if observations:
         text += (f"\n{len(observations)} riktlinjer, målnivåer och lagkrav att ta upp i "
                  "dialoguppföljningen.")

@@ -112,6 +112,8 @@ def county_rules(trend: Trend) -> View:
                 cells.append(Cell("gällde inte"))
             elif not c["in_scope"]:
                 cells.append(Cell("ingen enhet"))
+            elif c.get("observed"):  # the level is a proposal: values for the dialogue
+                cells.append(Cell(f"{c['observed']} värden (nivån är ett förslag)"))
             else:
                 cells.append(Cell(f"{c['met']} av {c['in_scope']}", c["met"],
                                   "good" if c["met"] == c["in_scope"] else "bad"))
