@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from engine.errors import InputError, UsageError
 from engine.model.rulebook import RULE_ID_PATTERN
 from engine.model.submission import HSA_ID_PATTERN
+from engine.read import text_rules
 from engine.read.dates import outside_window, parse_day
 
 from typing import TYPE_CHECKING
@@ -87,6 +88,24 @@ def known_rule(books, rule: str) -> None:
         raise InputError.single(None, f"ingen regel med id {rule}" + (f" (menade du {hint[0]}?)" if hint else ""))
 
 
+# The text rules (engine/read/text_rules.py) for a decision's own text, whoever typed it: the
+# command line checks its options already; a form in the browser reaches the journal only here.
+_TEXT_KINDS = {"diarienummer": text_rules.IDENT, "note": text_rules.BLOCK,
+               "reason": text_rules.BLOCK, "file": text_rules.LINE}
+_TEXT_LABELS = {"diarienummer": "diarienummer", "note": "anteckning", "reason": "skäl",
+                "file": "handlingsplanens fil"}
+
+
+def _text_fields(fields: dict) -> None:
+    for name, kind in _TEXT_KINDS.items():
+        value = fields.get(name)
+        if isinstance(value, str):
+            try:
+                fields[name] = text_rules.check(value, kind)
+            except text_rules.TextRefused as exc:
+                raise InputError.single(None, f"{_TEXT_LABELS[name]}: {exc}") from None
+
+
 def decide(ledger: Ledger, kind: str, hsa_id: str, rule_ids, when: dt.date | None,
            **fields) -> list[Change]:
     """Record one thing the beställarenhet did or decided on the unit's demands (the rule ids
@@ -96,6 +115,7 @@ def decide(ledger: Ledger, kind: str, hsa_id: str, rule_ids, when: dt.date | Non
     from . import demands  # the lifecycle and the rule engine: loaded when something is recorded
 
     ids = rules(rule_ids)
+    _text_fields(fields)
     f = fields.get
     if kind == "plan":
         return demands.record_plan(ledger, hsa_id, ids, when, f("file"))

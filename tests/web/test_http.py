@@ -92,6 +92,21 @@ def test_a_decision_the_command_line_refuses_is_refused_with_its_message(app, le
         assert [i.kind for i in led.inputs(UNIT)] == ["check"]
 
 
+def test_a_diarienummer_or_note_with_control_characters_never_reaches_the_journal(app, ledger):
+    """The text rules hold for a form as for the command line (issue 19): a line break in a
+    diarienummer or an escape in a note would later break a letter or its e-mail headers."""
+    client = signed_in(app, "hanna")
+    for field, value in (("diarienummer", "RS 1\r\nBcc: x@example.invalid"),
+                         ("anteckning", "ok\x1b[31m"), ("diarienummer", "RS \u202e1")):
+        data = {"csrf_token": client.csrf, "datum": "2024-09-02", "diarienummer": "RS 2024/1",
+                "bekrafta": "ja", field: value}
+        r = client.post(f"{KRAV}/forelaggande", data=data)
+        assert r.status_code == 400, (field, value)
+        assert "\x1b" not in r.text and "\u202e" not in r.text
+    with Ledger(ledger, readonly=True) as led:
+        assert [i.kind for i in led.inputs(UNIT)] == ["check"]
+
+
 def test_a_reader_cannot_post(app, ledger):
     client = signed_in(app, "lars")
     assert client.get(KRAV).status_code == 200
