@@ -45,9 +45,16 @@ def schema_command(form_id, fmt):
     return EXIT_OK
 
 
-def export_paths(paths: list[str], form_id: str) -> list[str]:
-    """Each unit row of the survey exports, as a path `check` loads one unit from."""
-    from engine.evaluate.evaluation import export_row_path
+sheet_option = click.option(
+    "--blad", "sheet", default=None, metavar="NAMN",
+    help="Bladet i arbetsboken som läses (standard: det enda synliga bladet med uppgifter; "
+         "dolda blad läses aldrig).")
+
+
+def export_paths(paths: list[str], form_id: str, sheet: str | None = None) -> list[str]:
+    """Each unit row of the survey exports, as a path `check` loads one unit from; a filled-in
+    template given with --form is its one unit."""
+    from engine.evaluate.evaluation import export_row_path, sheet_path
     from engine.model.form import get_form
     from engine.model.form_cells import export_rows
     from engine.read.workbook import read_table
@@ -55,11 +62,29 @@ def export_paths(paths: list[str], form_id: str) -> list[str]:
     form = get_form(form_id)
     out = []
     for path in paths:
-        rows = export_rows(read_table(path), form)
+        table = read_table(path)
+        if _template_of(table, form, sheet):
+            out.append(sheet_path(path, sheet))
+            continue
+        rows = export_rows(table, form, sheet)
         if not rows:
             raise InputError.single(path, "exporten har rubriker men inga rader med enheter")
-        out.extend(export_row_path(path, r, form.form.id) for r in rows)
+        out.extend(export_row_path(path, r, form.form.id, sheet) for r in rows)
     return out
+
+
+def _template_of(table, form, sheet: str | None) -> bool:
+    """Whether the file is a filled-in template (not an export); one of another form than
+    --form is refused."""
+    from engine.model.form_cells import is_template, template_form_id
+
+    if not table.workbook or not is_template(table, sheet):
+        return False
+    named = template_form_id(table, sheet)
+    if named is not None and named != form.form.id:
+        raise InputError.single(table.file, f"arbetsboken är en ifylld mall av formuläret "
+                                f"{named}, inte {form.form.id} (--form)")
+    return True
 
 
 @click.command("template")
@@ -106,37 +131,50 @@ def template_command(form_id, output, force, namn, hsa_id, source):
 @click.option("--output", "-o", "out_dir", required=True, metavar="MAPP",
               help="Mappen som får ett årsbokslut (YAML) per enhet.")
 @click.option("--force", is_flag=True, help="Skriv över befintliga filer.")
-def import_command(export, form_id, out_dir, force):
+@sheet_option
+def import_command(export, form_id, out_dir, force, sheet):
     """Skriv ett årsbokslut (YAML) per enhet ur en enkätexport (CSV eller Excel, en rad per
-    enhet, kolumner med frågans nummer eller fältets namn).
+    enhet, kolumner med frågans nummer eller fältets namn). En ifylld mall ger ett årsbokslut.
 
+    Varje målfil prövas innan någon skrivs: finns en redan (utan --force) skrivs ingen.
     Slutkod 0: alla rader skrivna. 2: någon rad har fel (de andra skrivs ändå).
     """
     from engine.evaluate.evaluation import path_label
     from engine.report.submission_yaml import file_name, to_yaml
     from engine.model.form import get_form
-    from engine.model.form_cells import export_rows, from_export_row, validate_cells
-    from engine.output import write_atomic
+    from engine.model.form_cells import (export_rows, from_export_row, from_template,
+                                         validate_cells)
+    from engine.output import check_target, write_atomic
     from engine.read.workbook import read_table
 
     form = get_form(form_id)
     table = read_table(export)
-    rows = export_rows(table, form)
-    written, failed, names = 0, 0, set()
+    if _template_of(table, form, sheet):
+        rows, template = [None], True
+    else:
+        rows, template = export_rows(table, form, sheet), False
+    failed, names, ready = 0, set(), []
     for row in rows:
         try:
-            doc = from_export_row(table, form, row)
-            doc.file = path_label(table.file, row)
+            if template:
+                doc, _ = from_template(table, sheet)
+            else:
+                doc = from_export_row(table, form, row, sheet)
+                doc.file = path_label(table.file, row)
             sub = validate_cells(doc, form)
         except InputError as exc:
             failed += 1
             click.echo(f"kravkoll: fel i indata\n{exc}", err=True)
             continue
         name = file_name(sub, names)
-        header = f"Ur {table.file}, rad {row} (blad {doc.sheet}), formulär {form.form.id}."
-        write_atomic(Path(out_dir) / name, to_yaml(doc.data, form, header), overwrite=force)
-        written += 1
-    click.echo(f"{written} årsbokslut skrivna till {out_dir}"
+        where = f"rad {row}, " if row is not None else ""
+        header = f"Ur {table.file}, {where}blad {doc.sheet}, formulär {form.form.id}."
+        ready.append((Path(out_dir) / name, to_yaml(doc.data, form, header)))
+    for target, _ in ready:  # every target before the first is written
+        check_target(target, force)
+    for target, text in ready:
+        write_atomic(target, text, overwrite=force)
+    click.echo(f"{len(ready)} årsbokslut skrivna till {out_dir}"
                + (f"; {failed} rader med fel" if failed else ""), err=True)
     return EXIT_INPUT if failed else EXIT_OK
 

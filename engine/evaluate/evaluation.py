@@ -4,6 +4,7 @@ interpreter of crosscheck.py) → findings."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,17 +71,23 @@ class CheckResult:
 
 
 EXPORT_ROW = "#rad="  # "export.xlsx#rad=3@arsbokslut-2023": one unit of a survey export
+SHEET = "#blad="  # "...@arsbokslut-2023#blad=Svar": the sheet named with --blad
 
 
-def export_row_path(file: str, row: int, form_id: str) -> str:
-    return f"{file}{EXPORT_ROW}{row}@{form_id}"
+def export_row_path(file: str, row: int, form_id: str, sheet: str | None = None) -> str:
+    return f"{file}{EXPORT_ROW}{row}@{form_id}" + (f"{SHEET}{sheet}" if sheet is not None else "")
+
+
+def sheet_path(file: str, sheet: str | None) -> str:
+    """A workbook with the sheet to read (--blad), as a path load_submission takes."""
+    return file if sheet is None else f"{file}{SHEET}{sheet}"
 
 
 def load_submission(path: str) -> LoadedSubmission:
     """A YAML submission, a filled-in template (.xlsx) or one row of a survey export."""
     from engine.read.workbook import TABLE_SUFFIXES
 
-    if EXPORT_ROW in path or path.lower().endswith(TABLE_SUFFIXES):
+    if EXPORT_ROW in path or SHEET in path or path.lower().endswith(TABLE_SUFFIXES):
         return _load_cells(path)
     doc = load_file(path)
     if not isinstance(doc.data, dict):
@@ -98,15 +105,19 @@ def _load_cells(path: str) -> LoadedSubmission:
     if EXPORT_ROW in path:
         file, rest = path.split(EXPORT_ROW, 1)
         row, form_id = rest.split("@", 1)
+        form_id, _, sheet = form_id.partition(SHEET)
         form = get_form(form_id)
-        doc = from_export_row(_table(file, read_table), form, int(row))
+        doc = from_export_row(_table(file, read_table), form, int(row), sheet or None)
         doc.file = path_label(file, int(row))
+        # each unit of an export its own content hash: the export's, its sheet and row
+        doc.sha256 = hashlib.sha256(f"{doc.sha256}:{doc.sheet}:{row}".encode()).hexdigest()
     else:
-        table = read_table(path)
-        if path.lower().endswith(".csv"):
+        file, _, sheet = path.partition(SHEET)
+        table = read_table(file)
+        if file.lower().endswith(".csv"):
             raise InputError.single(table.file, "en CSV-fil är en enkätexport: ange formuläret "
                                     "med --form (t.ex. --form arsbokslut-2023)")
-        doc, form = from_template(table)
+        doc, form = from_template(table, sheet or None)
     return LoadedSubmission(validate_cells(doc, form), doc.file, doc.sha256, doc)
 
 

@@ -23,9 +23,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def comment_text(text: str) -> str:
+    """Text that stays inside one YAML comment line: line breaks (also U+2028/U+2029/NEL),
+    control and direction characters written as escapes (a sheet name with a newline would
+    otherwise add keys to the file)."""
+    return "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
+                   else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 def to_yaml(data: dict, form: LoadedForm, header: str) -> str:
     body = yaml.safe_dump(_plain(data), allow_unicode=True, sort_keys=False, width=100)
-    return f"# {form.form.title} {form.form.year} – {form.form.region}\n# {header}\n\n{body}"
+    title = comment_text(f"{form.form.title} {form.form.year} – {form.form.region}")
+    return f"# {title}\n# {comment_text(header)}\n\n{body}"
 
 
 def slug(text: str) -> str:
