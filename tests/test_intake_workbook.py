@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import time
 import zipfile
 
 import pytest
@@ -225,10 +224,9 @@ def test_a_workbook_that_inflates_to_gigabytes_is_refused_before_inflating(tmp_p
     # 150 MB of spaces inside the sheet: a few hundred kB zipped.
     big = _sheet_xml(lambda x: x.replace(b"<sheetData>", b"<sheetData>" + b" " * (150 << 20), 1))
     assert len(big) < 2_000_000
-    start = time.perf_counter()
     text = _refused(tmp_path, big)
-    assert time.perf_counter() - start < 5  # refused from the stated size, nothing inflated
-    assert "packas upp till för mycket" in text
+    # refused from the size the zip states, before inflating (not "mer än den säger")
+    assert "packas upp till för mycket" in text and "150 MB" in text
 
 
 def test_a_zip_member_that_lies_about_its_size_is_refused(tmp_path):
