@@ -230,3 +230,22 @@ def test_demands_register_reads_an_export_with_form(tmp_path, three):
                     "--ledger", str(ledger), "--as-of", "2024-03-15", "--format", "json")
     assert again.returncode == 0, again.stderr.decode()
     assert all(r["already"] for r in json.loads(again.stdout)["registrations"])
+
+
+def test_an_upload_read_from_bytes_gives_every_unit_or_its_error(three):
+    # The function the web upload calls: bytes and a name, no file on disk.
+    from engine.errors import InputError
+    from engine.evaluate.evaluation import load_table
+    from engine.read.workbook import read_bytes
+
+    keys, rows = three
+    rows = [list(r) for r in rows]
+    rows[1][keys.index("kvalitet.medrave")] = "kanske"
+    units_read = load_table(read_bytes(export_workbook(keys, rows), "upp.xlsx"), FORM)
+    assert [type(u).__name__ for u in units_read] == ["LoadedSubmission", "InputError",
+                                                      "LoadedSubmission"]
+    assert "upp.xlsx rad 3" in str(units_read[1]) and "kvalitet.medrave" in str(units_read[1])
+    template = load_table(read_bytes(filled_template(), "mall.xlsx"))
+    assert template[0].model.enhet.hsa_id == unit_data()["enhet"]["hsa_id"]
+    with pytest.raises(InputError, match="--blad gäller en Excel-arbetsbok"):
+        load_table(read_bytes(";".join(keys).encode() + b"\n", "x.csv"), FORM, "Blad1")

@@ -99,26 +99,62 @@ def load_submission(path: str) -> LoadedSubmission:
 
 def _load_cells(path: str) -> LoadedSubmission:
     from engine.model.form import get_form
-    from engine.model.form_cells import from_export_row, from_template, validate_cells
+    from engine.model.form_cells import from_template, validate_cells
     from engine.read.workbook import read_table
 
     if EXPORT_ROW in path:
         file, rest = path.split(EXPORT_ROW, 1)
         row, form_id = rest.split("@", 1)
         form_id, _, sheet = form_id.partition(SHEET)
-        form = get_form(form_id)
-        doc = from_export_row(_table(file, read_table), form, int(row), sheet or None)
-        doc.file = path_label(file, int(row))
-        # each unit of an export its own content hash: the export's, its sheet and row
-        doc.sha256 = hashlib.sha256(f"{doc.sha256}:{doc.sheet}:{row}".encode()).hexdigest()
-    else:
-        file, _, sheet = path.partition(SHEET)
-        table = read_table(file)
-        if file.lower().endswith(".csv"):
-            raise InputError.single(table.file, "en CSV-fil är en enkätexport: ange formuläret "
-                                    "med --form (t.ex. --form arsbokslut-2023)")
-        doc, form = from_template(table, sheet or None)
+        return _export_unit(_table(file, read_table), get_form(form_id), int(row), sheet or None,
+                            file)
+    file, _, sheet = path.partition(SHEET)
+    table = read_table(file)
+    if not table.workbook:
+        raise InputError.single(table.file, "en CSV-fil är en enkätexport: ange formuläret "
+                                "med --form (t.ex. --form arsbokslut-2023)")
+    doc, form = from_template(table, sheet or None)
     return LoadedSubmission(validate_cells(doc, form), doc.file, doc.sha256, doc)
+
+
+def _export_unit(table, form, row: int, sheet: str | None, file: str) -> LoadedSubmission:
+    from engine.model.form_cells import from_export_row, validate_cells
+
+    doc = from_export_row(table, form, row, sheet)
+    doc.file = path_label(file, row)
+    # each unit of an export its own content hash: the export's, its sheet and row
+    doc.sha256 = hashlib.sha256(f"{doc.sha256}:{doc.sheet}:{row}".encode()).hexdigest()
+    return LoadedSubmission(validate_cells(doc, form), doc.file, doc.sha256, doc)
+
+
+def load_table(table, form_id: str | None = None,
+               sheet: str | None = None) -> list[LoadedSubmission | InputError]:
+    """Every unit of a workbook or CSV export already read (engine.read.workbook.read_bytes,
+    e.g. an upload): a filled-in template is one unit; an export (form_id) one per visible row,
+    each a LoadedSubmission or the InputError of its row. What makes the whole file unusable
+    (no such sheet, an unknown column, the same unit twice) is raised."""
+    from engine.model.form import get_form
+    from engine.model.form_cells import (export_rows, from_template, is_template,
+                                         template_form_id, validate_cells)
+
+    if table.workbook and is_template(table, sheet):
+        named = template_form_id(table, sheet)
+        if form_id is not None and named is not None and named != form_id:
+            raise InputError.single(table.file, f"arbetsboken är en ifylld mall av formuläret "
+                                    f"{named}, inte {form_id}")
+        doc, form = from_template(table, sheet)
+        return [LoadedSubmission(validate_cells(doc, form), doc.file, doc.sha256, doc)]
+    if form_id is None:
+        raise InputError.single(table.file, "filen är ingen ifylld mall; en enkätexport läses "
+                                "med formuläret angivet (--form)")
+    form = get_form(form_id)
+    out: list[LoadedSubmission | InputError] = []
+    for row in export_rows(table, form, sheet):
+        try:
+            out.append(_export_unit(table, form, row, sheet, table.file))
+        except InputError as exc:
+            out.append(exc)
+    return out
 
 
 def path_label(file: str, row: int) -> str:

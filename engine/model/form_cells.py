@@ -217,6 +217,9 @@ def _header_row(sheet: Sheet) -> int | None:
 
 def named_sheet(table: Table, name: str) -> Sheet:
     """The sheet asked for by name (--blad); a hidden one is never read."""
+    if not table.workbook:
+        raise InputError.single(table.file, "--blad gäller en Excel-arbetsbok; en CSV-fil har "
+                                "inga blad")
     for sheet in table.sheets:
         if sheet.name == name:
             if not sheet.visible:
