@@ -57,24 +57,49 @@ def test_tab_and_semicolon_separated_exports_check_like_the_workbook(tmp_path, t
         assert _checked(_check(_csv(tmp_path / name, keys, rows, delimiter))) == want, name
 
 
-def test_one_column_per_part_of_a_mapping_answer_is_accepted(tmp_path, three):
+@pytest.mark.parametrize("field", ["bemanning.vakanta_tjanster", "verksamhet.oppettider"])
+def test_one_column_per_part_of_a_mapping_answer_is_accepted(tmp_path, three, field):
+    # Every mapping-typed question (counts and schedule): how survey tools export a question
+    # with several numbers, beside the one-cell form `lakare 1; distriktsskoterskor 2`.
     keys, rows = three
     datas = units(3)
-    at = keys.index("bemanning.vakanta_tjanster")
-    parts = sorted({k for d in datas for k in (d["bemanning"].get("vakanta_tjanster") or {})})
-    assert parts, "the corpus has vacancies to split"
-    wide_keys = keys[:at] + [f"bemanning.vakanta_tjanster.{p}" for p in parts] + keys[at + 1:]
-    wide_rows = [r[:at] + [(d["bemanning"].get("vakanta_tjanster") or {}).get(p) for p in parts]
+    group, name = field.split(".")
+    at = keys.index(field)
+    parts = sorted({k for d in datas for k in (d[group].get(name) or {})})
+    assert parts, "the corpus has answers to split"
+    wide_keys = keys[:at] + [f"{field}.{p}" for p in parts] + keys[at + 1:]
+    wide_rows = [r[:at] + [(d[group].get(name) or {}).get(p) for p in parts]
                  + r[at + 1:] for r, d in zip(rows, datas)]
     one, wide = tmp_path / "en.xlsx", tmp_path / "delar.xlsx"
     one.write_bytes(export_workbook(keys, rows))
     wide.write_bytes(export_workbook(wide_keys, wide_rows))
     assert _checked(_check(wide)) == _checked(_check(one))
     both = tmp_path / "bada.xlsx"
-    both.write_bytes(export_workbook(keys + [wide_keys[at]], [r + [1] for r in rows]))
+    both.write_bytes(export_workbook(keys + [wide_keys[at]], [r + [wr[at]] for r, wr in
+                                                              zip(rows, wide_rows)]))
     run = _check(both)
     assert run.returncode == 2
-    assert "anger samma svar (bemanning.vakanta_tjanster)" in run.stderr.decode()
+    assert f"anger samma svar ({field})" in run.stderr.decode()
+
+
+def test_a_hidden_sheet_placed_first_in_an_export_is_not_read(tmp_path, three):
+    keys, rows = three
+    forged = [list(r) for r in rows]
+    col = keys.index("kvalitet.tillganglighet_0an_procent")
+    for r in forged:
+        r[col] = 100
+
+    def hidden_first(wb):
+        ws = wb.create_sheet("Rättad", 0)
+        ws.append(keys)
+        for r in forged:
+            ws.append(r)
+        ws.sheet_state = "veryHidden"
+        wb.active = 1
+    plain, tricked = tmp_path / "export.xlsx", tmp_path / "dold.xlsx"
+    plain.write_bytes(export_workbook(keys, rows))
+    tricked.write_bytes(export_workbook(keys, rows, hidden_first))
+    assert _checked(_check(tricked)) == _checked(_check(plain))
 
 
 def test_rows_outside_an_exports_stated_dimension_are_units_too(tmp_path, three):
