@@ -266,3 +266,29 @@ def test_a_template_still_reads_as_before_for_valid_input(tmp_path):
     table = read_bytes(filled_template(data), "mall.xlsx")
     doc, form = from_template(table)
     assert validate_cells(doc, get_form("arsbokslut-2023")) == sub.model
+
+
+def _members():
+    return zipfile.ZipFile(io.BytesIO(filled_template())).namelist()
+
+
+@pytest.mark.parametrize("member", _members())
+@pytest.mark.parametrize("how", ["delete", "empty", "garbage", "half", "not well-formed"])
+def test_a_workbook_with_a_part_deleted_or_garbled_is_an_input_error(tmp_path, member, how):
+    raw = filled_template()
+    src = zipfile.ZipFile(io.BytesIO(raw))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == member:
+                if how == "delete":
+                    continue
+                data = {"empty": b"", "garbage": bytes(range(256)) * 3, "half": data[:len(data) // 2],
+                        "not well-formed": b"<a><b></a>"}[how]
+            dst.writestr(name, data)
+    try:
+        _load(tmp_path, out.getvalue())
+    except InputError as exc:  # the only way it may fail: a Swedish input error
+        text = str(exc)
+        assert "mall.xlsx" in text and not re.search(r"Error|Exception|Traceback", text), text

@@ -24,7 +24,8 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 REFUSED_SUFFIXES = {".xls": "Excel 97–2003 (.xls) läses inte: spara som .xlsx",
                     ".xlsb": "binär Excel-arbetsbok (.xlsb) läses inte: spara som .xlsx",
                     ".ods": "OpenDocument-kalkylblad (.ods) läses inte: spara som .xlsx"}
-TABLE_SUFFIXES = WORKBOOK_SUFFIXES + (".csv",) + tuple(REFUSED_SUFFIXES)
+CSV_SUFFIXES = (".csv", ".tsv")  # a survey tool's export, separated by ; , or tab
+TABLE_SUFFIXES = WORKBOOK_SUFFIXES + CSV_SUFFIXES + tuple(REFUSED_SUFFIXES)
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 MAX_ROWS = xlsx.MAX_ROWS
 MAX_COLUMNS = xlsx.MAX_COLUMNS
@@ -112,7 +113,7 @@ def read_bytes(raw: bytes, name: str, suffix: str | None = None, stem: str | Non
         stem = Path(name).stem
     if suffix in REFUSED_SUFFIXES:
         raise InputError.single(name, REFUSED_SUFFIXES[suffix])
-    if suffix == ".csv":
+    if suffix in CSV_SUFFIXES:
         if len(raw) > MAX_BYTES:
             raise InputError.single(name, f"filen är för stor (högst {MAX_BYTES // 1024 // 1024} MB)")
         table = Table(name, [Sheet(stem, _csv_rows(decode(raw, name), name))])
