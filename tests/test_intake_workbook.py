@@ -247,7 +247,26 @@ def test_more_rows_than_any_form_needs_are_refused():
                                          b't="inlineStr"><is><t>x</t></is></c></row></sheetData>'))
     with pytest.raises(InputError) as exc:
         read_bytes(raw, "mall.xlsx")
-    assert "för många rader (högst 20000)" in str(exc.value)
+    assert "för många rader (högst 20000" in str(exc.value) and "A20001" in str(exc.value)
+
+
+def test_an_empty_row_formatted_far_down_is_no_reason_to_refuse(tmp_path):
+    def far(wb):
+        wb.worksheets[0].row_dimensions[1_048_576].height = 30
+    raw = edit(filled_template(), far)
+    assert b'r="1048576"' in zipfile.ZipFile(io.BytesIO(raw)).read(SHEET)
+    assert _load(tmp_path, raw).model == _load(tmp_path, filled_template(), "hel.xlsx").model
+
+
+def test_an_empty_value_element_is_an_empty_cell(tmp_path):
+    import openpyxl
+
+    raw = set_answer(filled_template(), PERCENT, 5)
+    row = key_rows(openpyxl.load_workbook(io.BytesIO(raw)).worksheets[0])[PERCENT]
+    pattern = rb'(<c r="C' + str(row).encode() + rb'"[^>]*>)<v>5</v>'
+    assert re.search(pattern, zipfile.ZipFile(io.BytesIO(raw)).read(SHEET))
+    empty = zip_edit(raw, SHEET, lambda x: re.sub(pattern, rb"\1<v></v>", x, count=1))
+    assert _answer(_load(tmp_path, empty), PERCENT) is None
 
 
 def test_an_xls_file_is_told_to_be_saved_as_xlsx(tmp_path):

@@ -37,6 +37,7 @@ MAX_ROWS = 20_000
 MAX_COLUMNS = 500
 MAX_CELLS = 2_000_000
 MAX_TEXT = 32_767  # the most characters an Excel cell holds
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384  # the largest sheet Excel has
 CHUNK = 64 * 1024
 
 REL_WORKSHEET = "/worksheet"
@@ -348,8 +349,8 @@ class _SheetReader(_Handler):
                     self._new_row(row)
             else:
                 self.col += 1
-            if self.col > MAX_COLUMNS:
-                raise XlsxError(f"bladet har för många kolumner (högst {MAX_COLUMNS})",
+            if self.col > EXCEL_COLUMNS:
+                raise XlsxError(f"cellen har en ogiltig adress (kolumn {self.col})",
                                 self.sheet.name)
             self._cell = {"t": _attr(attrs, "t") or "n", "s": _attr(attrs, "s")}
             self._parts, self._formula, self._has_formula = [], None, False
@@ -373,14 +374,15 @@ class _SheetReader(_Handler):
                 raise XlsxError(f"en rad har ett ogiltigt nummer '{r[:20]}'", self.sheet.name) from None
             self._new_row(row)
             self.col = 0
-            if (_attr(attrs, "hidden") or "").lower() in ("1", "true"):
+            if (_attr(attrs, "hidden") or "").lower() in ("1", "true") and row <= MAX_ROWS:
                 self.sheet.hidden_rows.add(row)
         elif tag == "col":
             self._col(attrs)
 
     def _new_row(self, row: int) -> None:
-        if row < 1 or row > MAX_ROWS:
-            raise XlsxError(f"bladet har för många rader (högst {MAX_ROWS})", self.sheet.name)
+        # a row may be formatted far down (an empty <row>): only a value there is refused
+        if row < 1 or row > EXCEL_ROWS:
+            raise XlsxError(f"en rad har ett ogiltigt nummer ({row})", self.sheet.name)
         self.row = row
 
     def _col(self, attrs: dict) -> None:
@@ -442,6 +444,12 @@ class _SheetReader(_Handler):
             value = self.value(self._cell["t"], text, self._cell["s"], ref)
         if value is None:
             return
+        if self.row > MAX_ROWS:
+            raise XlsxError(f"bladet har för många rader (högst {MAX_ROWS}; cellen {ref} har ett "
+                            "värde)", self.sheet.name)
+        if self.col > MAX_COLUMNS:
+            raise XlsxError(f"bladet har för många kolumner (högst {MAX_COLUMNS}; cellen {ref} "
+                            "har ett värde)", self.sheet.name)
         if len(self.sheet.cells) >= MAX_CELLS:
             raise XlsxError(f"bladet har för många ifyllda celler (högst {MAX_CELLS})",
                             self.sheet.name)
@@ -587,6 +595,8 @@ def _valuer(strings: list[str], styles: _Styles, date1904: bool) -> Callable:
             return text
         if typ == "b":
             return text.strip() in ("1", "true")
+        if not text.strip() and typ not in ("inlineStr", "str", "s"):
+            return None  # <v></v>: an empty cell some writers leave
         if typ == "d":
             try:
                 return dt.datetime.fromisoformat(text.strip().rstrip("Z"))
