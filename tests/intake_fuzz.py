@@ -139,7 +139,8 @@ date_answer = st.one_of(
 structure = st.sampled_from(["none", "dimension", "hidden_sheet_first", "hide_row",
                              "hidden_duplicate", "visible_duplicate"])
 
-DAMAGE = ("truncate", "flip", "entity", "doctype", "duplicate_cell", "bad_ref", "big_row")
+DAMAGE = ("truncate", "flip", "entity", "doctype", "duplicate_cell", "bad_ref", "big_row",
+          "drop_part", "garble_part", "zip_bytes")
 damage = st.one_of(st.none(), st.tuples(st.sampled_from(DAMAGE), st.integers(0, 10 ** 9)))
 
 
@@ -170,6 +171,29 @@ def _apply_answers(raw: bytes, answers: list[Answer], layout: str, hidden_key: s
 
 
 def _damage(raw: bytes, how: str, seed: int) -> bytes:
+    if how in ("drop_part", "garble_part"):
+        import zipfile
+
+        src = zipfile.ZipFile(io.BytesIO(raw))
+        names = src.namelist()
+        victim = names[seed % len(names)]
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for name in names:
+                if name == victim and how == "drop_part":
+                    continue
+                data = src.read(name)
+                if name == victim:
+                    data = bytes((seed >> (i % 24)) & 0xFF ^ i & 0xFF for i in range(seed % 700))
+                dst.writestr(name, data)
+        return out.getvalue()
+    if how == "zip_bytes":
+        data = bytearray(raw)
+        for k in range(1 + seed % 4):
+            at = (seed * (k + 7919)) % len(data)
+            data[at] ^= 1 + (seed >> 3) % 255
+        return bytes(data)
+
     def change(xml: bytes) -> bytes:
         at = seed % max(len(xml), 1)
         if how == "truncate":
