@@ -168,7 +168,10 @@ def _table(file: str, read):
     """A survey export is read once per process, not once per unit."""
     import os
 
-    st = os.stat(file)
+    try:
+        st = os.stat(file)
+    except OSError:
+        raise InputError.single(file, "filen finns inte längre") from None
     key = (os.path.realpath(file), st.st_mtime_ns, st.st_size)
     if key not in _tables:
         _tables.clear()
