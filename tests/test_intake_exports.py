@@ -5,7 +5,6 @@ hidden rows and columns, the sheet to read, and import that writes nothing half-
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sqlite3
 

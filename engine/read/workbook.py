@@ -1,8 +1,10 @@
-"""Spreadsheets people fill in: an Excel workbook (.xlsx/.xlsm) or a CSV export, read as plain
-cell values with where each stands (sheet and cell, `Årsbokslut!C41`).
+"""Spreadsheets people fill in: an Excel workbook (.xlsx/.xlsm, read by xlsx.py as Excel shows
+it) or a CSV export (separated by ; , or tab), read as plain cell values with where each stands
+(sheet and cell, `Årsbokslut!C41`), and which rows, columns and sheets are hidden.
 
 What the cells mean is the form's business (engine/model/form_cells.py); this module only reads
-them, refusing what is no spreadsheet with the same Swedish messages as a bad YAML file.
+them, refusing what is no spreadsheet with the same Swedish messages as a bad YAML file. The one
+entry point for a file is `read_table(path)`, for bytes (an upload) `read_bytes(raw, name)`.
 """
 
 from __future__ import annotations

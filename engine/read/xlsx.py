@@ -330,10 +330,8 @@ class _SheetReader(_Handler):
         self._phonetic = 0
         self._parts: list[str] = []
         self._formula: list[str] | None = None
+        self._formula_text = ""
         self._has_formula = False
-
-    def _where(self) -> str:
-        return f"{_letters(self.col)}{self.row}" if self.col else f"rad {self.row}"
 
     def start(self, name, attrs):
         tag = _local(name)
@@ -354,6 +352,7 @@ class _SheetReader(_Handler):
                                 self.sheet.name)
             self._cell = {"t": _attr(attrs, "t") or "n", "s": _attr(attrs, "s")}
             self._parts, self._formula, self._has_formula = [], None, False
+            self._formula_text = ""
         elif self._cell is not None:
             if tag == "v":
                 self._text = []
@@ -437,7 +436,7 @@ class _SheetReader(_Handler):
             raise XlsxError(f"cellen {ref} har {len(text)} tecken (en cell rymmer högst "
                             f"{MAX_TEXT})", self.sheet.name, ref)
         if self._has_formula:
-            value: Any = Formula(getattr(self, "_formula_text", "") or "")
+            value: Any = Formula(self._formula_text)
         elif not self._parts and self._cell["t"] != "inlineStr":
             return  # a styled, empty cell
         else:
