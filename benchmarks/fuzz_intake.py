@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from tests.intake_fuzz import (Tally, csv_noise, export_kind, export_layout,  # noqa: E402
-                               export_property, template_property, templates_strategy)
+                               export_property, template_property,
+                               templates_strategy_saved)
 
 
 def campaign(files: int) -> None:
@@ -30,7 +31,8 @@ def campaign(files: int) -> None:
     began = time.perf_counter()
     for name, examples, strategies, prop in [
         ("mallar (svar, format, dolda rader och blad, formler, datum, XML-skador)", templates,
-         templates_strategy(), lambda t, case: template_property(*case, t)),
+         templates_strategy_saved(),
+         lambda t, case: template_property(*case[0], t, case[1])),
         ("enkätexporter (xlsx och CSV med ; , tabb, BOM, dolda rader, upprepade enheter, brus)",
          exports, st.tuples(export_kind, export_layout, csv_noise),
          lambda t, case: export_property(*case, t)),

@@ -116,3 +116,67 @@ def export_table(datas: list[dict]) -> tuple[list[str], list[list]]:
     rows = [flat(d) for d in datas]
     keys = sorted({k for r in rows for k in r})
     return keys, [[r.get(k) for k in keys] for r in rows]
+
+
+def excel_style(raw: bytes, rich: bool = True) -> bytes:
+    """The workbook as Excel and LibreOffice write it: every text in the shared strings part
+    (openpyxl writes them inline), some as rich-text runs with a phonetic run that is not
+    shown, and each row and column with explicit hidden="false"/customWidth="true"."""
+    from xml.sax.saxutils import escape
+
+    src = zipfile.ZipFile(io.BytesIO(raw))
+    strings: list[str] = []
+    index: dict[str, int] = {}
+
+    def shared(text: str) -> int:
+        if text not in index:
+            index[text] = len(strings)
+            strings.append(text)
+        return index[text]
+
+    def sheet(xml: bytes) -> bytes:
+        text = xml.decode("utf-8")
+
+        def cell(m):
+            inner = re.sub(r"<[^>]+>", "", m.group(3))
+            import html
+            return f'<c{m.group(1)} t="s"{m.group(2)}><v>{shared(html.unescape(inner))}</v></c>'
+        text = re.sub(r'<c([^>]*?) t="inlineStr"([^>]*)><is>(.*?)</is></c>', cell, text, flags=re.S)
+        text = re.sub(r'<c([^>]*?) t="inlineStr"([^>]*)></c>', r"<c\1\2></c>", text)  # empty
+        text = re.sub(r"<row ([^>]*?)>", lambda m: f'<row {m.group(1)} hidden="false">'
+                      if "hidden=" not in m.group(1) else m.group(0), text)
+        text = re.sub(r"<col ([^>]*?)/>", lambda m: f'<col {m.group(1)} hidden="false"/>'
+                      if "hidden=" not in m.group(1) else m.group(0), text)
+        return text.encode("utf-8")
+
+    parts = {}
+    for info in src.infolist():
+        data = src.read(info.filename)
+        if info.filename.startswith("xl/worksheets/sheet"):
+            data = sheet(data)
+        parts[info.filename] = data
+    items = []
+    for k, s in enumerate(strings):
+        if rich and k % 3 == 1 and len(s) > 1:
+            half = len(s) // 2
+            items.append(f'<si><r><rPr><b/></rPr><t xml:space="preserve">{escape(s[:half])}</t></r>'
+                         f'<r><t xml:space="preserve">{escape(s[half:])}</t></r>'
+                         f'<rPh sb="0" eb="1"><t>ヨミ</t></rPh></si>')
+        else:
+            items.append(f'<si><t xml:space="preserve">{escape(s)}</t></si>')
+    parts["xl/sharedStrings.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.'
+        f'openxmlformats.org/spreadsheetml/2006/main" count="{len(items)}" '
+        f'uniqueCount="{len(items)}">' + "".join(items) + "</sst>").encode("utf-8")
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+        b"</Relationships>")
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+    return out.getvalue()

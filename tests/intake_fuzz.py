@@ -220,7 +220,7 @@ def _damage(raw: bytes, how: str, seed: int) -> bytes:
 
 
 def template_property(answers: list[Answer], date: Answer, layout: str, hidden_key: str,
-                      dmg, tally: Tally) -> None:
+                      dmg, tally: Tally, excel_saved: bool = False) -> None:
     """A template filled with the given answers (and layout, and damage) is read as shown."""
     from engine.errors import InputError
     from engine.evaluate.evaluation import load_submission
@@ -232,6 +232,10 @@ def template_property(answers: list[Answer], date: Answer, layout: str, hidden_k
         from .intake_builders import set_dimension
 
         raw = set_dimension(raw, "A1:C3")
+    if excel_saved:  # texts in the shared strings part, as Excel writes them
+        from .intake_builders import excel_style
+
+        raw = excel_style(raw)
     if dmg is not None:
         raw = _damage(raw, *dmg)
     code, _out, err = run_check(raw, ".xlsx", tally)
@@ -355,3 +359,8 @@ def export_property(kind: str, layout: str, noise, tally: Tally) -> None:
 def templates_strategy():
     return st.tuples(st.lists(answer, min_size=1, max_size=3, unique_by=lambda a: a.key),
                      date_answer, structure, st.sampled_from(PERCENT_KEYS), damage)
+
+
+def templates_strategy_saved():
+    """The same, each also saved the way Excel saves it (shared strings) or not."""
+    return st.tuples(templates_strategy(), st.booleans())

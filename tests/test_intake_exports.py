@@ -273,3 +273,13 @@ def test_an_upload_read_from_bytes_gives_every_unit_or_its_error(three):
     assert template[0].model.enhet.hsa_id == unit_data()["enhet"]["hsa_id"]
     with pytest.raises(InputError, match="--blad gäller en Excel-arbetsbok"):
         load_table(read_bytes(";".join(keys).encode() + b"\n", "x.csv"), FORM, "Blad1")
+
+
+def test_an_export_saved_the_way_excel_saves_it_checks_the_same(tmp_path, three):
+    from .intake_builders import excel_style
+
+    keys, rows = three
+    plain, saved = tmp_path / "openpyxl.xlsx", tmp_path / "excel.xlsx"
+    plain.write_bytes(export_workbook(keys, rows))
+    saved.write_bytes(excel_style(plain.read_bytes()))
+    assert _checked(_check(saved)) == _checked(_check(plain))
