@@ -151,7 +151,7 @@ def _date_cell(value: Any) -> Any:
         text = value.strip() if isinstance(value, str) else format_number(value).replace(" ", "")
         serial = float(text.replace(",", ".")) if isinstance(value, str) else float(value)
         day = excel_day(serial)
-        if day is not None and 1900 <= day.year <= 2199:
+        if day is not None and 1990 <= day.year <= 2199:  # a day a form can ask for
             raise CellValueError(f"{text} ser ut som ett Excel-datumnummer: formatera cellen som "
                                  f"datum eller skriv {day.date().isoformat()}")
         raise CellValueError(f"förväntade ett datum som 2024-02-23, fick talet {text}")
