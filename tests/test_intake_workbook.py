@@ -329,3 +329,11 @@ def test_a_template_saved_the_way_excel_saves_it_reads_the_same(tmp_path):
     a = [[c for c in r] for r in openpyxl.load_workbook(io.BytesIO(raw)).worksheets[0].values]
     b = [[c for c in r] for r in openpyxl.load_workbook(io.BytesIO(saved)).worksheets[0].values]
     assert a == b
+
+
+@pytest.mark.parametrize("key", ["verksamhet.jour_och_beredskap", "enhet.regi", "enhet.hsa_id",
+                                 "bemanning.vakanta_tjanster", "kvalitet.dep04_procent"])
+def test_a_date_where_none_belongs_is_refused_without_a_python_type_name(tmp_path, key):
+    text = _refused(tmp_path, set_answer(filled_template(), key, dt.datetime(2024, 2, 3, 10, 30),
+                                         "yyyy-mm-dd hh:mm"))
+    assert key in text and "2024-02-03" in text
