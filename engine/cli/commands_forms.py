@@ -54,7 +54,7 @@ sheet_option = click.option(
 def export_paths(paths: list[str], form_id: str, sheet: str | None = None) -> list[str]:
     """Each unit row of the survey exports, as a path `check` loads one unit from; a filled-in
     template given with --form is its one unit."""
-    from engine.evaluate.evaluation import export_row_path, sheet_path
+    from engine.evaluate.evaluation import export_row_path, read_once, sheet_path
     from engine.model.form import get_form
     from engine.model.form_cells import export_rows
     from engine.read.workbook import read_table
@@ -62,7 +62,9 @@ def export_paths(paths: list[str], form_id: str, sheet: str | None = None) -> li
     form = get_form(form_id)
     out = []
     for path in paths:
-        table = read_table(path)
+        if not Path(path).is_file():
+            table = read_table(path)  # says what is wrong with the path
+        table = read_once(path, read_table)  # read once: the units are loaded from the same copy
         if _template_of(table, form, sheet):
             out.append(sheet_path(path, sheet))
             continue

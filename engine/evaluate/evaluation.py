@@ -106,7 +106,7 @@ def _load_cells(path: str) -> LoadedSubmission:
         file, rest = path.split(EXPORT_ROW, 1)
         row, form_id = rest.split("@", 1)
         form_id, _, sheet = form_id.partition(SHEET)
-        return _export_unit(_table(file, read_table), get_form(form_id), int(row), sheet or None,
+        return _export_unit(read_once(file, read_table), get_form(form_id), int(row), sheet or None,
                             file)
     file, _, sheet = path.partition(SHEET)
     table = read_table(file)
@@ -164,8 +164,9 @@ def path_label(file: str, row: int) -> str:
 _tables: dict = {}
 
 
-def _table(file: str, read):
-    """A survey export is read once per process, not once per unit."""
+def read_once(file: str, read):
+    """A survey export is read once per process, not once per unit (nor again for its units
+    after `check --form` listed them)."""
     import os
 
     try:
