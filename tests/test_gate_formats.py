@@ -163,8 +163,9 @@ def test_a_folder_check_in_sarif_and_junit_names_the_file_that_could_not_be_read
                                                                                 junit_schema):
     folder = tmp_path / "inlamnade"
     folder.mkdir()
-    for name in ("a.yaml", "b.yaml"):
-        (folder / name).write_bytes(EXAMPLE.read_bytes())
+    # two units (the same unit and year twice in a folder is itself an input error, issue 19)
+    (folder / "a.yaml").write_bytes(EXAMPLE.read_bytes())
+    (folder / "b.yaml").write_bytes(EXAMPLE.read_bytes().replace(b"E00000000042", b"E00000000043"))
     (folder / "trasig.yaml").write_text("formular: arsbokslut-2023\n", encoding="utf-8")
     sarif = run_cli("check", str(folder), "--format", "sarif")
     assert sarif.returncode == 2  # one file could not be read; the others are still reported

@@ -105,13 +105,19 @@ def _two(folder, names):
     return folder
 
 
-def test_the_later_inlamnad_stands_whatever_the_file_names(setup, tmp_path):
+def test_the_later_inlamnad_stands_whatever_the_order_of_the_runs(setup, tmp_path):
+    # Issue 19: both in one folder is refused (the same unit and year twice in one run); the
+    # correction is registered in a run of its own, before or after the original.
     results = []
-    for n, names in enumerate((("a.yaml", "b.yml"), ("b.yaml", "a.yml"))):
-        folder = _two(tmp_path / f"run{n}", names)
+    folder = _two(tmp_path / "both", ("a.yaml", "b.yml"))
+    err = refused("demands", "register", str(folder), "--rulebooks", setup["rulebooks"],
+                  "--ledger", str(tmp_path / "both.sqlite"), "--as-of", "2024-03-15")
+    assert "samma enhet" in err and "a.yaml" in err and "b.yml" in err
+    for n, order in enumerate((("a.yaml", "b.yml"), ("b.yml", "a.yaml"))):
         led = ["--ledger", str(tmp_path / f"l{n}.sqlite")]
-        ok("demands", "register", str(folder), "--rulebooks", setup["rulebooks"], *led,
-           "--as-of", "2024-03-15")
+        for name in order:
+            ok("demands", "register", str(folder / name), "--rulebooks", setup["rulebooks"],
+               *led, "--as-of", "2024-03-15")
         data = listing(led, "--as-of", "2024-04-01", "--all")
         for d in data["demands"]:
             d.pop("id")

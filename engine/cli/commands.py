@@ -176,8 +176,11 @@ rulebooks_option = click.option(
 @click.option("--med-enheter", "with_units", is_flag=True,
               help="--format html: skriv ut varje enhets avsnitt också (annars visas de bara på "
               "skärmen och utskriften blir länsöversikten).")
+@click.option("--blad", "sheet", default=None, metavar="NAMN",
+              help="Excel: bladet som läses (standard: det enda synliga bladet med uppgifter; "
+              "dolda blad läses aldrig).")
 def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, form_id, previous,
-          ledger_path, previous_folder, with_units):
+          ledger_path, previous_folder, with_units, sheet):
     """Granska ett årsbokslut, eller alla i en mapp, mot regelboken som gäller för deras period.
 
     SUBMISSION är en fil, en mapp (alla *.yaml i den, även i undermappar) eller flera filer.
@@ -200,11 +203,18 @@ def check(submission, rulebooks, fmt, as_of, output, force, verbose, workers, fo
                                 + ("; för ledningssammanfattningen: --foregaende-ar MAPP"
                                    if fmt == "ledning" else ""))
     extras = {"ledger": ledger_path, "previous": previous_folder, "with_units": with_units}
+    if sheet is not None and (form_id is None and (len(paths) != 1 or Path(paths[0]).is_dir())):
+        raise UsageError.single(None, "--blad gäller en arbetsbok (en ifylld mall, eller "
+                                "enkätexporter med --form)")
     if form_id is not None:  # every row of the export is a unit: the county overview
         from .commands_forms import export_paths
 
-        return _check_batch(export_paths(paths, form_id), rulebooks, fmt, as_of, output, force,
-                            verbose, workers, extras)
+        return _check_batch(export_paths(paths, form_id, sheet), rulebooks, fmt, as_of, output,
+                            force, verbose, workers, extras)
+    if sheet is not None:
+        from engine.evaluate.evaluation import sheet_path
+
+        paths = [sheet_path(paths[0], sheet)]
     # the leadership summary is a county report even of one file
     if len(paths) != 1 or Path(paths[0]).is_dir() or fmt == "ledning" or any(extras.values()):
         return _check_batch(paths, rulebooks, fmt, as_of, output, force, verbose, workers, extras)

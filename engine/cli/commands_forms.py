@@ -49,6 +49,11 @@ def schema_command(form_id, fmt):
 
 from engine.evaluate.evaluation import export_paths  # noqa: E402,F401  (check --form, trend)
 
+sheet_option = click.option(
+    "--blad", "sheet", default=None, metavar="NAMN",
+    help="Bladet i arbetsboken som läses (standard: det enda synliga bladet med uppgifter; "
+         "dolda blad läses aldrig).")
+
 
 @click.command("template")
 @click.argument("form_id", metavar="FORMULÄR", type=params.LINE)
@@ -94,28 +99,34 @@ def template_command(form_id, output, force, namn, hsa_id, source):
 @click.option("--output", "-o", "out_dir", required=True, metavar="MAPP",
               help="Mappen som får ett årsbokslut (YAML) per enhet.")
 @click.option("--force", is_flag=True, help="Skriv över befintliga filer.")
-def import_command(export, form_id, out_dir, force):
+@sheet_option
+def import_command(export, form_id, out_dir, force, sheet):
     """Skriv ett årsbokslut (YAML) per enhet ur en enkätexport (CSV eller Excel, en rad per
-    enhet, kolumner med frågans nummer eller fältets namn).
+    enhet, kolumner med frågans nummer eller fältets namn). En ifylld mall ger ett årsbokslut.
 
+    Varje målfil prövas innan någon skrivs: finns en redan (utan --force) skrivs ingen.
     Slutkod 0: alla rader skrivna. 2: någon rad har fel (de andra skrivs ändå).
     """
     from engine.report.submission_yaml import export_yaml
     from engine.model.form import get_form
-    from engine.output import write_atomic
+    from engine.output import check_target, write_atomic
+    from engine.read.text_rules import shown
     from engine.read.workbook import read_table
 
     form = get_form(form_id)
     table = read_table(export)
-    written, failed = 0, 0
-    for name, text in export_yaml(table, form):
+    failed, ready = 0, []
+    for name, text in export_yaml(table, form, sheet):
         if name is None:
             failed += 1
-            click.echo(f"kravkoll: fel i indata\n{text}", err=True)
+            click.echo(f"kravkoll: fel i indata\n{shown(str(text))}", err=True)
             continue
-        write_atomic(Path(out_dir) / name, text, overwrite=force)
-        written += 1
-    click.echo(f"{written} årsbokslut skrivna till {out_dir}"
+        ready.append((Path(out_dir) / name, text))
+    for target, _ in ready:  # every target before the first is written
+        check_target(target, force)
+    for target, text in ready:
+        write_atomic(target, text, overwrite=force)
+    click.echo(f"{len(ready)} årsbokslut skrivna till {out_dir}"
                + (f"; {failed} rader med fel" if failed else ""), err=True)
     return EXIT_INPUT if failed else EXIT_OK
 

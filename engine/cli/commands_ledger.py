@@ -147,7 +147,12 @@ def demands_group() -> None:
 @ledger_option
 @as_of_option
 @format_option
-def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
+@click.option("--form", "form_id", default=None, metavar="FORMULÄR",
+              help="SUBMISSIONS är enkätexporter (CSV eller Excel, en rad per enhet) av formuläret.")
+@click.option("--blad", "sheet", default=None, metavar="NAMN",
+              help="Excel: bladet som läses (standard: det enda synliga bladet med uppgifter; "
+              "dolda blad läses aldrig).")
+def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt, form_id, sheet):
     """Granska årsbokslut och för in kraven i kravliggaren.
 
     Brister i krav blir krav på handlingsplan (sista dag: beslutsdagen + regelbokens antal
@@ -168,7 +173,19 @@ def register_cmd(submissions, rulebooks, ledger_path, as_of, fmt):
     from .register_known import light, ordered, registered
 
     decided = _recorded(as_of, "--as-of") or dt.date.today()
-    files = _expand(submissions)
+    if form_id is not None:  # every row of an export is a unit
+        from .commands_forms import export_paths
+
+        files = export_paths(list(submissions), form_id, sheet)
+    else:
+        files = _expand(submissions)
+        if sheet is not None:
+            from engine.evaluate.evaluation import sheet_path
+
+            if len(files) != 1:
+                raise UsageError.single(None, "--blad gäller en arbetsbok (en ifylld mall, eller "
+                                        "enkätexporter med --form)")
+            files = [sheet_path(files[0], sheet)]
     # Content the ledger already holds is not checked again; the rest is checked one file at
     # a time, in registration order, keeping only what is shown (register_known.py).
     known = registered(Path(ledger_path or DEFAULT_PATH), files, decided)

@@ -86,14 +86,37 @@ def ordered(new: list[str], known: dict[str, object], books, key) -> list[tuple[
     from engine.evaluate.evaluation import load_submission
     from engine.model.library import select
 
-    items = []
+    items, subs = [], {}
     for path in new:
         sub = load_submission(path)
         select(books, sub.model, sub.path, sub.doc.locate)
+        subs[path] = sub.model
         items.append((key(SimpleNamespace(submission=sub)), path, None))
     items += [(key(reg.result), path, reg) for path, reg in known.items()]
+    _refuse_twice([(path, reg.result.submission.model if reg else subs[path]) for _, path, reg in items])
     items.sort(key=lambda item: item[0])
     return [(path, reg) for _, path, reg in items]
+
+
+def _refuse_twice(units: list[tuple[str, object]]) -> None:
+    """The same unit and period twice in one run (a resubmission saved beside the first, a row
+    repeated) is refused before anything is registered, naming both files."""
+    from engine.errors import Problem
+    from engine.read.yamlstrict import shown_name
+
+    seen: dict[tuple, str] = {}
+    problems = []
+    for path, model in units:
+        unit = (model.enhet.hsa_id.upper(), model.period)
+        if unit in seen:
+            problems.append(Problem(f"{shown_name(path)}: samma enhet ({model.enhet.hsa_id}) och "
+                                    f"period ({model.period}) som {shown_name(seen[unit])}; en "
+                                    "körning registrerar varje enhet och år en gång: ta bort den "
+                                    "ena (en rättelse registreras i en egen körning)"))
+            continue
+        seen[unit] = path
+    if problems:
+        raise InputError(None, problems)
 
 
 def light(reg):

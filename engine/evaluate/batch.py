@@ -235,7 +235,28 @@ def run(paths: list[str], books: list[LoadedRulebook], rulebooks: str, as_of: dt
     from engine.model.form import fixed_forms
 
     with fixed_forms():  # every unit against the forms as they were when the batch began
-        yield from _run(paths, books, rulebooks, as_of, workers, render)
+        yield from once_per_unit(_run(paths, books, rulebooks, as_of, workers, render))
+
+
+def once_per_unit(entries: Iterable[Entry]) -> Iterator[Entry]:
+    """The same unit and period twice in a batch (a resubmission saved beside the first, a
+    copy): the second is an input error naming both files and is not counted (exit 2)."""
+    from engine.read.yamlstrict import shown_name
+
+    seen: dict[tuple[str, int], str] = {}
+    for entry in entries:
+        row = entry.row
+        if row is not None:
+            unit = (row.hsa_id.upper(), row.period)
+            first = seen.setdefault(unit, entry.path)
+            if first != entry.path:
+                path = shown_name(entry.path)
+                message = (f"{path}: samma enhet ({row.hsa_id}) och period ({row.period}) som "
+                           f"{shown_name(first)}; varje enhet och år granskas en gång: ta bort "
+                           "den ena filen")
+                entry = Entry(entry.path, None, FileError(path, "input", message, (
+                    {"message": message, "path": "enhet.hsa_id", "line": None, "column": None},)))
+        yield entry
 
 
 def _run(paths, books, rulebooks, as_of, workers, render) -> Iterator[Entry]:

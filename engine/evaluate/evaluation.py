@@ -4,7 +4,9 @@ interpreter of crosscheck.py) → findings."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError
@@ -71,14 +73,21 @@ class CheckResult:
 
 
 EXPORT_ROW = "#rad="  # "export.xlsx#rad=3@arsbokslut-2023": one unit of a survey export
+SHEET = "#blad="  # "...@arsbokslut-2023#blad=Svar": the sheet named with --blad
 
 
-def export_row_path(file: str, row: int, form_id: str) -> str:
-    return f"{file}{EXPORT_ROW}{row}@{form_id}"
+def export_row_path(file: str, row: int, form_id: str, sheet: str | None = None) -> str:
+    return f"{file}{EXPORT_ROW}{row}@{form_id}" + (f"{SHEET}{sheet}" if sheet is not None else "")
 
 
-def export_paths(paths: list[str], form_id: str) -> list[str]:
-    """Each unit row of the survey exports, as a path `check` loads one unit from."""
+def sheet_path(file: str, sheet: str | None) -> str:
+    """A workbook with the sheet to read (--blad), as a path load_submission takes."""
+    return file if sheet is None else f"{file}{SHEET}{sheet}"
+
+
+def export_paths(paths: list[str], form_id: str, sheet: str | None = None) -> list[str]:
+    """Each unit row of the survey exports, as a path `check` loads one unit from; a filled-in
+    template given with --form is its one unit."""
     from engine.model.form import get_form
     from engine.model.form_cells import export_rows
     from engine.read.workbook import read_table
@@ -86,18 +95,38 @@ def export_paths(paths: list[str], form_id: str) -> list[str]:
     form = get_form(form_id)
     out = []
     for path in paths:
-        rows = export_rows(read_table(path), form)
+        if not Path(path).is_file():
+            table = read_table(path)  # says what is wrong with the path
+        table = read_once(path, read_table)  # read once: the units are loaded from the same copy
+        if template_of(table, form, sheet):
+            out.append(sheet_path(path, sheet))
+            continue
+        rows = export_rows(table, form, sheet)
         if not rows:
             raise InputError.single(path, "exporten har rubriker men inga rader med enheter")
-        out.extend(export_row_path(path, r, form.form.id) for r in rows)
+        out.extend(export_row_path(path, r, form.form.id, sheet) for r in rows)
     return out
+
+
+def template_of(table, form, sheet: str | None) -> bool:
+    """Whether the file is a filled-in template (not an export); one of another form than
+    --form is refused."""
+    from engine.model.form_cells import is_template, template_form_id
+
+    if not table.workbook or not is_template(table, sheet):
+        return False
+    named = template_form_id(table, sheet)
+    if named is not None and named != form.form.id:
+        raise InputError.single(table.file, f"arbetsboken är en ifylld mall av formuläret "
+                                f"{named}, inte {form.form.id} (--form)")
+    return True
 
 
 def load_submission(path: str) -> LoadedSubmission:
     """A YAML submission, a filled-in template (.xlsx) or one row of a survey export."""
     from engine.read.workbook import TABLE_SUFFIXES
 
-    if EXPORT_ROW in path or path.lower().endswith(TABLE_SUFFIXES):
+    if EXPORT_ROW in path or SHEET in path or path.lower().endswith(TABLE_SUFFIXES):
         return _load_cells(path)
     doc = load_file(path)
     if not isinstance(doc.data, dict):
@@ -109,22 +138,62 @@ def load_submission(path: str) -> LoadedSubmission:
 
 def _load_cells(path: str) -> LoadedSubmission:
     from engine.model.form import get_form
-    from engine.model.form_cells import from_export_row, from_template, validate_cells
+    from engine.model.form_cells import from_template, validate_cells
     from engine.read.workbook import read_table
 
     if EXPORT_ROW in path:
         file, rest = path.split(EXPORT_ROW, 1)
         row, form_id = rest.split("@", 1)
-        form = get_form(form_id)
-        doc = from_export_row(_table(file, read_table), form, int(row))
-        doc.file = path_label(file, int(row))
-    else:
-        table = read_table(path)
-        if path.lower().endswith(".csv"):
-            raise InputError.single(table.file, "en CSV-fil är en enkätexport: ange formuläret "
-                                    "med --form (t.ex. --form arsbokslut-2023)")
-        doc, form = from_template(table)
+        form_id, _, sheet = form_id.partition(SHEET)
+        return _export_unit(read_once(file, read_table), get_form(form_id), int(row), sheet or None,
+                            file)
+    file, _, sheet = path.partition(SHEET)
+    table = read_table(file)
+    if not table.workbook:
+        raise InputError.single(table.file, "en CSV-fil är en enkätexport: ange formuläret "
+                                "med --form (t.ex. --form arsbokslut-2023)")
+    doc, form = from_template(table, sheet or None)
     return LoadedSubmission(validate_cells(doc, form), doc.file, doc.sha256, doc)
+
+
+def _export_unit(table, form, row: int, sheet: str | None, file: str) -> LoadedSubmission:
+    from engine.model.form_cells import from_export_row, validate_cells
+
+    doc = from_export_row(table, form, row, sheet)
+    doc.file = path_label(file, row)
+    # each unit of an export its own content hash: the export's, its sheet and row
+    doc.sha256 = hashlib.sha256(f"{doc.sha256}:{doc.sheet}:{row}".encode()).hexdigest()
+    return LoadedSubmission(validate_cells(doc, form), doc.file, doc.sha256, doc)
+
+
+def load_table(table, form_id: str | None = None,
+               sheet: str | None = None) -> list[LoadedSubmission | InputError]:
+    """Every unit of a workbook or CSV export already read (engine.read.workbook.read_bytes,
+    e.g. an upload): a filled-in template is one unit; an export (form_id) one per visible row,
+    each a LoadedSubmission or the InputError of its row. What makes the whole file unusable
+    (no such sheet, an unknown column, the same unit twice) is raised."""
+    from engine.model.form import get_form
+    from engine.model.form_cells import (export_rows, from_template, is_template,
+                                         template_form_id, validate_cells)
+
+    if table.workbook and is_template(table, sheet):
+        named = template_form_id(table, sheet)
+        if form_id is not None and named is not None and named != form_id:
+            raise InputError.single(table.file, f"arbetsboken är en ifylld mall av formuläret "
+                                    f"{named}, inte {form_id}")
+        doc, form = from_template(table, sheet)
+        return [LoadedSubmission(validate_cells(doc, form), doc.file, doc.sha256, doc)]
+    if form_id is None:
+        raise InputError.single(table.file, "filen är ingen ifylld mall; en enkätexport läses "
+                                "med formuläret angivet (--form)")
+    form = get_form(form_id)
+    out: list[LoadedSubmission | InputError] = []
+    for row in export_rows(table, form, sheet):
+        try:
+            out.append(_export_unit(table, form, row, sheet, table.file))
+        except InputError as exc:
+            out.append(exc)
+    return out
 
 
 def path_label(file: str, row: int) -> str:
@@ -134,11 +203,15 @@ def path_label(file: str, row: int) -> str:
 _tables: dict = {}
 
 
-def _table(file: str, read):
-    """A survey export is read once per process, not once per unit."""
+def read_once(file: str, read):
+    """A survey export is read once per process, not once per unit (nor again for its units
+    after `check --form` listed them)."""
     import os
 
-    st = os.stat(file)
+    try:
+        st = os.stat(file)
+    except OSError:
+        raise InputError.single(file, "filen finns inte längre") from None
     key = (os.path.realpath(file), st.st_mtime_ns, st.st_size)
     if key not in _tables:
         _tables.clear()

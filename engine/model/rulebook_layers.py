@@ -31,6 +31,20 @@ from engine.read.yamlstrict import Document, load_file
 MERGED = ("documents", "parameters", "sanctions", "measures")  # dicts merged by name
 CHANGE_KEYS = ("include", "extends", "insert_after", "remove")
 MAX_DEPTH = 8
+# Files one rulebook may take in, counting every include and extends however often the same
+# file recurs: six small files including each other many times would otherwise be read and
+# merged an exponential number of times (issue 19).
+MAX_INCLUDES = 64
+
+
+class _Run:
+    """One rulebook's resolution: each file loaded and resolved once, the includes counted."""
+
+    def __init__(self):
+        self.loaded: dict[Path, Document] = {}
+        self.resolved: dict[Path, dict] = {}
+        self.sources: dict[Path, list[str]] = {}
+        self.count = 0
 
 
 def is_layer(data: Any) -> bool:
@@ -45,11 +59,14 @@ def resolve(doc: Document) -> Document:
     """The rulebook document with include/extends applied; the document itself when it has none."""
     if not uses_layers(doc.data):
         return doc
-    data = _resolved(doc, (Path(doc.file).resolve(),))
+    run = _Run()
+    data = _resolved(doc, (Path(doc.file).resolve(),), run)
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     out = Document(doc.file, data, *_positions(doc, data), doc.text,
                    hashlib.sha256(canonical.encode("utf-8")).hexdigest())
-    out.sources = [doc.file, *_sources(doc, (Path(doc.file).resolve(),))]
+    listing = _Run()
+    listing.loaded = run.loaded  # the same files, not read again
+    out.sources = [doc.file, *_sources(doc, (Path(doc.file).resolve(),), listing)]
     return out
 
 
@@ -78,8 +95,13 @@ def _positions(doc: Document, data: dict) -> tuple[dict, dict]:
     return result[0], result[1]
 
 
-def _load(base: Document, key: str, ref: Any, chain: tuple) -> tuple[Document, Path]:
+def _load(base: Document, key: str, ref: Any, chain: tuple, run: _Run) -> tuple[Document, Path]:
     where = base.locate((key,))
+    run.count += 1
+    if run.count > MAX_INCLUDES:
+        raise InputError.single(base.file, f"{key}: regelboken tar in fler än {MAX_INCLUDES} "
+                                "filer (include och extends sammanlagt, samma fil räknas varje "
+                                "gång); ta in varje lager en gång", key, *where)
     if not isinstance(ref, str) or not ref.endswith(".yaml"):
         raise InputError.single(base.file, f"{key}: förväntade en sökväg till en .yaml-fil "
                                 "(relativ till regelboken)", key, *where)
@@ -88,32 +110,45 @@ def _load(base: Document, key: str, ref: Any, chain: tuple) -> tuple[Document, P
         raise InputError.single(base.file, f"{key}: '{ref}' bildar en cirkel", key, *where)
     if len(chain) >= MAX_DEPTH:
         raise InputError.single(base.file, f"{key}: fler än {MAX_DEPTH} nivåer", key, *where)
-    if not path.is_file():
-        raise InputError.single(base.file, f"{key}: filen '{ref}' finns inte", key, *where)
-    return load_file(path), path
+    if path not in run.loaded:
+        if not path.is_file():
+            raise InputError.single(base.file, f"{key}: filen '{ref}' finns inte", key, *where)
+        run.loaded[path] = load_file(path)
+    return run.loaded[path], path
 
 
-def _sources(doc: Document, chain: tuple) -> list[str]:
+def _sources(doc: Document, chain: tuple, run: _Run) -> list[str]:
     out = []
     for key in ("extends", "include"):
         refs = doc.data.get(key)
         for ref in ([refs] if isinstance(refs, str) else refs or []):
-            other, path = _load(doc, key, ref, chain)
-            out += [other.file, *(_sources(other, chain + (path,)) if uses_layers(other.data) else [])]
+            other, path = _load(doc, key, ref, chain, run)
+            if path not in run.sources:
+                run.sources[path] = (_sources(other, chain + (path,), run)
+                                     if uses_layers(other.data) else [])
+            out += [other.file, *run.sources[path]]
     return out
 
 
-def _resolved(doc: Document, chain: tuple) -> dict:
+def _resolved_file(doc: Document, path: Path, chain: tuple, run: _Run) -> dict:
+    """A file's resolved data, made once per rulebook however often it is taken in (a file
+    resolved without a cycle has none whatever includes it)."""
+    if path not in run.resolved:
+        run.resolved[path] = _resolved(doc, chain + (path,), run) if uses_layers(doc.data) \
+            else dict(doc.data)
+    return run.resolved[path]
+
+
+def _resolved(doc: Document, chain: tuple, run: _Run) -> dict:
     data = doc.data
     if not isinstance(data, dict):
         raise InputError.single(doc.file, "förväntade en regelbok (en mappning)", line=1)
     if "extends" in data:
-        base_doc, path = _load(doc, "extends", data["extends"], chain)
+        base_doc, path = _load(doc, "extends", data["extends"], chain, run)
         if is_layer(base_doc.data):
             raise InputError.single(doc.file, "extends: pekar på ett lager; använd include",
                                     "extends", *doc.locate(("extends",)))
-        base = _resolved(base_doc, chain + (path,)) if uses_layers(base_doc.data) \
-            else dict(base_doc.data)
+        base = dict(_resolved_file(base_doc, path, chain, run))
     else:
         base = {}
     includes = data.get("include") or []
@@ -121,12 +156,11 @@ def _resolved(doc: Document, chain: tuple) -> dict:
         raise InputError.single(doc.file, "include: förväntade en lista av filer", "include",
                                 *doc.locate(("include",)))
     for ref in includes:
-        layer_doc, path = _load(doc, "include", ref, chain)
+        layer_doc, path = _load(doc, "include", ref, chain, run)
         if not is_layer(layer_doc.data):
             raise InputError.single(doc.file, f"include: '{ref}' är inget lager (saknar layer:)",
                                     "include", *doc.locate(("include",)))
-        layer = _resolved(layer_doc, chain + (path,)) if uses_layers(layer_doc.data) \
-            else dict(layer_doc.data)
+        layer = _resolved_file(layer_doc, path, chain, run)
         base = _merge(base, {k: v for k, v in layer.items() if k != "layer" and k != "title"},
                       layer_doc, keep_base=True)
     merged = _merge(base, {k: v for k, v in data.items() if k not in CHANGE_KEYS}, doc)

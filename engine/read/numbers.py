@@ -41,6 +41,12 @@ def parse_number(value: object) -> float | int:
             raise NotANumber("förväntade ett tal, fick NaN")
         return value
     if not isinstance(value, str):
+        import datetime as dt
+
+        if isinstance(value, (dt.date, dt.time)):  # a date or time cell in Excel
+            shown = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+            raise NotANumber(f"förväntade ett tal, fick {shown} (cellen är formaterad som "
+                             "datum eller tid)")
         raise NotANumber("förväntade ett tal")
     text = value.strip()
     if text.endswith("%"):

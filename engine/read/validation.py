@@ -165,4 +165,12 @@ def _type_sv(value: Any) -> str:
         return "en lista"
     if isinstance(value, dict):
         return "en mappning"
-    return type(value).__name__
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return f"tidpunkten {value.isoformat(sep=' ')}"
+    if isinstance(value, dt.date):
+        return f"datumet {value.isoformat()}"
+    if isinstance(value, dt.time):
+        return f"klockslaget {value.isoformat()}"
+    return "ett värde av annat slag"  # never a Python type name in a message

@@ -23,9 +23,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def comment_text(text: str) -> str:
+    """Text that stays inside one YAML comment line: line breaks (also U+2028/U+2029/NEL),
+    control and direction characters written as escapes (a sheet name with a newline would
+    otherwise add keys to the file)."""
+    return "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
+                   else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 def to_yaml(data: dict, form: LoadedForm, header: str) -> str:
     body = yaml.safe_dump(_plain(data), allow_unicode=True, sort_keys=False, width=100)
-    return f"# {form.form.title} {form.form.year} – {form.form.region}\n# {header}\n\n{body}"
+    title = comment_text(f"{form.form.title} {form.form.year} – {form.form.region}")
+    return f"# {title}\n# {comment_text(header)}\n\n{body}"
 
 
 def slug(text: str) -> str:
@@ -43,22 +52,28 @@ def file_name(sub: Any, taken: set[str]) -> str:
     return candidate
 
 
-def export_yaml(table, form: LoadedForm):
-    """Each unit row of a survey export as the YAML file `kravkoll import` writes: yields
-    (file name, text) or, for a row that cannot be read, (None, the InputError)."""
+def export_yaml(table, form: LoadedForm, sheet: str | None = None):
+    """Each unit of a survey export (a row) or a filled-in template (its one unit) as the YAML
+    file `kravkoll import` writes: yields (file name, text) or, for a unit that cannot be read,
+    (None, the InputError)."""
     from engine.errors import InputError
-    from engine.evaluate.evaluation import path_label
-    from engine.model.form_cells import export_rows, from_export_row, validate_cells
+    from engine.evaluate.evaluation import path_label, template_of
+    from engine.model.form_cells import export_rows, from_export_row, from_template, validate_cells
 
+    template = template_of(table, form, sheet)
     names: set[str] = set()
-    for row in export_rows(table, form):
+    for row in [None] if template else export_rows(table, form, sheet):
         try:
-            doc = from_export_row(table, form, row)
-            doc.file = path_label(table.file, row)
+            if template:
+                doc, _ = from_template(table, sheet)
+            else:
+                doc = from_export_row(table, form, row, sheet)
+                doc.file = path_label(table.file, row)
             sub = validate_cells(doc, form)
         except InputError as exc:
             yield None, exc
             continue
         name = file_name(sub, names)
-        header = f"Ur {table.file}, rad {row} (blad {doc.sheet}), formulär {form.form.id}."
+        where = f"rad {row}, " if row is not None else ""
+        header = f"Ur {table.file}, {where}blad {doc.sheet}, formulär {form.form.id}."
         yield name, to_yaml(doc.data, form, header)
