@@ -12,7 +12,7 @@ from contextlib import closing
 import pytest
 
 from engine.errors import InputError, UsageError
-from engine.followup import demands, lifecycle, replay
+from engine.followup import demands, replay, views
 
 from .test_ledger_helpers import (  # noqa: F401
     EXAMPLE,
@@ -40,7 +40,7 @@ def books(scenario_books):
 def view(ledger, as_of):
     with ledger.read():
         state = replay.state(ledger)  # the demands as derived from the journal
-        vs = lifecycle.views(state.demands(), state.events(), state.plans(),
+        vs = views.views(state.demands(), state.events(), state.plans(),
                              state.dispenser(), as_of)
     return {v.demand.rule_id: v for v in vs}
 

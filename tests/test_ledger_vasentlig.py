@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from engine.followup import demands, lifecycle, replay
+from engine.followup import demands, replay, views
 from engine.model.library import load_rulebook
 
 from .support import RULEBOOKS, variant
@@ -60,8 +60,8 @@ def _forelagd(tmp_path, ledger, books, rule_changes, rule_id, notice):  # noqa: 
 def _termination(ledger, rule_id, day):  # noqa: F811
     with ledger.read():
         state = replay.state(ledger)
-        vs = lifecycle.views(state.demands(), state.events(), state.plans(),
-                             state.dispenser(), day)
+        vs = views.views(state.demands(), state.events(), state.plans(),
+                         state.dispenser(), day)
     return next(v for v in vs if v.demand.rule_id == rule_id).termination
 
 

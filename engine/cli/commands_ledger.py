@@ -307,7 +307,7 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
     status, sista dag, upplupet vite, vad som föreslås (föreläggande, vite) och regionens rätt
     att säga upp avtalet. Med --format xlsx eller html: kravliggaren som rapport."""
     from engine.followup import replay
-    from engine.followup.lifecycle import views
+    from engine.followup.views import views
     from engine.output import check_target, emit, emit_rich
     from engine.report.demands_table import as_json, render
 

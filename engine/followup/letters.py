@@ -35,7 +35,9 @@ from engine.output import write_atomic
 from engine.read.numbers import format_number
 
 from .ledger import Ledger
-from .lifecycle import BEFORE_FORELAGGANDE, PLAN_PHASE, View, is_plan_for, sanction_of, views
+from .lifecycle import BEFORE_FORELAGGANDE, PLAN_PHASE, is_plan_for
+from .owed import sanction_of
+from .views import View, views
 from .sender import PLACEHOLDER, Sender
 
 HSA_ID = re.compile(HSA_ID_PATTERN)

@@ -16,7 +16,7 @@ import datetime as dt
 import html as _html
 import io
 
-from engine.followup.lifecycle import View
+from engine.followup.views import View
 from engine.read.numbers import format_number
 
 from .demands_table import KIND_LABELS

@@ -14,7 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from engine import identity, jsontext
-from engine.followup.lifecycle import STATUS_LABELS, View
+from engine.followup.lifecycle import STATUS_LABELS
+from engine.followup.views import View
 from engine.output import dumps_json
 from engine.read.numbers import format_number
 
@@ -209,7 +210,7 @@ def render_changes(changes, console: Console) -> None:
 def history_rows(demands: dict, events: list) -> list[dict]:
     """The event log of a unit's demands, with each event's number (for korrigera and
     aterkalla), its notes, and whether it was corrected or withdrawn later."""
-    from engine.followup.lifecycle import recorded
+    from engine.followup.recorded import recorded
 
     by_demand: dict[int, list] = {}
     for e in events:

@@ -66,7 +66,7 @@ h2, h3 { page-break-after: avoid; break-after: avoid; }
 
 @dataclass(frozen=True)
 class LedgerFacts:
-    """The kravliggare as of a date: every demand's view (lifecycle.views), read by the CLI."""
+    """The kravliggare as of a date: every demand's view (views.views), read by the CLI."""
 
     as_of: dt.date
     views: list
