@@ -139,17 +139,45 @@ def test_every_rule_has_a_passing_and_a_failing_case(books):
     assert rules - failing == set()
 
 
-def test_late_submission_accrues_forseningsvite_by_begun_weeks(books, tmp_path):
-    # deadline 2024-02-29; submitted 2024-03-16 = 16 days late = 3 begun weeks × 5 000 kr
+@pytest.fixture(scope="module")
+def decided_books(tmp_path_factory):
+    """Jämtland's rulebooks after the region decided the last day for the årsbokslut (its
+    Parameter.beslut); the shipped rulebooks only assume it."""
+    from engine.model.library import load_library
+
+    from .support import copy_region
+    from .test_ledger_helpers import with_region_decisions
+
+    folder = copy_region(tmp_path_factory.mktemp("beslut") / "jamtland")
+    path = folder / "halsoval-2023.yaml"
+    path.write_text(with_region_decisions(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return load_library(folder)
+
+
+def test_late_submission_accrues_forseningsvite_by_begun_weeks(decided_books, tmp_path):
+    # deadline 2024-02-29 (the region's decision); submitted 2024-03-16 = 16 days late = 3
+    # begun weeks × 5 000 kr (003 l.863–868)
+    result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-03-16"}))),
+                   decided_books)
+    f = next(f for f in result.findings if f.rule_id == "JHV-INL-01")
+    (a,) = f.consequence["accrued"]
+    assert (a["sanction"], a["days_late"], a["weeks"], a["amount_kr"]) == (
+        "forseningsvite", 16, 3, 15000)
+    assert a["basis"] == "beslut"
+
+
+def test_late_submission_without_a_decided_last_day_accrues_nothing(books, tmp_path):
+    # the shipped rulebook only assumes 2024-02-29 (issue 20, item 1): a proposal, no kronor
     result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-03-16"}))), books)
     f = next(f for f in result.findings if f.rule_id == "JHV-INL-01")
-    assert f.consequence["accrued"] == [{"sanction": "forseningsvite", "days_late": 16, "weeks": 3,
-                                         "amount_kr": 15000}]
+    assert f.outcome == "fail" and f.consequence["accrued"] == []
+    assert "inget förseningsvite förrän regionen beslutat sista dag" in f.consequence["text"]
 
 
-def test_forseningsvite_is_capped_at_50000(books, tmp_path):
+def test_forseningsvite_is_capped_at_50000(decided_books, tmp_path):
     # 200 days late would be 29 weeks × 5 000 = 145 000 kr without the cap
-    result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-09-16"}))), books)
+    result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-09-16"}))),
+                   decided_books)
     f = next(f for f in result.findings if f.rule_id == "JHV-INL-01")
     assert f.consequence["accrued"][0]["amount_kr"] == 50000
 

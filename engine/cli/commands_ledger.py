@@ -437,11 +437,13 @@ demands_group.command("reject", help="Registrera att en inkommen handlingsplan �
 @date_option
 @click.option("--diarienummer", required=True, help="Beslutets diarienummer.")
 @click.option("--frist-dagar", "frist_days", type=click.IntRange(1, 3650), default=None,
-              help="Fristen för rättelse i dagar från beslutet. Standard: regelbokens "
-                   "followup.rattelse_days (ett antagande; skrivs ut).")
+              help="Fristen för rättelse i dagar från beslutet. Utan den: regelbokens "
+                   "followup.rattelse_days, bara om regionen har beslutat värdet (annars "
+                   "vägras beslutet: ange fristen).")
 @click.option("--vasentlig", is_flag=True,
-              help="Bristen är väsentlig: rättas den inte inom regelbokens tid efter beslutet "
-                   "får regionen säga upp avtalet (003 l.874–876).")
+              help="Regionen har beslutat att bristen är väsentlig: rättas den inte inom 30 "
+                   "dagar efter beslutet och inom fristen får regionen säga upp avtalet (003 "
+                   "l.874–876). Utan flaggan ger beslutet ingen rätt att säga upp.")
 @note_option
 @ledger_option
 def forelaggande_cmd(hsa_id, rule_ids, date, diarienummer, frist_days, vasentlig, note,
@@ -454,7 +456,8 @@ def forelaggande_cmd(hsa_id, rule_ids, date, diarienummer, frist_days, vasentlig
     with _ledger(ledger_path) as ledger:
         changes = record_forelaggande(ledger, _unit(ledger, hsa_id), _rules(rule_ids), day,
                                       diarienummer, frist_days, vasentlig, note)
-    source = f"{frist_days} dagar enligt beslutet" if frist_days else "regelbokens antagande"
+    source = (f"{frist_days} dagar enligt beslutet" if frist_days
+              else "regelbokens rattelse_dagar, beslutad av regionen")
     _print_changes(changes, f"Föreläggande om rättelse {day} ({diarienummer}); frist: {source}")
     return 0
 

@@ -10,7 +10,7 @@ from typing import Any
 from engine.errors import InputError
 from engine.model import sanctions
 from engine.model.library import LoadedRulebook, select
-from engine.model.rulebook import KIND_LABELS, Rule, Rulebook
+from engine.model.rulebook import KIND_LABELS, Rule, Rulebook, basis_decides, basis_words
 from engine.model.form import validate_submission
 from engine.read.numbers import format_number
 from engine.read.yamlstrict import Document, load_file
@@ -226,14 +226,27 @@ def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> 
     overdue = _overdue_days(rf) if out["applies"] and outcome == "fail" else 0
     if overdue > 0:
         parts = [static["text"]] if static["text"] else []
+        # förseningsvite (003 l.863–868) only from a last day that decided text or a recorded
+        # region decision gives: a day the rulebook only assumes is a proposal, shown as such
+        deadline = _deadline(rule, rulebook)
+        out["deadline"] = deadline
+        if not basis_decides(deadline):
+            parts.append(f"{overdue} dagar efter sista dagen {deadline['date']}, som är ett "
+                         "förslag (regionen har inte beslutat sista dag): inget förseningsvite "
+                         "förrän regionen beslutat sista dag.")
+            out["text"] = " ".join(parts)
+            return out
         for name in rule.consequence.sanctions:
             s = rulebook.sanctions[name]
             if s.interval == "vecka":
                 a = {"sanction": name, "days_late": overdue, "weeks": sanctions.weeks(overdue, s.weeks),
-                     "amount_kr": sanctions.accrued_kr(s, overdue)}
+                     "amount_kr": sanctions.accrued_kr(s, overdue), "deadline": deadline["date"],
+                     "basis": deadline["basis"],
+                     **({"beslut": deadline["beslut"]} if "beslut" in deadline else {})}
                 out["accrued"].append(a)
                 parts.append(f"{overdue} dagar för sent ({a['weeks']} veckor): "
-                             f"{format_number(a['amount_kr'])} kr.")
+                             f"{format_number(a['amount_kr'])} kr (sista dag {deadline['date']}: "
+                             f"{deadline['words']}).")
         out["text"] = " ".join(parts)
     return out
 
@@ -267,6 +280,14 @@ def _static_consequence(rule: Rule, rulebook: Rulebook) -> dict:
             "text": " ".join(parts)}
 
     return _static.get((rulebook, rule), make)
+
+
+def _deadline(rule: Rule, rulebook: Rulebook) -> dict:
+    """The last day a date comparison holds the submission to, and what it rests on."""
+    right = rule.check.compare.right
+    record = rulebook.basis_record(right) if right.param else {"basis": "kalla", "param": None}
+    value = rulebook.parameters[right.param].value if right.param else right.value
+    return dict(record, date=str(value), words=basis_words(record))
 
 
 def _overdue_days(rf: RuleFact) -> int:

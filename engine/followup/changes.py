@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .ledger import DemandRow
+from .lifecycle import kind_of
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Change:
 
 def kept(d: DemandRow, day: dt.date, reason: str, noop: bool = False) -> Change:
     """A change that leaves the demand's status as it is (a note, an invoice, a refusal)."""
-    return Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, day, reason,
+    return Change(d.hsa_id, d.rule_id, d.period, kind_of(d), d.status, d.status, day, reason,
                   d.due, d.frist, None, noop=noop)
 
 

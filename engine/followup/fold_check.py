@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from engine.model.rulebook import basis_words
 from engine.read.dates import shift
 
 from . import lifecycle
@@ -45,25 +46,36 @@ def apply_check(ledger: Ledger, check_row, payload: dict) -> list[Change]:
             continue  # this period's brist was already followed up and closed
         s = payload["shortfalls"][f.rule_id]
         plan_text, kind, t = s["plan_text"], s["kind"], s["terms"]
-        due = shift(decided, t["handlingsplan_days"]) if kind == "handlingsplan" else None
+        days = t.get("handlingsplan_days")
+        named = t.get("kind") or kind  # komplettering and forsening are stored as brist
+        due = (shift(decided, days) if named in ("handlingsplan", "komplettering") and days
+               else None)
         status = "inkommen" if kind == "uppfoljning" else "kravd"
-        reason = _created_reason(kind, period, due)
+        reason = _created_reason(named, period, due, (t.get("basis") or {}))
         demand_id = ledger.add_demand(
             hsa_id=hsa, unit_name=c.unit_name, region=c.region, rule_id=f.rule_id,
             period=period, kind=kind, status=status, decided=decided, due=due,
             check_id=c.id, finding=snapshot(f, c.submission_path, plan_text), terms=t, reason=reason)
         if kind == "uppfoljning":  # the plan came in with the årsbokslut
             ledger.add_plan(demand_id, c.inlamnad or decided, c.submission_path, c.submission_sha256)
-        changes.append(Change(hsa, f.rule_id, period, kind, None, status, decided, reason, due,
+        changes.append(Change(hsa, f.rule_id, period, named, None, status, decided, reason, due,
                               None, f.outcome))
     changes.sort(key=lambda x: (x.hsa_id, x.rule_id, x.period, x.date))
     return changes
 
 
-def _created_reason(kind: str, period: int, due: dt.date | None) -> str:
+def _created_reason(kind: str, period: int, due: dt.date | None, basis: dict) -> str:
+    when = f"senast {due} ({basis_words(basis.get('handlingsplan_days'))})"
     if kind == "handlingsplan":
-        return f"Kravet uppfylls inte i årsbokslutet för {period}: handlingsplan senast {due}."
+        return f"Kravet uppfylls inte i årsbokslutet för {period}: handlingsplan {when}."
     if kind == "uppfoljning":
         return (f"Kravet uppfylls inte i årsbokslutet för {period}; årsbokslutet anger en "
                 "handlingsplan, som följs upp vid nästa dialog.")
+    if kind == "komplettering":  # 003 l.852–854: incomplete information, not a brist
+        return (f"Uppgiften saknas i årsbokslutet för {period}: enheten ska komplettera "
+                "årsbokslutet" + (f" {when}" if due else "") + ".")
+    if kind == "forsening":  # 003 l.863–868: a late handling is not corrected afterwards
+        deadline = basis.get("deadline") or {}
+        return (f"Årsbokslutet för {period} kom in efter sista dagen {deadline.get('date', '')} "
+                f"({basis_words(deadline)}).")
     return f"Kravet uppfylls inte i årsbokslutet för {period}."

@@ -8,14 +8,15 @@ import datetime as dt
 from pathlib import Path
 
 from engine.errors import InputError
+from engine.model.rulebook import basis_words
 from engine.read.dates import shift
 from engine.read.numbers import format_number
 
 from .changes import Change, note_words, noop
 from .ledger import DemandRow, Ledger
-from .lifecycle import Event
-from .moves import (PER, check_amount, event_on, guard_order, not_plan_for, open_demand,
-                    repeated_decision, withdrawn_decision)
+from .lifecycle import Event, kind_of
+from .moves import (PER, check_amount, event_on, guard_order, not_late_handling, not_plan_for,
+                    open_demand, repeated_decision, withdrawn_decision)
 
 
 def apply_plan(ledger: Ledger, hsa_id: str, day: dt.date, p: dict, withdrawn: bool = False) -> list[Change]:
@@ -53,7 +54,7 @@ def _new_plan(ledger: Ledger, d: DemandRow, rejected, received: dt.date, file: s
               f"förra underkändes {rejected.decided}.")
     ledger.record(d, received, "plan", "ny_plan", reason, plan_id=plan_id,
                   detail={"plan": number, "file": Path(file).name})
-    return [Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status, received, reason,
+    return [Change(d.hsa_id, d.rule_id, d.period, kind_of(d), d.status, d.status, received, reason,
                    d.due, d.frist)]
 
 
@@ -77,14 +78,19 @@ def apply_decision(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
             new_due = (dt.date.fromisoformat(p["new_due"]) if p.get("new_due")
                        else shift(day, days) if days else None)
             if new_due is not None:
+                # named in the decision (--ny-sista-dag): the region's; else the rulebook's time
+                named = bool(p.get("new_due"))
                 detail["ny_sista_dag"] = new_due.isoformat()
-                words += f" En ny handlingsplan ska komma in senast {new_due}."
+                detail["ny_sista_dag_kalla"] = "beslut" if named else "regelbok"
+                grounds = ("beslutet" if named else basis_words(
+                    (d.terms.get("basis") or {}).get("handlingsplan_days")))
+                words += f" En ny handlingsplan ska komma in senast {new_due} ({grounds})."
         event = Event("beslut", day, decision=decision, context={"reference": ref, "note": words})
         if plan is not None and plan.decision is not None:
             raise InputError.single(None, f"{rule_id} ({hsa_id}): handlingsplanen har redan "
                                     f"beslutats ({plan.decision}, {plan.decided})")
         event_on(ledger, d, event, changes, detail=detail,
-                  plan_id_for=lambda x: plan.id if plan else None)
+                 plan_id_for=lambda x: plan.id if plan else None)
         if plan is not None:
             ledger.decide_plan(plan.id, decision, day, reference, note)
     return changes
@@ -114,16 +120,20 @@ def apply_forelaggande(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
     vasentlig, note = bool(p.get("vasentlig")), p.get("note")
     changes: list[Change] = []
     for rule_id in rule_ids:
-        repeat = repeated_decision(ledger, hsa_id, rule_id, "forelaggande", day, diarienummer, withdrawn,
-                         "Föreläggandet")
+        repeat = repeated_decision(ledger, hsa_id, rule_id, "forelaggande", day, diarienummer,
+                                   withdrawn, "Föreläggandet")
         if repeat:
             changes.append(repeat)
             continue
         d = open_demand(ledger, hsa_id, rule_id)
         not_plan_for(d, "föreläggande")
+        not_late_handling(d, "föreläggande om rättelse")
         days, source = (frist_days, "beslut") if frist_days is not None else (
             d.terms.get("rattelse_days"), "regelbok")
-        words = note_words(note) + (" Bristen är väsentlig (003 l.874–876)." if vasentlig else "")
+        grounds = ("beslutets" if source == "beslut" else "regelbokens rattelse_dagar, "
+                   + basis_words((d.terms.get("basis") or {}).get("rattelse_days")))
+        words = (f" Fristen: {grounds}." + note_words(note)
+                 + (" Bristen är väsentlig enligt beslutet (003 l.874–876)." if vasentlig else ""))
         detail = {"diarienummer": diarienummer, "frist_dagar": days, "frist_kalla": source,
                   "vasentlig": vasentlig, "note": note, "rules": rule_ids}
         if withdrawn:
@@ -148,6 +158,7 @@ def apply_vite(ledger: Ledger, hsa_id: str, day: dt.date, p: dict,
             continue
         d = open_demand(ledger, hsa_id, rule_id)
         not_plan_for(d, "vite")
+        not_late_handling(d, "vite efter föreläggande")
         cap = check_amount(d, belopp)
         how = per or d.terms.get("vite_per") or "engang"
         amount = f"{format_number(belopp)} kr {PER[how]}" + (

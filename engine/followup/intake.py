@@ -52,12 +52,40 @@ def _sanction(name: str, s: Sanction) -> dict:
     return {"id": name, "sanction": s.model_dump(mode="json", by_alias=True)}
 
 
-def demand_kind(finding: Finding, plan_text: str | None) -> str:
-    # A rule with plan_for asks for another krav's plan: followed up as a brist, no plan of its own.
+# The kinds of demand: a handlingsplan asked for; a plan the submission states, followed up;
+# a report to complete (an answer missing); a handling delivered late (förseningsvite, nothing
+# to correct); any other brist.
+KINDS = ("handlingsplan", "uppfoljning", "komplettering", "forsening", "brist")
+# The kravliggare's table knows the first three kinds (ledger.py); the two kinds added since
+# are stored as `brist` and named in the demand's terms (lifecycle.kind_of reads them).
+STORED = {"komplettering": "brist", "forsening": "brist"}
+
+
+def demand_kind(finding: Finding, plan_text: str | None, late_handling: bool = False) -> str:
+    """- A missing answer is not a brist on the substance (003 l.852–854 speaks of incomplete
+      information): the unit is asked to complete the report, a handling with a last day
+      (`komplettering`), never for a handlingsplan.
+    - A handling delivered late (`late_handling`: the rule's consequence is the förseningsvite
+      "för varje handling", 003 l.863–868) cannot be put right afterwards: `forsening`, with no
+      föreläggande or vite after it.
+    - A rule with plan_for asks for another krav's plan: followed up as a brist."""
+    if finding.outcome == "missing" and finding.kind == "krav" and not (
+            finding.consequence and finding.consequence.get("plan_for")):
+        return "komplettering"
+    if late_handling:
+        return "forsening"
     has_plan = bool(finding.consequence and finding.consequence.get("handlingsplan"))
     if not has_plan:
         return "brist"
     return "uppfoljning" if plan_text else "handlingsplan"
+
+
+def is_late_handling(rulebook: Rulebook, rule_id: str) -> bool:
+    """The rule's consequence is only the förseningsvite for a late handling (no plan)."""
+    rule, followup = rulebook.rule(rule_id), rulebook.followup
+    c = rule.consequence if rule else None
+    return bool(c and followup and c.handlingsplan_days is None and not c.plan_for
+                and followup.late_plan_sanction in c.sanctions)
 
 
 def terms(rulebook: Rulebook, finding: Finding, kind: str, rulebook_sha256: str) -> dict:
@@ -71,7 +99,7 @@ def terms(rulebook: Rulebook, finding: Finding, kind: str, rulebook_sha256: str)
     if rattelse is None and followup is not None:
         rattelse = (followup.rattelse_sanction, rulebook.sanctions[followup.rattelse_sanction])
     late = (rulebook.sanctions[followup.late_plan_sanction]
-            if kind == "handlingsplan" and followup else None)
+            if kind in ("handlingsplan", "komplettering") and followup else None)
     persons = finding.observed if isinstance(finding.observed, int) and not isinstance(finding.observed, bool) else None
     hp = c.get("handlingsplan") or {}
     withheld = None
@@ -82,7 +110,9 @@ def terms(rulebook: Rulebook, finding: Finding, kind: str, rulebook_sha256: str)
     return {
         "rulebook": {"id": rulebook.id, "version": rulebook.version, "title": rulebook.title,
                      "region": rulebook.region, "sha256": rulebook_sha256},
-        "handlingsplan_days": hp.get("days"),
+        "handlingsplan_days": (hp.get("days") if kind != "komplettering" else
+                               rulebook.days(rule.consequence.handlingsplan_days)
+                               if rule.consequence else None),
         "asks": hp.get("asks"),
         "sanctions": [_sanction(n, s) for n, s in named],
         "late": _sanction(followup.late_plan_sanction, late) if late else None,
@@ -102,6 +132,20 @@ def terms(rulebook: Rulebook, finding: Finding, kind: str, rulebook_sha256: str)
         "innehallande": withheld,
         # the decided text a krav rests on where its source is a proposal: what the letter cites
         "decided": _decided_text(rulebook, rule),
+        # what each time and day rests on (design.md: no krona and no right without decided
+        # text or a decision the region has recorded): avtalstext, regionens beslut or förslag
+        "basis": _bases(rulebook, rule, finding),
+    }
+
+
+def _bases(rulebook: Rulebook, rule, finding: Finding) -> dict:
+    followup, c = rulebook.followup, rule.consequence
+    return {
+        "handlingsplan_days": rulebook.basis_record(c.handlingsplan_days) if c else None,
+        "rattelse_days": rulebook.basis_record(followup.rattelse_days) if followup else None,
+        "uppsagning_days": rulebook.basis_record(followup.uppsagning_days) if followup else None,
+        # the last day a late handling was held to (the check's own, with its basis)
+        "deadline": (finding.consequence or {}).get("deadline"),
     }
 
 
@@ -159,7 +203,8 @@ def check_payload(result: CheckResult, findings: list[Finding]) -> dict:
     for f in findings:
         if f.is_shortfall:
             plan_text = stated_plan(book.model, f, by_id)
-            kind = demand_kind(f, plan_text)
-            shortfalls[f.rule_id] = {"plan_text": plan_text, "kind": kind,
-                                     "terms": terms(book.model, f, kind, book.sha256)}
+            kind = demand_kind(f, plan_text, is_late_handling(book.model, f.rule_id))
+            shortfalls[f.rule_id] = {"plan_text": plan_text, "kind": STORED.get(kind, kind),
+                                     "terms": dict(terms(book.model, f, kind, book.sha256),
+                                                   kind=kind)}
     return {"findings": [_finding_json(f) for f in findings], "shortfalls": shortfalls}

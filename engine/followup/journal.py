@@ -12,6 +12,7 @@ import hashlib
 from pathlib import Path
 
 from engine.errors import InputError
+from engine.model.rulebook import basis_decides
 
 from . import lifecycle
 from .changes import Change
@@ -100,9 +101,32 @@ def record_forelaggande(ledger: Ledger, hsa_id: str, rule_ids: list[str], day: d
         raise InputError.single(None, "ett föreläggande behöver ett diarienummer")
     if frist_days is not None and frist_days < 1:
         raise InputError.single(None, f"fristen ska vara minst en dag (fick {frist_days})")
+    if frist_days is None:
+        _refuse_proposed_frist(ledger, hsa_id, rule_ids)
     return submit(ledger, hsa_id, "forelaggande", day,
                    {"rules": rule_ids, "diarienummer": diarienummer, "frist_days": frist_days,
                     "vasentlig": vasentlig, "note": note})
+
+
+def _refuse_proposed_frist(ledger: Ledger, hsa_id: str, rule_ids: list[str]) -> None:
+    """A föreläggande without a frist takes the rulebook's rattelse_dagar only when that value
+    rests on decided text or a recorded region decision: the frist decides when vite becomes
+    possible, so a value the rulebook only assumes (a förslag) must be named in the decision
+    (003 l.856–859 leaves the frist to the region)."""
+    with ledger.read():
+        derived = replay.state(ledger, hsa_id)
+        for rule_id in rule_ids:
+            d = derived.open_demand(hsa_id, rule_id)
+            if d is None:
+                continue  # the fold says why (no demand, already åtgärdad)
+            record = (d.terms.get("basis") or {}).get("rattelse_days")
+            if not basis_decides(record):
+                days = d.terms.get("rattelse_days")
+                raise InputError.single(None, (
+                    f"{rule_id} ({hsa_id}): ange fristen för rättelse som beslutet anger "
+                    f"(--frist-dagar); regelbokens rattelse_dagar"
+                    + (f" ({days} dagar)" if days else "") + " är ett förslag, inte regionens "
+                    "beslut (003 l.856–859 lämnar fristen till regionen)"), "frist_dagar")
 
 
 def record_vite(ledger: Ledger, hsa_id: str, rule_ids: list[str], day: dt.date, belopp: int,

@@ -35,7 +35,7 @@ from engine.output import write_atomic
 from engine.read.numbers import format_number
 
 from .ledger import Ledger
-from .lifecycle import BEFORE_FORELAGGANDE, PLAN_PHASE, is_plan_for
+from .lifecycle import BEFORE_FORELAGGANDE, PLAN_PHASE, is_plan_for, kind_of
 from .owed import sanction_of
 from .views import View, views
 from .sender import PLACEHOLDER, Sender
@@ -267,7 +267,8 @@ def _item(letter: Letter, n: int, v: View, titles: dict[str, str]) -> None:
     todo, deadline = _todo(v, titles)
     rows = [("Vad enheten ska göra", todo)]
     if deadline:
-        rows.append(("Senast", day(deadline)))
+        rows.append(("Senast", day(deadline) + (" (förslag: regionen har inte beslutat dagen)"
+                                                 if v.deadline_basis == "förslag" else "")))
     otherwise = _otherwise(v)
     if otherwise:
         rows.append(("Om det inte sker", otherwise))
@@ -278,11 +279,8 @@ def _item(letter: Letter, n: int, v: View, titles: dict[str, str]) -> None:
     # what the handläggare must record (not for the unit)
     notes = [_humane(x, titles) for x in v.notes if v.status in PLAN_PHASE and "'demands" not in x]
     money = [_accrual_words(a, v.as_of, titles) for a in v.accruals] + notes
-    if v.withheld:
-        w = v.withheld
-        money.append(f"{_upper_first(w['text'])}, från den {day(w['from'])} ({CONTRACT})." if w["active"]
-                     else f"Ersättning innehölls från den {day(w['from'])} till den {day(w['until'])}, "
-                          "då uppgiften lämnades.")
+    if v.withheld and v.withheld.get("right"):
+        money.append(f"{_upper_first(v.withheld['text'])} ({CONTRACT}).")
     if money:
         rows.append(("Vite och avdrag", " ".join(money)))
     for e in v.events:
@@ -309,6 +307,12 @@ def _todo(v: View, titles: dict[str, str]) -> tuple[str, dt.date | None]:
                 f"in. Skicka den till beställarenheten snarast; den ska beskriva"
                 f"{what[len(' som beskriver'):] if asks else ' hur enheten ska uppfylla kravet'}.",
                 None)
+    if kind_of(d) == "komplettering" and s in PLAN_PHASE:
+        return ("Komplettera årsbokslutet med uppgiften som saknas och skicka det till "
+                "beställarenheten.", d.due)
+    if kind_of(d) == "forsening":
+        return ("Inget att rätta: en handling som kommit in för sent kan inte rättas i "
+                "efterhand.", None)
     if s in PLAN_PHASE:
         note = f" {_humane(t['note'], titles)}" if t.get("note") else ""
         return f"Rätta bristen så att kravet uppfylls.{note}", None
@@ -355,10 +359,11 @@ def _otherwise(v: View) -> str:
     d, t, s = v.demand, v.demand.terms, v.status
     out = []
     late = sanction_of(t.get("late"))
-    if d.kind == "handlingsplan" and s == "kravd" and late:
+    if d.kind == "handlingsplan" and s == "kravd" and late and v.deadline_basis != "förslag":
         out.append(f"Kommer handlingsplanen in för sent utgår förseningsvite enligt {CONTRACT}: "
                    f"{sanctions.describe(late[1])}.")
-    if s in BEFORE_FORELAGGANDE and not is_plan_for(d):
+    if s in BEFORE_FORELAGGANDE and not is_plan_for(d) and kind_of(d) not in ("forsening",
+                                                                              "komplettering"):
         why = {"upprepad_brist": "Eftersom kravet inte heller uppfylls i det senare årsbokslutet",
                "plan_ej_inkommen": "Eftersom handlingsplanen inte har kommit in",
                "underkand_plan": "Eftersom handlingsplanen underkändes"}
@@ -377,13 +382,16 @@ def _otherwise(v: View) -> str:
     tm = v.termination
     if tm:
         if tm["arisen"]:
-            out.append(f"Bristen är väsentlig och har inte rättats inom {tm['days']} dagar efter "
-                       f"beställarenhetens skriftliga påpekande den {day(tm['notice'])}. Regionen "
+            out.append(f"Beställarenheten har beslutat att bristen är väsentlig, och den har inte "
+                       f"rättats inom {tm['days']} dagar efter beställarenhetens skriftliga "
+                       f"påpekande den {day(tm['notice'])}. Regionen "
                        f"har därför rätt att säga upp avtalet från den {day(tm['from'])} ({CONTRACT}).")
         else:
-            out.append(f"Bristen är väsentlig. Rättas den inte inom {tm['days']} dagar efter det "
-                       f"skriftliga påpekandet den {day(tm['notice'])} får regionen säga upp "
-                       f"avtalet från den {day(tm['from'])} ({CONTRACT}).")
+            frist = f" och inom fristen till den {day(tm['frist'])}" if tm.get("frist") else ""
+            out.append(f"Beställarenheten har beslutat att bristen är väsentlig. Rättas den inte "
+                       f"inom {tm['days']} dagar efter det skriftliga påpekandet den "
+                       f"{day(tm['notice'])}{frist} får regionen säga upp avtalet från den "
+                       f"{day(tm['from'])} ({CONTRACT}).")
     return " ".join(out)
 
 

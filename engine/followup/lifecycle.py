@@ -321,3 +321,9 @@ PROPOSED = "föreslås"
 
 def is_plan_for(d) -> bool:
     return bool(d.terms.get("plan_for"))
+
+
+def kind_of(d) -> str:
+    """A demand's kind: the one its terms name (komplettering, forsening: stored as brist in
+    the kravliggare's table), else the stored one."""
+    return d.terms.get("kind") or d.kind

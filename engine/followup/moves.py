@@ -12,7 +12,7 @@ from engine.errors import InputError
 from . import lifecycle
 from .changes import Change, kept, noop
 from .ledger import DemandRow, Ledger
-from .lifecycle import Event, Standing
+from .lifecycle import Event, Standing, kind_of
 from .owed import sanction_of
 
 
@@ -35,14 +35,14 @@ def apply_step(ledger: Ledger, d: DemandRow, s: lifecycle.Step, event: str, chan
         if s.transition in lifecycle.RECORDED and not s.invalid:
             ledger.record(d, s.date, event, s.transition, s.reason, check_id=check_id,
                           plan_id=plan_id, detail=detail)
-            changes.append(Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, d.status,
+            changes.append(Change(d.hsa_id, d.rule_id, d.period, kind_of(d), d.status, d.status,
                                   s.date, s.reason + _proposal_words(d, s.transition), d.due,
                                   d.frist, outcome))
         return d
     new = ledger.move(d, s.after, s.date, event, s.transition, s.reason, check_id=check_id,
                       plan_id=plan_id, frist=s.frist if s.after == "forelaggande" else None,
                       detail=detail)
-    changes.append(Change(d.hsa_id, d.rule_id, d.period, d.kind, d.status, new.status, s.date,
+    changes.append(Change(d.hsa_id, d.rule_id, d.period, kind_of(d), d.status, new.status, s.date,
                           s.reason, new.due, new.frist, outcome))
     return new
 
@@ -99,6 +99,15 @@ def not_plan_for(d: DemandRow, what: str) -> None:
         raise InputError.single(None, f"{d.rule_id} ({d.hsa_id}) gäller handlingsplanen för "
                                 f"{krav} och följer det kravet; {what} ges för {krav}, inte "
                                 f"för {d.rule_id} (en brist, en plan, ett vite)")
+
+
+def not_late_handling(d: DemandRow, what: str) -> None:
+    """A handling delivered late cannot be put right afterwards: förseningsvite utgår för varje
+    handling (003 l.863–868), nothing more; no föreläggande or vite follows it (issue 20)."""
+    if lifecycle.kind_of(d) == "forsening":
+        raise InputError.single(None, f"{d.rule_id} ({d.hsa_id}) är en försenad handling, som "
+                                f"inte kan rättas i efterhand: förseningsvite utgår för varje "
+                                f"handling (003 l.863–868); {what} ges inte för den")
 
 
 def last_decision(ledger: Ledger, d: DemandRow | None, kind: str):

@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from engine.model import sanctions
-from engine.model.rulebook import Sanction
+from engine.model.rulebook import Sanction, basis_decides, basis_words
 
-from .lifecycle import PLAN_PHASE
+from .lifecycle import PLAN_PHASE, kind_of
 
 
 def sanction_of(entry: dict | None):
@@ -38,25 +38,34 @@ class Accrual:
     cap_kr: int | None  # per occasion (and person)
     decided: bool = False  # a vite the region decided (not one that "utgår" by the contract)
     unit: str = "veckor"  # what `weeks` counts: veckor, månader, gång
+    # what the day it is counted from rests on: avtalstext or regionens beslut (never a
+    # förslag: an amount is not computed from a day the region has not decided)
+    grounds: str = ""
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
 
 def withheld(d, evs: list, closed_on, as_of: dt.date) -> dict | None:
-    """Innehållen ersättning (003 l.852–854): for a missing answer, from the decision until the
-    answer is supplied (a later check with an answer, or rättelse)."""
+    """Innehållen ersättning (003 l.852–854): for a missing answer the region "har rätt att
+    innehålla den ersättning som är kopplad till dessa uppgifter" until the answer is supplied.
+    The text gives a right, not an amount or a decision: kravkoll shows the right while the
+    answer is missing and never that ersättning is withheld (no decision to withhold is
+    recorded; the assumption innehallande_sanction in the rulebook's followup)."""
     entry = sanction_of(d.terms.get("innehallande"))
     if entry is None:
         return None
     name, s = entry
     supplied = next((e.date for e in evs if e.event == "finding" and e.detail
                      and e.detail.get("outcome") not in (None, "missing")
-                     and e.detail.get("period", d.period) > d.period), None)
+                     and e.detail.get("period", d.period) >= d.period), None)
     until = min([x for x in (supplied, closed_on) if x is not None], default=None)
     return {"sanction": name, "title": s.title, "amount_kr": s.amount_kr,
-            "text": sanctions.describe(s), "from": d.decided.isoformat(),
-            "until": until.isoformat() if until else None, "active": until is None,
+            "text": ("regionen har rätt att innehålla den ersättning som är kopplad till "
+                     "uppgiften i avvaktan på att den lämnas; inget innehålls och inget "
+                     "belopp beräknas förrän regionen beslutat det"), "source": "003 l.852–854",
+            "from": d.decided.isoformat(), "until": until.isoformat() if until else None,
+            "active": False, "right": until is None, "basis": "avtalstext (rätt, inget beslut)",
             "assumption": s.assumption}
 
 
@@ -96,7 +105,7 @@ def handlings(rows: list, by_demand: dict, current: dict, as_of: dt.date) -> dic
     return out
 
 
-def _rejections(evs: list, reg: dict) -> list:
+def rejections(evs: list, reg: dict) -> list:
     """The rejections of a plan that ask for a new one by a day (beslut underkänd, not
     withdrawn), in date order."""
     return [reg[e.id] for e in evs if e.rule == "plan_underkand" and not reg[e.id].withdrawn
@@ -107,29 +116,53 @@ def new_plan_due(plan, evs: list, reg: dict) -> dt.date | None:
     """The day a new plan is due when the latest plan was rejected and none has come since."""
     if plan is None or plan.decision != "underkand":
         return None
-    later = [r for r in _rejections(evs, reg) if r.date >= plan.received]
+    later = [r for r in rejections(evs, reg) if r.date >= plan.received]
     return dt.date.fromisoformat(later[-1].detail["ny_sista_dag"]) if later else None
 
 
-def _later_handlings(d, evs: list, reg: dict, late, as_of: dt.date, closed_on) -> list[Accrual]:
+def _later_handlings(d, evs: list, reg: dict, late, as_of: dt.date, closed_on,
+                     notes: list[str]) -> list[Accrual]:
     """Förseningsvite for each new plan asked for after a rejection: each plan is its own
     handling (003 l.866–867 "för varje handling"), late from the day after its own last day
     until it came in (or until now, or until the demand closed)."""
     out = []
     name, s = late
     new_plans = [e for e in evs if e.rule == "ny_plan"]
-    for n, r in enumerate(_rejections(evs, reg), start=2):
+    for n, r in enumerate(rejections(evs, reg), start=2):
         due = dt.date.fromisoformat(r.detail["ny_sista_dag"])
         came = next((e.date for e in new_plans if e.date >= r.date), None)
         end = min(x for x in (came, closed_on, as_of) if x is not None)
         days = (end - due).days
         if days <= 0:
             continue
+        grounds = new_plan_due_basis(d, r)
+        if not basis_decides(grounds):
+            notes.append(f"Sista dagen {due} för handlingsplan {n} är ett förslag (regionen har "
+                         "inte beslutat den): inget förseningsvite förrän regionen beslutat sista "
+                         "dag.")
+            continue
         basis = (f"handlingsplan {n} kom in {days} dagar efter sista dagen {due}" if came == end
                  else f"handlingsplan {n} har inte kommit in, {days} dagar efter sista dagen {due}")
         out.append(Accrual(name, s.title, basis, days, sanctions.weeks(days, s.weeks), 1,
-                           sanctions.accrued_kr(s, days), s.amount_kr, s.cap_kr))
+                           sanctions.accrued_kr(s, days), s.amount_kr, s.cap_kr,
+                           grounds=basis_words(grounds)))
     return out
+
+
+def new_plan_due_basis(d, rejection) -> dict | None:
+    """A new plan's last day rests on the rejection when it named one (--ny-sista-dag: the
+    region's decision, recorded), else on the rulebook's handlingsplan_dagar."""
+    if rejection.detail.get("ny_sista_dag_kalla") == "beslut":
+        return {"basis": "beslut", "beslut": {
+            "datum": rejection.date.isoformat(),
+            "diarienummer": rejection.detail.get("diarienummer") or "utan diarienummer"}}
+    return plan_days_basis(d)
+
+
+def plan_days_basis(d) -> dict | None:
+    """What a demand's handlingsplan days rest on (None for a demand kept before bases were
+    recorded: a förslag)."""
+    return (d.terms.get("basis") or {}).get("handlingsplan_days")
 
 
 def _months(start: dt.date, end: dt.date) -> int:
@@ -154,7 +187,13 @@ def accruals(d, evs: list, reg: dict, status: str, as_of: dt.date, handling: dic
                          f"under {handling['counted_on']} (en handling, 003 l.866–867).")
         else:
             days = (handling["end"] - d.due).days
-            if days > 0:
+            grounds = plan_days_basis(d)
+            if days > 0 and not basis_decides(grounds):
+                what = "kompletteringen" if kind_of(d) == "komplettering" else "handlingsplanen"
+                notes.append(f"Sista dagen {d.due} för {what} är ett förslag (regelbokens antagna "
+                             "tid, inte regionens beslut): inget förseningsvite förrän regionen "
+                             "beslutat tiden.")
+            elif days > 0:
                 name, s = late
                 krav = ", ".join(handling["rules"])
                 if handling["state"] == "missing":
@@ -167,24 +206,36 @@ def accruals(d, evs: list, reg: dict, status: str, as_of: dt.date, handling: dic
                 if len(handling["rules"]) > 1:
                     basis += f" (en handling för {krav})"
                 out.append(Accrual(name, s.title, basis, days, sanctions.weeks(days, s.weeks), 1,
-                                   sanctions.accrued_kr(s, days), s.amount_kr, s.cap_kr))
+                                   sanctions.accrued_kr(s, days), s.amount_kr, s.cap_kr,
+                                   grounds=basis_words(grounds)))
     if late is not None:
-        out += _later_handlings(d, evs, reg, late, as_of, closed_on)
+        out += _later_handlings(d, evs, reg, late, as_of, closed_on, notes)
     # amounts the check computed itself, e.g. a late årsbokslut
     fixed = {a["sanction"] for a in d.terms.get("fixed", [])}
     for a in d.terms.get("fixed", []):
+        # computed by the check only from a decided last day (evaluation._deadline); an amount
+        # kept without its basis (before bases were recorded) is not counted
+        if not basis_decides(a):
+            notes.append(f"Förseningsvitet för årsbokslutet ({a['days_late']} dagar för sent) "
+                         "räknas inte: sista dagen är inte beslutad (förslag).")
+            continue
         entry = sanction_of(next((x for x in d.terms.get("sanctions", [])
                                   if x["id"] == a["sanction"]), None))
         title, rate, cap = (entry[1].title, entry[1].amount_kr, entry[1].cap_kr) if entry else (a["sanction"], 0, None)
-        out.append(Accrual(a["sanction"], title, f"årsbokslutet kom in {a['days_late']} dagar för sent",
-                           a["days_late"], a["weeks"], 1, a["amount_kr"], rate, cap))
+        out.append(Accrual(a["sanction"], title, f"årsbokslutet kom in {a['days_late']} dagar "
+                           f"efter sista dagen {a.get('deadline', '')}".rstrip(),
+                           a["days_late"], a["weeks"], 1, a["amount_kr"], rate, cap,
+                           grounds=basis_words(a)))
     end = closed_on or as_of
     # weekly sanctions of the rule itself per person (listningsvite, 003 l.870–872): from the
     # recorded day the unit turned the persons away, until the demand is åtgärdad
     if d.finding.get("outcome") in ("fail", "partial"):
         for entry in d.terms.get("sanctions", []):
             name, s = sanction_of(entry)
-            if s.interval != "vecka" or name in fixed or (late and name == late[0]):
+            # a förseningsvite "för varje handling" runs from a handling's last day, never
+            # from the decision (003 l.863–868): counted above, or not at all
+            if (s.interval != "vecka" or name in fixed or (late and name == late[0])
+                    or "handling" in (s.per or "") or kind_of(d) == "forsening"):
                 continue
             refusals = [r for r in reg.values() if r.event.event == "nekad_listning"
                         and not r.withdrawn and r.date <= as_of]

@@ -8,10 +8,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from engine.model import sanctions
+from engine.model.rulebook import basis_words
 
 from .lifecycle import (AFTER_FORELAGGANDE, CLOSED, PLAN_PHASE, REGISTER_EVENTS, STATUS_LABELS,
                         Event, Standing, step)
-from . import owed, proposed
+from . import owed, proposed, simulation
 from .owed import Accrual, sanction_of
 from .recorded import recorded
 
@@ -42,6 +43,9 @@ class View:
     notes: list[str] = field(default_factory=list)  # what cannot be computed, and why
     register: dict = field(default_factory=dict)  # event id -> Recorded
     plans: list = field(default_factory=list)  # every plan received by the date, in order
+    # what the deadline rests on: avtalstext, regionens beslut (datum, diarienummer) or förslag
+    # (a förslag gives a reminder, never kronor or a right)
+    deadline_basis: str | None = None
 
     @property
     def vite_kr(self) -> int:
@@ -105,7 +109,9 @@ def views(demands: list, events: list, plans: dict, dispenser: list, as_of: dt.d
         if deadline is not None:
             overdue = max(0, (as_of - deadline).days)
         notes: list[str] = []
-        closed_on = next((e.date for e in evs if e.to_status in CLOSED), None)
+        # the day the status closed (an entry of the register recorded later with an earlier
+        # date carries the status it was recorded under, not the day it closed)
+        closed_on = next((e.date for e in status_events[d.id] if e.to_status in CLOSED), None)
         accruals = owed.accruals(d, evs, reg, status, as_of, handlings.get(d.id), closed_on, notes)
         vite_max = None
         r = sanction_of(d.terms.get("rattelse"))
@@ -118,6 +124,7 @@ def views(demands: list, events: list, plans: dict, dispenser: list, as_of: dt.d
                  accruals, vite_max, plan, evs, dispens, notes=notes, register=reg,
                  plans=received)
         v.forelaggande = proposed.forelaggande_of(d, evs, reg)
+        v.deadline_basis = _deadline_basis(v, again, evs, reg)
         v.proposals = proposed.proposals(v)
         v.termination = proposed.termination(v)
         v.withheld = owed.withheld(d, evs, closed_on, as_of)
@@ -126,6 +133,9 @@ def views(demands: list, events: list, plans: dict, dispenser: list, as_of: dt.d
                       for r in reg.values() if r.event.event == "fakturerat" and not r.withdrawn]
         out.append(v)
     out.sort(key=lambda v: (v.demand.hsa_id, v.demand.rule_id, v.demand.period))
+    # money and rights computed a second way, day by day: a disagreement stops the command
+    # (exit 3), as the evaluation's cross-check does
+    simulation.verify(out)
     return out
 
 
@@ -136,3 +146,15 @@ def _since(evs: list) -> dt.date:
         if e.to_status == status and e.from_status != status:
             return e.date
     return evs[-1].date
+
+
+def _deadline_basis(v: View, again, evs: list, reg: dict) -> str | None:
+    d = v.demand
+    if v.deadline is None:
+        return None
+    if v.deadline == again and v.status == "inkommen":
+        rejection = [r for r in owed.rejections(evs, reg)][-1]
+        return basis_words(owed.new_plan_due_basis(d, rejection))
+    if v.status in AFTER_FORELAGGANDE and v.forelaggande:
+        return v.forelaggande["frist_basis"]
+    return basis_words(owed.plan_days_basis(d))
