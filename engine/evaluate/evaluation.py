@@ -267,7 +267,10 @@ def _static_consequence(rule: Rule, rulebook: Rulebook) -> dict:
         named = [(n, rulebook.sanctions[n]) for n in c.sanctions]
         parts = []
         if days is not None:
-            parts.append(f"Handlingsplan inom {days} dagar från beslut.")
+            # a time the rulebook only assumes is a reminder, not a deadline with förseningsvite
+            proposed = rulebook.days_basis(c.handlingsplan_days) == "forslag"
+            parts.append(f"Handlingsplan inom {days} dagar från beslut"
+                         + (" (förslag: regionen har inte beslutat tiden)." if proposed else "."))
         if c.plan_for:
             parts.append(f"Ingen egen handlingsplan: planen är den som krävs för {c.plan_for}.")
         parts += [f"{s.title}: {sanctions.describe(s)}." for _n, s in named]
