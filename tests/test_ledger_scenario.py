@@ -223,7 +223,7 @@ def test_a_late_arsbokslut_gives_forseningsvite(tmp_path, ledger, books):
     late = variant(tmp_path, {"inlamnad": "2024-03-18"}, "late.yaml")
     r = register(ledger, books, late, D(2024, 3, 20))
     c = next(c for c in r.changes if c.rule_id == "JHV-INL-01")
-    assert (c.kind, c.after, c.due) == ("brist", "kravd", None)
+    assert (c.kind, c.after, c.due) == ("forsening", "kravd", None)  # a late handling (issue 20)
     # 2024-03-18 − 2024-02-29 = 18 days late; ⌈18/7⌉ = 3 weeks × 5 000 kr = 15 000 kr
     (a,) = view(ledger, D(2024, 6, 1))["JHV-INL-01"].accruals
     assert (a.days, a.weeks, a.amount_kr) == (18, 3, 15000)

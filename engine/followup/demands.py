@@ -17,9 +17,11 @@ hash) again changes nothing.
 
 The pieces, in the order an input takes: intake.py (a checked submission → what the journal
 keeps), journal.py (the journal of inputs, append-only), fold.py with fold_check, fold_decisions
-and fold_register (a unit's inputs folded in domain order into demands and events, each step
-through the lifecycle: lifecycle.py), owed.py and proposed.py (as of a date: what is owed and
-what is proposed), views.py and replay.py (what the store and the reports read). This module
+and fold_register (a unit's inputs folded in domain order into demands and events, held in
+memory by unit_state.py, no database inside; each step through the lifecycle: lifecycle.py),
+owed.py and proposed.py (as of a date: what is owed and what is proposed; simulation.py computes
+the same day by day and every view is checked against it), views.py and replay.py (what the
+store and the reports read). This module
 registers checks and keeps the dispenser; the names below are the follow-up's entry points.
 """
 

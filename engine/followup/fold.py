@@ -34,6 +34,7 @@ from .fold_decisions import (apply_decision, apply_forelaggande, apply_plan, app
                              apply_vite)
 from .fold_register import apply_correction, apply_invoice, apply_refusal, apply_withdrawal
 from .ledger import CheckRow, InputRow, Ledger, dumps
+from .unit_state import UnitState
 
 # Decisions on the same day, in the order a handläggare makes them.
 KINDS = ("plan", "beslut", "forelaggande", "vite", "rattelse", "nekad_listning", "fakturerat",
@@ -71,18 +72,20 @@ def order_key(inp: InputRow, checks: dict[int, CheckRow]) -> tuple:
     return (phase, inp.date, 1, KINDS.index(inp.kind), dt.date.min, "", dumps(inp.payload), inp.id)
 
 
-def rebuild(ledger: Ledger, hsa_id: str, new_id: int | None = None) -> tuple[Ledger, dict[int, list[Change]]]:
-    """The unit's journal replayed into a ledger in memory; the changes each input made.
-    An input that fails is the new one's fault (`new_id`): its own message, or one naming the
-    earlier input it would make impossible."""
-    scratch = Ledger.scratch(ledger.path)
+def rebuild(ledger: Ledger, hsa_id: str,
+            new_id: int | None = None) -> tuple[UnitState, dict[int, list[Change]]]:
+    """The unit's journal folded into its demands, events and plans, held in memory (no
+    database: unit_state.UnitState); the changes each input made. An input that fails is the
+    new one's fault (`new_id`): its own message, or one naming the earlier input it would make
+    impossible."""
+    scratch = UnitState(ledger.path)
     with scratch.write():
         changes = replay_into(scratch, ledger, hsa_id, new_id)
     scratch.input_id = None
     return scratch, changes
 
 
-def replay_into(scratch: Ledger, ledger: Ledger, hsa_id: str,
+def replay_into(scratch: UnitState, ledger: Ledger, hsa_id: str,
                 new_id: int | None) -> dict[int, list[Change]]:
     inputs = ledger.inputs(hsa_id)
     checks = {c.id: c for c in ledger.checks(hsa_id)}

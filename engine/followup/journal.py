@@ -122,11 +122,12 @@ def _refuse_proposed_frist(ledger: Ledger, hsa_id: str, rule_ids: list[str]) -> 
             record = (d.terms.get("basis") or {}).get("rattelse_days")
             if not basis_decides(record):
                 days = d.terms.get("rattelse_days")
+                default = (f"regelbokens rattelse_dagar ({days} dagar) är ett förslag, inte "
+                           "regionens beslut" if days else "regelboken anger ingen frist")
                 raise InputError.single(None, (
                     f"{rule_id} ({hsa_id}): ange fristen för rättelse som beslutet anger "
-                    f"(--frist-dagar); regelbokens rattelse_dagar"
-                    + (f" ({days} dagar)" if days else "") + " är ett förslag, inte regionens "
-                    "beslut (003 l.856–859 lämnar fristen till regionen)"), "frist_dagar")
+                    f"(--frist-dagar); {default} (003 l.856–859 lämnar fristen till regionen)"),
+                    "frist_dagar")
 
 
 def record_vite(ledger: Ledger, hsa_id: str, rule_ids: list[str], day: dt.date, belopp: int,

@@ -10,6 +10,7 @@ import datetime as dt
 
 from .fold import ANNOTATIONS, KINDS, LABELS, order_key, rebuild, replay_into
 from .ledger import Ledger
+from .unit_state import UnitState
 from .views import views as unit_views
 
 # The fold's names, read here before the fold had its own module.
@@ -33,7 +34,7 @@ def state(ledger: Ledger, hsa_id: str | None = None) -> Ledger:
     journaled = ledger.journal_units()
     if not journaled or any(is_legacy(ledger, u) for u in units(ledger)):
         return ledger
-    scratch = Ledger.scratch(ledger.path)
+    scratch = UnitState(ledger.path)
     with scratch.write():
         for unit in sorted(journaled):
             replay_into(scratch, ledger, unit, None)
