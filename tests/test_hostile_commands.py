@@ -642,21 +642,24 @@ def _state(ledger: Path) -> dict:
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
         journal = db.execute("SELECT COUNT(*) FROM inputs WHERE kind = 'check'").fetchone()[0]
         assert journal == db.execute("SELECT COUNT(*) FROM checks").fetchone()[0]
-    with Ledger(ledger, readonly=True) as led:
-        db = replay.state(led)._db
-        demands = [tuple(r) for r in db.execute(f"SELECT {KEY} FROM demands")]
-        checks = [r[0] for r in db.execute("SELECT hsa_id FROM checks")]
-        for d in db.execute("SELECT id, status FROM demands"):
-            events = db.execute("SELECT from_status, to_status, event FROM events WHERE demand_id = ? "
-                                "ORDER BY date, id", (d["id"],)).fetchall()
-            assert events, f"demand {d['id']} has no events"
-            assert events[0]["from_status"] is None and events[0]["event"] == "finding"
-            assert events[-1]["to_status"] == d["status"]
+    with Ledger(ledger, readonly=True) as led, led.read():
+        # the fold holds the derived rows in memory (unit_state.UnitState, no database): read
+        # them through the ledger's interface
+        state = replay.state(led)
+        rows = state.demands()
+        demands = [tuple(getattr(d, k) for k in KEY.split(", ")) for d in rows]
+        checks = [c.hsa_id for c in state.checks()]
+        plans = state.plans()
         per_unit = {}
-        for r in db.execute("SELECT d.hsa_id, COUNT(DISTINCT d.id), COUNT(e.id), COUNT(DISTINCT p.id) "
-                            "FROM demands d JOIN events e ON e.demand_id = d.id "
-                            "LEFT JOIN plans p ON p.demand_id = d.id GROUP BY d.hsa_id"):
-            per_unit[r[0]] = tuple(r[1:])
+        for d in rows:
+            events = state.events(d.id)
+            assert events, f"demand {d.id} has no events"
+            assert events[0].from_status is None and events[0].event == "finding"
+            assert events[-1].to_status == d.status
+            n = per_unit.setdefault(d.hsa_id, [0, 0, 0])
+            n[0], n[1], n[2] = n[0] + 1, n[1] + len(events) * max(1, len(plans.get(d.id, ()))), \
+                n[2] + len(plans.get(d.id, ()))
+        per_unit = {k: tuple(v) for k, v in per_unit.items()}
     return {"demands": demands, "checks": checks, "per_unit": per_unit}
 
 

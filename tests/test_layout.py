@@ -95,3 +95,63 @@ def test_the_rulebooks_beside_the_engine_are_found_from_any_folder(tmp_path):
     run = run_cli("check", str(EXAMPLE), "--format", "json", cwd=tmp_path)
     assert run.returncode == 1, run.stderr.decode()  # the example falls short of three krav
     assert b"jamtland-halsoval-2023" in run.stdout
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import cycle of `graph` (module -> modules it imports), each once, from its
+    smallest module: the strongly connected components of more than one module, and a module
+    that imports itself."""
+    index, low, stack, on, out = {}, {}, [], set(), []
+
+    def visit(v: str) -> None:  # Tarjan; the graphs here are a few dozen modules
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            part = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                part.append(w)
+                if w == v:
+                    break
+            if len(part) > 1 or v in graph.get(v, ()):
+                out.append(sorted(part))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(out)
+
+
+def _package_graph(folder: Path) -> dict[str, set[str]]:
+    """module -> the modules of the same package it imports (at the top or inside a function:
+    an import deferred into a function is still a circle)."""
+    package = _module_of(folder / "__init__.py")
+    graph = {}
+    for path in sorted(folder.glob("*.py")):
+        module = _module_of(path)
+        graph[module] = {t for _line, t in _imports(path)
+                         if t.startswith(package + ".") and _is_module(t) and t != package}
+    return graph
+
+
+def test_no_import_cycle_inside_followup():
+    # the follow-up is a fold: journal → fold → what is owed and proposed → store and views;
+    # a module that imports one that imports it back hides which way the data flows
+    assert _cycles(_package_graph(ENGINE / "followup")) == []
+
+
+def test_a_cycle_is_found_even_through_an_import_inside_a_function():
+    # the check above can fail: two modules that import each other, one of them lazily
+    graph = {"p.a": {"p.b"}, "p.b": {"p.c"}, "p.c": {"p.a"}, "p.d": {"p.a"}, "p.e": {"p.e"}}
+    assert _cycles(graph) == [["p.a", "p.b", "p.c"], ["p.e"]]
+    assert _cycles({"p.a": {"p.b"}, "p.b": set()}) == []
+    read = [t for _line, t in _imports(ENGINE / "followup" / "journal.py")]
+    assert "engine.followup.replay" in read  # the graph reads the package's real imports

@@ -54,8 +54,27 @@ def with_decided_infosak(text: str) -> str:
     return text[:start] + block + text[end:]
 
 
+# The region's decisions the scenario's ledger computes money and rights from (design.md: no
+# krona and no right without decided text or a decision the region has recorded). The shipped
+# rulebooks only assume these values (förslag); tests of the proposals use those.
+REGION_DECISIONS = {"handlingsplan_dagar": "RS/2023/101", "rattelse_dagar": "RS/2023/102",
+                    "sista_inlamningsdag": "RS/2023/103"}
+
+
+def with_region_decisions(text: str) -> str:
+    """The rulebook as if the region had decided its times and last day (Parameter.beslut)."""
+    for name, dnr in REGION_DECISIONS.items():
+        start = text.index(f"  {name}:\n")
+        unit = text.index("    unit: ", start)
+        end = text.index("\n", unit) + 1
+        text = (text[:end] + f"    beslut: {{datum: 2023-01-15, diarienummer: {dnr}, "
+                f"beslutat_av: Hälsovalsenheten}}\n" + text[end:])
+    return text
+
+
 def derived_rulebook_text(year: int) -> str:
-    text = with_decided_infosak(rulebook_text(RULEBOOKS / "jamtland" / "halsoval-2023.yaml"))
+    text = with_region_decisions(with_decided_infosak(
+        rulebook_text(RULEBOOKS / "jamtland" / "halsoval-2023.yaml")))
     last_feb = dt.date(year + 1, 3, 1) - dt.timedelta(days=1)
     swaps = [
         ("id: jamtland-halsoval-2023", f"id: jamtland-halsoval-{year}"),
@@ -78,8 +97,8 @@ def scenario_rulebooks(folder: Path) -> Path:
     """A rulebook folder with the real 2023 rulebook and test copies for 2024 and 2025."""
     region = folder / "jamtland"
     region.mkdir(parents=True, exist_ok=True)
-    (region / "halsoval-2023.yaml").write_text(with_decided_infosak(
-        rulebook_text(RULEBOOKS / "jamtland" / "halsoval-2023.yaml")), encoding="utf-8")
+    (region / "halsoval-2023.yaml").write_text(with_region_decisions(with_decided_infosak(
+        rulebook_text(RULEBOOKS / "jamtland" / "halsoval-2023.yaml"))), encoding="utf-8")
     for year in (2024, 2025):
         (region / f"halsoval-{year}.yaml").write_text(derived_rulebook_text(year), encoding="utf-8")
     return folder

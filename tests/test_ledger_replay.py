@@ -16,7 +16,7 @@ import json
 import pytest
 
 from engine.errors import InputError
-from engine.followup import demands, lifecycle, replay
+from engine.followup import demands, replay, views
 from engine.followup.ledger import Ledger
 from engine.report.demands_table import as_json, history_json, history_rows
 
@@ -43,8 +43,8 @@ def outputs(ledger, as_of):
     without the ledger's path."""
     with ledger.read():
         state = replay.state(ledger, HSA)
-        vs = lifecycle.views(state.demands(HSA), state.events(hsa_id=HSA), state.plans(),
-                             state.dispenser(HSA), as_of)
+        vs = views.views(state.demands(HSA), state.events(hsa_id=HSA), state.plans(),
+                         state.dispenser(HSA), as_of)
         rows = history_rows({d.id: d for d in state.demands(HSA)}, state.events(hsa_id=HSA))
     listing, history = json.loads(as_json(vs, as_of, "-")), json.loads(history_json(rows, "-"))
     return listing, history
@@ -53,8 +53,8 @@ def outputs(ledger, as_of):
 def view(ledger, as_of, rule):
     with ledger.read():
         state = replay.state(ledger, HSA)
-        vs = lifecycle.views(state.demands(HSA), state.events(hsa_id=HSA), state.plans(),
-                             state.dispenser(HSA), as_of)
+        vs = views.views(state.demands(HSA), state.events(hsa_id=HSA), state.plans(),
+                         state.dispenser(HSA), as_of)
     return next(v for v in vs if v.demand.rule_id == rule)
 
 

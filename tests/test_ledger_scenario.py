@@ -12,7 +12,7 @@ from contextlib import closing
 import pytest
 
 from engine.errors import InputError, UsageError
-from engine.followup import demands, lifecycle, replay
+from engine.followup import demands, replay, views
 
 from .test_ledger_helpers import (  # noqa: F401
     EXAMPLE,
@@ -40,7 +40,7 @@ def books(scenario_books):
 def view(ledger, as_of):
     with ledger.read():
         state = replay.state(ledger)  # the demands as derived from the journal
-        vs = lifecycle.views(state.demands(), state.events(), state.plans(),
+        vs = views.views(state.demands(), state.events(), state.plans(),
                              state.dispenser(), as_of)
     return {v.demand.rule_id: v for v in vs}
 
@@ -131,13 +131,15 @@ def test_the_contract_step_by_step(tmp_path, ledger, books):
 
     # --- "Part kan säga upp avtalet om andre parten i väsentliga delar inte uppfyller
     # avtalskraven och inte vidtar rättelse inom 30 dagar efter skriftligt påpekande"
-    # (l.874–876): a right from the notice + 30 days, never a status ---------------------------
-    early = view(ledger, D(2025, 4, 1))["JHV-INF-04"].termination
-    assert (early["arisen"], early["from"]) == (False, "2025-04-19")
-    right = view(ledger, D(2025, 4, 19))["JHV-INF-04"]
+    # (l.874–876): a right (never a status) from the later of the notice + 31 days (day 30 is
+    # still the unit's: 2025-04-20) and the day after the decided frist (2025-05-04 + 1)
+    early = view(ledger, D(2025, 4, 20))["JHV-INF-04"].termination
+    assert (early["arisen"], early["from"]) == (False, "2025-05-05")
+    assert not view(ledger, D(2025, 5, 4))["JHV-INF-04"].termination["arisen"]
+    right = view(ledger, D(2025, 5, 5))["JHV-INF-04"]
     assert right.termination["arisen"] and right.status == "forelaggande"
-    assert right.termination["text"].startswith("Regionen får säga upp avtalet från 2025-04-19")
-    assert view(ledger, D(2025, 4, 19))["JHV-BEM-03"].termination is None  # not väsentlig
+    assert right.termination["text"].startswith("Regionen får säga upp avtalet från 2025-05-05")
+    assert view(ledger, D(2025, 5, 5))["JHV-BEM-03"].termination is None  # not väsentlig
 
     # --- rättelse stops the vite ("tills dess rättelse sker") ---------------------------------
     demands.record_rattelse(ledger, HSA, ["JHV-BEM-03"], D(2025, 5, 6), "RS/10/2025")
@@ -221,7 +223,7 @@ def test_a_late_arsbokslut_gives_forseningsvite(tmp_path, ledger, books):
     late = variant(tmp_path, {"inlamnad": "2024-03-18"}, "late.yaml")
     r = register(ledger, books, late, D(2024, 3, 20))
     c = next(c for c in r.changes if c.rule_id == "JHV-INL-01")
-    assert (c.kind, c.after, c.due) == ("brist", "kravd", None)
+    assert (c.kind, c.after, c.due) == ("forsening", "kravd", None)  # a late handling (issue 20)
     # 2024-03-18 − 2024-02-29 = 18 days late; ⌈18/7⌉ = 3 weeks × 5 000 kr = 15 000 kr
     (a,) = view(ledger, D(2024, 6, 1))["JHV-INL-01"].accruals
     assert (a.days, a.weeks, a.amount_kr) == (18, 3, 15000)
@@ -254,9 +256,11 @@ def test_innehallande_for_a_missing_answer_until_it_is_supplied(tmp_path, ledger
     # avvaktan på att fullständiga eller riktiga uppgifter lämnas"
     sub = variant(tmp_path, {"listning.nekade_listningar_i_strid_med_reglerna": DELETE}, "m.yaml")
     register(ledger, books, sub, D(2024, 3, 15))
+    # The text gives the region a right, not an amount or a decision (issue 20, item 4): shown
+    # as the region's right while the answer is missing, never as ersättning withheld.
     w = view(ledger, D(2024, 4, 1))["JHV-LIS-01"].withheld
-    assert w["active"] and w["from"] == "2024-03-15" and w["amount_kr"] is None
-    assert "ersättning som är kopplad till uppgiften" in w["text"]
+    assert w["right"] and not w["active"] and w["from"] == "2024-03-15" and w["amount_kr"] is None
+    assert "rätt att innehålla den ersättning som är kopplad till uppgiften" in w["text"]
     demands.record_rattelse(ledger, HSA, ["JHV-LIS-01"], D(2024, 4, 10))
     w = view(ledger, D(2024, 5, 1))["JHV-LIS-01"].withheld
-    assert (w["active"], w["until"]) == (False, "2024-04-10")
+    assert (w["right"], w["active"], w["until"]) == (False, False, "2024-04-10")

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from engine.followup import demands, lifecycle, replay
+from engine.followup import demands, replay, views
 from engine.model.library import load_rulebook
 
 from .support import RULEBOOKS, variant
@@ -48,36 +48,47 @@ def test_only_the_core_krav_are_vasentliga_each_with_the_regions_reason(path):
 @pytest.mark.parametrize("path", JAMTLAND, ids=lambda p: p.stem)
 def test_the_day_counting_of_the_right_to_terminate_is_a_stated_assumption(path):
     text = load_rulebook(path).model.followup.assumptions["uppsagning_days"]
-    assert "l.874–876" in text and "dag 30" in text and "dag 1 är dagen efter påpekandet" in text
+    assert "l.874–876" in text and "dag 31" in text and "dag 1 är dagen efter påpekandet" in text
 
 
-def _forelagd(tmp_path, ledger, books, rule_changes, rule_id, notice):  # noqa: F811
+def _forelagd(tmp_path, ledger, books, rule_changes, rule_id, notice,  # noqa: F811
+              vasentlig=False):
     path = variant(tmp_path, rule_changes)
     register(ledger, books, path, D(2024, 3, 15))
-    demands.record_forelaggande(ledger, HSA, [rule_id], notice, "RS/11/2024")
+    # the frist the decision names (the rulebook's 30 days are only proposed)
+    demands.record_forelaggande(ledger, HSA, [rule_id], notice, "RS/11/2024", frist_days=30,
+                                vasentlig=vasentlig)
 
 
 def _termination(ledger, rule_id, day):  # noqa: F811
     with ledger.read():
         state = replay.state(ledger)
-        vs = lifecycle.views(state.demands(), state.events(), state.plans(),
-                             state.dispenser(), day)
+        vs = views.views(state.demands(), state.events(), state.plans(),
+                         state.dispenser(), day)
     return next(v for v in vs if v.demand.rule_id == rule_id).termination
 
 
-def test_the_right_to_terminate_arises_on_day_30_after_the_notice(tmp_path, ledger, books):  # noqa: F811
-    # JHV-VER-01 is väsentlig by the rulebook: a föreläggande without --vasentlig is enough.
-    # Notice 2024-04-01; day 1 is 2024-04-02, day 30 is 2024-05-01 (003 l.874–876, the issue's
-    # "arises 30 days after the written notice").
+def test_the_right_to_terminate_arises_on_day_31_and_only_from_a_decision_of_vasentlig(
+        tmp_path, ledger, books):  # noqa: F811
+    # 003 l.874–876 "inte vidtar rättelse inom 30 dagar efter skriftligt påpekande": notice
+    # 2024-04-01, day 30 (2024-05-01) is still the unit's, the right arises 2024-05-02 – and
+    # only because the decision says the brist is väsentlig (--vasentlig); the rulebook's
+    # `vasentlig` block for JHV-VER-01 is a proposal (issue 20, items 2 and 3)
     _forelagd(tmp_path, ledger, books, {"verksamhet.jour_och_beredskap": "nej"}, "JHV-VER-01",
-              D(2024, 4, 1))
+              D(2024, 4, 1), vasentlig=True)
     day29, day30, day31 = (_termination(ledger, "JHV-VER-01", D(2024, 4, 1) + dt.timedelta(days=n))
                            for n in (29, 30, 31))
-    assert day29["arisen"] is False and day29["from"] == "2024-05-01"
-    assert day29["vasentlig"] == "regelbok"
-    assert day30["arisen"] is True and day30["from"] == "2024-05-01"
+    assert day29["arisen"] is False and day29["from"] == "2024-05-02"
+    assert day29["vasentlig"] == "beslut"
+    assert day30["arisen"] is False and day30["from"] == "2024-05-02"
     assert day31["arisen"] is True
-    assert "Det är regionens rätt, inget beslut." in day30["text"]
+    assert "Det är regionens rätt, inget beslut." in day31["text"]
+
+
+def test_the_rulebooks_vasentlig_alone_gives_no_right(tmp_path, ledger, books):  # noqa: F811
+    _forelagd(tmp_path, ledger, books, {"verksamhet.jour_och_beredskap": "nej"}, "JHV-VER-01",
+              D(2024, 4, 1))
+    assert _termination(ledger, "JHV-VER-01", D(2025, 1, 1)) is None
 
 
 def test_a_minor_brist_never_leads_towards_termination(tmp_path, ledger, books):  # noqa: F811

@@ -119,9 +119,11 @@ STEPS = {
                    "Eftersom handlingsplanen inte har kommit in kan beställarenheten förelägga"],
     # föreläggande decided, frist passed, väsentlig brist: the right to terminate; one
     # brist corrected (acknowledged) with its diarienummer
+    # the right to terminate: the later of notice + 31 days (2025-04-20) and the frist + 1
+    # (2025-05-04 + 1), 003 l.874–876 (issue 20: it was shown from 2025-04-19)
     "2025-05-06": ["Samtliga medarbetare har gått e-utbildningen i informationssäkerhet",
                    "RS/8/2025", "med frist till den 4 maj 2025",
-                   "rätt att säga upp avtalet från den 19 april 2025",
+                   "rätt att säga upp avtalet från den 5 maj 2025",
                    "Följande brister är åtgärdade",
                    "Mer än hälften av sjuksköterskorna är distriktssköterskor: rättelse "
                    "konstaterad den 6 maj 2025 (dnr RS/10/2025)"],

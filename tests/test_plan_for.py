@@ -11,9 +11,15 @@ from .support import DELETE, run_cli, variant
 @pytest.mark.repeat(3)
 def test_one_brist_one_plan_one_forseningsvite(tmp_path):
     # The example without its stated plan for distriktssköterskor: BEM-03 and BEM-04 both fall short.
+    # The region has decided the time for a handlingsplan (scenario_rulebooks: Parameter.beslut);
+    # with only the rulebook's assumption no förseningsvite is computed (issue 20, item 5).
+    from .test_ledger_helpers import scenario_rulebooks
+
     sub = variant(tmp_path, {"bemanning.handlingsplaner": DELETE})
     ledger = tmp_path / "kravliggare.sqlite"
-    reg = run_cli("demands", "register", str(sub), "--ledger", str(ledger), "--as-of", "2024-03-15")
+    rb = ["--rulebooks", str(scenario_rulebooks(tmp_path / "rulebooks"))]
+    reg = run_cli("demands", "register", str(sub), *rb, "--ledger", str(ledger), "--as-of",
+                  "2024-03-15")
     assert reg.returncode == 0, reg.stderr.decode()
     listing = run_cli("demands", "list", "--ledger", str(ledger), "--as-of", "2024-06-01",
                       "--format", "json")

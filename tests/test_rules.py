@@ -5,7 +5,7 @@ import pytest
 
 from engine.evaluate.evaluation import check, load_submission
 
-from .support import DELETE, decided, variant
+from .support import DELETE, variant
 
 # (rule, changes to the example, expected outcome). The example itself is the base.
 PREVIOUS = "previous year"  # changes to the example written as the same unit's year before
@@ -139,38 +139,45 @@ def test_every_rule_has_a_passing_and_a_failing_case(books):
     assert rules - failing == set()
 
 
-def _with_decided_deadline(books):
-    """The 2023 rulebook once the region has decided the årsbokslut's last day (a test's
-    decision: the sources give no date, and no seed records a decision)."""
-    return [decided(b, "sista_inlamningsdag") if b.model.id == "jamtland-halsoval-2023" else b
-            for b in books]
+@pytest.fixture(scope="module")
+def decided_books(tmp_path_factory):
+    """Jämtland's rulebooks after the region decided the last day for the årsbokslut (its
+    Parameter.beslut); the shipped rulebooks only assume it."""
+    from engine.model.library import load_library
+
+    from .support import copy_region
+    from .test_ledger_helpers import with_region_decisions
+
+    folder = copy_region(tmp_path_factory.mktemp("beslut") / "jamtland")
+    path = folder / "halsoval-2023.yaml"
+    path.write_text(with_region_decisions(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return load_library(folder)
 
 
-def test_a_late_submission_against_a_proposed_deadline_gives_no_kronor(books, tmp_path):
-    """"Källorna anger inget datum för årsbokslutet": the deadline is the rulebook's proposal,
-    so the days late are shown and no förseningsvite is computed (design.md: no krona without
-    a decided basis; 003 l.863–868 gives the vite, not the date)."""
+def test_late_submission_accrues_forseningsvite_by_begun_weeks(decided_books, tmp_path):
+    # deadline 2024-02-29 (the region's decision); submitted 2024-03-16 = 16 days late = 3
+    # begun weeks × 5 000 kr (003 l.863–868)
+    result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-03-16"}))),
+                   decided_books)
+    f = next(f for f in result.findings if f.rule_id == "JHV-INL-01")
+    (a,) = f.consequence["accrued"]
+    assert (a["sanction"], a["days_late"], a["weeks"], a["amount_kr"]) == (
+        "forseningsvite", 16, 3, 15000)
+    assert a["basis"] == "beslut"
+
+
+def test_late_submission_without_a_decided_last_day_accrues_nothing(books, tmp_path):
+    # the shipped rulebook only assumes 2024-02-29 (issue 20, item 1): a proposal, no kronor
     result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-03-16"}))), books)
     f = next(f for f in result.findings if f.rule_id == "JHV-INL-01")
-    assert f.outcome == "fail"
-    assert f.consequence["accrued"] == []
-    assert "16 dagar efter sista dagen, som är regelbokens förslag, inget beslut" in f.consequence["text"]
-    assert "15 000 kr" not in f.consequence["text"]
+    assert f.outcome == "fail" and f.consequence["accrued"] == []
+    assert "inget förseningsvite förrän regionen beslutat sista dag" in f.consequence["text"]
 
 
-def test_late_submission_accrues_forseningsvite_by_begun_weeks(books, tmp_path):
-    # deadline 2024-02-29, decided; submitted 2024-03-16 = 16 days late = 3 begun weeks × 5 000 kr
-    result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-03-16"}))),
-                   _with_decided_deadline(books))
-    f = next(f for f in result.findings if f.rule_id == "JHV-INL-01")
-    assert f.consequence["accrued"] == [{"sanction": "forseningsvite", "days_late": 16, "weeks": 3,
-                                         "amount_kr": 15000}]
-
-
-def test_forseningsvite_is_capped_at_50000(books, tmp_path):
+def test_forseningsvite_is_capped_at_50000(decided_books, tmp_path):
     # 200 days late would be 29 weeks × 5 000 = 145 000 kr without the cap
     result = check(load_submission(str(variant(tmp_path, {"inlamnad": "2024-09-16"}))),
-                   _with_decided_deadline(books))
+                   decided_books)
     f = next(f for f in result.findings if f.rule_id == "JHV-INL-01")
     assert f.consequence["accrued"][0]["amount_kr"] == 50000
 

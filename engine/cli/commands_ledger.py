@@ -299,7 +299,7 @@ def list_cmd(hsa_id, region, show_all, ledger_path, as_of, fmt, output, force):
     status, sista dag, upplupet vite, vad som föreslås (föreläggande, vite) och regionens rätt
     att säga upp avtalet. Med --format xlsx eller html: kravliggaren som rapport."""
     from engine.followup import replay
-    from engine.followup.lifecycle import views
+    from engine.followup.views import views
     from engine.output import check_target, emit
     from engine.report.demands_table import as_json, render
 
@@ -427,11 +427,13 @@ demands_group.command("reject", help="Registrera att en inkommen handlingsplan �
 @date_option
 @click.option("--diarienummer", required=True, type=params.IDENT, help="Beslutets diarienummer.")
 @click.option("--frist-dagar", "frist_days", type=click.IntRange(1, 3650), default=None,
-              help="Fristen för rättelse i dagar från beslutet. Standard: regelbokens "
-                   "followup.rattelse_days (ett antagande; skrivs ut).")
+              help="Fristen för rättelse i dagar från beslutet. Utan den: regelbokens "
+                   "followup.rattelse_days, bara om regionen har beslutat värdet (annars "
+                   "vägras beslutet: ange fristen).")
 @click.option("--vasentlig", is_flag=True,
-              help="Bristen är väsentlig: rättas den inte inom regelbokens tid efter beslutet "
-                   "får regionen säga upp avtalet (003 l.874–876).")
+              help="Regionen har beslutat att bristen är väsentlig: rättas den inte inom 30 "
+                   "dagar efter beslutet och inom fristen får regionen säga upp avtalet (003 "
+                   "l.874–876). Utan flaggan ger beslutet ingen rätt att säga upp.")
 @note_option
 @ledger_option
 def forelaggande_cmd(hsa_id, rule_ids, date, diarienummer, frist_days, vasentlig, note,
@@ -443,7 +445,8 @@ def forelaggande_cmd(hsa_id, rule_ids, date, diarienummer, frist_days, vasentlig
         changes = actions.decide(ledger, "forelaggande", _unit(ledger, hsa_id), rule_ids, day,
                                  diarienummer=diarienummer, frist_days=frist_days,
                                  vasentlig=vasentlig, note=note)
-    source = f"{frist_days} dagar enligt beslutet" if frist_days else "regelbokens antagande"
+    source = (f"{frist_days} dagar enligt beslutet" if frist_days
+              else "regelbokens rattelse_dagar, beslutad av regionen")
     _print_changes(changes, f"Föreläggande om rättelse {day} ({diarienummer}); frist: {source}")
     return 0
 

@@ -12,8 +12,8 @@ from typing import Any
 from engine.errors import InputError
 from engine.model import sanctions
 from engine.model.library import LoadedRulebook, select
-from engine.model.rulebook import KIND_LABELS, Rule, Rulebook
-from engine.model.rulebook_policy import level_basis, level_params, rule_param_basis
+from engine.model.rulebook import KIND_LABELS, Rule, Rulebook, basis_decides, basis_words
+from engine.model.rulebook_policy import level_basis
 from engine.model.form import validate_submission
 from engine.read.numbers import format_number
 from engine.read.yamlstrict import Document, load_file
@@ -325,22 +325,29 @@ def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> 
     static = _static_consequence(rule, rulebook)
     out = dict(static, applies=rule.kind == "krav" and shortfall, accrued=[])
     overdue = _overdue_days(rf) if out["applies"] and outcome == "fail" else 0
-    if overdue > 0 and _deadline_basis(rule, rulebook) == "forslag":
-        # no krona from a deadline only the rulebook proposes (design.md): the days, no amount
+    if overdue > 0:
         parts = [static["text"]] if static["text"] else []
-        parts.append(f"{overdue} dagar efter sista dagen, som är regelbokens förslag, inget beslut: "
-                     "förseningsvite räknas först när regionen har beslutat dagen.")
-        out["text"] = " ".join(parts)
-    elif overdue > 0:
-        parts = [static["text"]] if static["text"] else []
+        # förseningsvite (003 l.863–868) only from a last day that decided text or a recorded
+        # region decision gives: a day the rulebook only assumes is a proposal, shown as such
+        deadline = _deadline(rule, rulebook)
+        out["deadline"] = deadline
+        if not basis_decides(deadline):
+            parts.append(f"{overdue} dagar efter sista dagen {deadline['date']}, som är ett "
+                         "förslag (regionen har inte beslutat sista dag): inget förseningsvite "
+                         "förrän regionen beslutat sista dag.")
+            out["text"] = " ".join(parts)
+            return out
         for name in rule.consequence.sanctions:
             s = rulebook.sanctions[name]
             if s.interval == "vecka":
                 a = {"sanction": name, "days_late": overdue, "weeks": sanctions.weeks(overdue, s.weeks),
-                     "amount_kr": sanctions.accrued_kr(s, overdue)}
+                     "amount_kr": sanctions.accrued_kr(s, overdue), "deadline": deadline["date"],
+                     "basis": deadline["basis"],
+                     **({"beslut": deadline["beslut"]} if "beslut" in deadline else {})}
                 out["accrued"].append(a)
                 parts.append(f"{overdue} dagar för sent ({a['weeks']} veckor): "
-                             f"{format_number(a['amount_kr'])} kr.")
+                             f"{format_number(a['amount_kr'])} kr (sista dag {deadline['date']}: "
+                             f"{deadline['words']}).")
         out["text"] = " ".join(parts)
     return out
 
@@ -365,7 +372,10 @@ def _static_consequence(rule: Rule, rulebook: Rulebook) -> dict:
         named = [(n, rulebook.sanctions[n]) for n in c.sanctions]
         parts = []
         if days is not None:
-            parts.append(f"Handlingsplan inom {days} dagar från beslut.")
+            # a time the rulebook only assumes is a reminder, not a deadline with förseningsvite
+            proposed = rulebook.days_basis(c.handlingsplan_days) == "forslag"
+            parts.append(f"Handlingsplan inom {days} dagar från beslut"
+                         + (" (förslag: regionen har inte beslutat tiden)." if proposed else "."))
         if c.plan_for:
             parts.append(f"Ingen egen handlingsplan: planen är den som krävs för {c.plan_for}.")
         parts += [f"{s.title}: {sanctions.describe(s)}." for _n, s in named]
@@ -380,13 +390,12 @@ def _static_consequence(rule: Rule, rulebook: Rulebook) -> dict:
     return _static.get((rulebook, rule), make)
 
 
-def _deadline_basis(rule: Rule, rulebook: Rulebook) -> str:
-    """The weakest basis of the dates a rule compares with (its deadline): kalla, beslut or
-    forslag (a literal date in the rule is its own text's)."""
-    bases = [rule_param_basis(rulebook, rule, name) for name, _ in level_params(rule)
-             if name in rulebook.parameters
-             and isinstance(rulebook.parameters[name].value, dt.date)]
-    return "forslag" if "forslag" in bases else ("beslut" if "beslut" in bases else "kalla")
+def _deadline(rule: Rule, rulebook: Rulebook) -> dict:
+    """The last day a date comparison holds the submission to, and what it rests on."""
+    right = rule.check.compare.right
+    record = rulebook.basis_record(right) if right.param else {"basis": "kalla", "param": None}
+    value = rulebook.parameters[right.param].value if right.param else right.value
+    return dict(record, date=str(value), words=basis_words(record))
 
 
 def _overdue_days(rf: RuleFact) -> int:

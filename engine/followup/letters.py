@@ -41,7 +41,9 @@ from engine.read.numbers import format_number
 from engine.read.text_rules import one_line, shown
 
 from .ledger import Ledger
-from .lifecycle import BEFORE_FORELAGGANDE, PLAN_PHASE, View, is_plan_for, sanction_of, views
+from .lifecycle import BEFORE_FORELAGGANDE, PLAN_PHASE, is_plan_for, kind_of
+from .owed import sanction_of
+from .views import View, views
 from .sender import PLACEHOLDER, Sender
 
 HSA_ID = re.compile(HSA_ID_PATTERN)
@@ -279,6 +281,8 @@ def is_late_delivery(v: View) -> bool:
     """A brist whose only consequence is förseningsvite for a handling delivered late (an
     årsbokslut that came in after its last day, JHV-INL-01): it cannot be put right afterwards,
     and the contract gives förseningsvite per handling, nothing more (003 l.863–868)."""
+    if kind_of(v.demand) == "forsening":  # the follow-up's own kind for a late handling
+        return True
     named = [(s or {}).get("sanction") or {} for s in v.demand.terms.get("sanctions") or []]
     return (v.demand.kind == "brist" and bool(named)
             and all(s.get("interval") == "vecka" and "handling" in (s.get("per") or "") for s in named))
@@ -322,7 +326,8 @@ def _item(letter: Letter, n: int, v: View, titles: dict[str, str], contract: str
     todo, deadline = _late_todo() if late else _todo(v, titles)
     rows = [("Vad enheten ska göra", todo)]
     if deadline:
-        rows.append(("Senast", day(deadline)))
+        rows.append(("Senast", day(deadline) + (" (förslag: regionen har inte beslutat dagen)"
+                                                 if v.deadline_basis == "förslag" else "")))
     otherwise = "" if late else _otherwise(v)  # a late handling: förseningsvite, nothing more
     if otherwise:
         rows.append(("Om det inte sker", otherwise))
@@ -333,11 +338,8 @@ def _item(letter: Letter, n: int, v: View, titles: dict[str, str], contract: str
     # what the handläggare must record (not for the unit)
     notes = [_humane(x, titles) for x in v.notes if v.status in PLAN_PHASE and "'demands" not in x]
     money = [_accrual_words(a, v.as_of, titles) for a in v.accruals] + notes
-    if v.withheld:
-        w = v.withheld
-        money.append(f"{_upper_first(w['text'])}, från den {day(w['from'])} ({CONTRACT})." if w["active"]
-                     else f"Ersättning innehölls från den {day(w['from'])} till den {day(w['until'])}, "
-                          "då uppgiften lämnades.")
+    if v.withheld and v.withheld.get("right"):
+        money.append(f"{_upper_first(v.withheld['text'])} ({CONTRACT}).")
     if money:
         rows.append(("Vite och avdrag", " ".join(money)))
     for e in v.events:
@@ -380,6 +382,9 @@ def _todo(v: View, titles: dict[str, str]) -> tuple[str, dt.date | None]:
                 f"in. Skicka den till beställarenheten snarast; den ska beskriva"
                 f"{what[len(' som beskriver'):] if asks else ' hur enheten ska uppfylla kravet'}.",
                 None)
+    if kind_of(d) == "komplettering" and s in PLAN_PHASE:
+        return ("Komplettera årsbokslutet med uppgiften som saknas och skicka det till "
+                "beställarenheten.", d.due)
     if s in PLAN_PHASE:
         note = f" {_humane(t['note'], titles)}" if t.get("note") else ""
         return f"Rätta bristen så att kravet uppfylls.{note}", None
@@ -426,10 +431,11 @@ def _otherwise(v: View) -> str:
     d, t, s = v.demand, v.demand.terms, v.status
     out = []
     late = sanction_of(t.get("late"))
-    if d.kind == "handlingsplan" and s == "kravd" and late:
+    if d.kind == "handlingsplan" and s == "kravd" and late and v.deadline_basis != "förslag":
         out.append(f"Kommer handlingsplanen in för sent utgår förseningsvite enligt {CONTRACT}: "
                    f"{sanctions.describe(late[1])}.")
-    if s in BEFORE_FORELAGGANDE and not is_plan_for(d):
+    if s in BEFORE_FORELAGGANDE and not is_plan_for(d) and kind_of(d) not in ("forsening",
+                                                                              "komplettering"):
         why = {"upprepad_brist": "Eftersom kravet inte heller uppfylls i det senare årsbokslutet",
                "plan_ej_inkommen": "Eftersom handlingsplanen inte har kommit in",
                "underkand_plan": "Eftersom handlingsplanen underkändes"}
@@ -448,13 +454,16 @@ def _otherwise(v: View) -> str:
     tm = v.termination
     if tm:
         if tm["arisen"]:
-            out.append(f"Bristen är väsentlig och har inte rättats inom {tm['days']} dagar efter "
-                       f"beställarenhetens skriftliga påpekande den {day(tm['notice'])}. Regionen "
+            out.append(f"Beställarenheten har beslutat att bristen är väsentlig, och den har inte "
+                       f"rättats inom {tm['days']} dagar efter beställarenhetens skriftliga "
+                       f"påpekande den {day(tm['notice'])}. Regionen "
                        f"har därför rätt att säga upp avtalet från den {day(tm['from'])} ({CONTRACT}).")
         else:
-            out.append(f"Bristen är väsentlig. Rättas den inte inom {tm['days']} dagar efter det "
-                       f"skriftliga påpekandet den {day(tm['notice'])} får regionen säga upp "
-                       f"avtalet från den {day(tm['from'])} ({CONTRACT}).")
+            frist = f" och inom fristen till den {day(tm['frist'])}" if tm.get("frist") else ""
+            out.append(f"Beställarenheten har beslutat att bristen är väsentlig. Rättas den inte "
+                       f"inom {tm['days']} dagar efter det skriftliga påpekandet den "
+                       f"{day(tm['notice'])}{frist} får regionen säga upp avtalet från den "
+                       f"{day(tm['from'])} ({CONTRACT}).")
     return " ".join(out)
 
 

@@ -181,7 +181,7 @@ FOLLOWUP_KEYS = ("late_plan_sanction", "rattelse_days", "rattelse_sanction")
 FOLLOWUP_OPTIONAL = ("innehallande_sanction", "uppsagning_days", "vite_per", "forelaggande_triggers")
 # … and the kravliggare's other readings of 4.7 Kravuppfyllnad, which are not settings.
 FOLLOWUP_READINGS = ("handling_per_beslut", "plan_for_foljer_kravet", "listningsvite_start",
-                     "samma_inlamnad")
+                     "samma_inlamnad", "komplettering", "forsenad_handling", "beslutad_grund")
 
 
 def check_assumptions(c: _Collector) -> None:

@@ -548,6 +548,18 @@ class Rulebook(Model):
             return None
         return self.param_basis(expr.param) if expr.param else "kalla"
 
+    def basis_record(self, expr: Expr | None) -> dict | None:
+        """What a deadline or a time rests on, as kept with a demand and shown in every output:
+        the basis, the parameter and, for a region decision, its date and diarienummer."""
+        if expr is None:
+            return None
+        out = {"basis": self.days_basis(expr), "param": expr.param}
+        beslut = self.parameters[expr.param].beslut if expr.param else None
+        if beslut is not None:
+            out["beslut"] = {"datum": beslut.datum.isoformat(), "diarienummer": beslut.diarienummer,
+                             "beslutat_av": beslut.beslutat_av}
+        return out
+
     def is_proposal(self, rule: Rule) -> bool:
         """True when the rule rests on a proposal, not decided text: a dialogue point, marked
         [förslag] in every output."""
@@ -560,3 +572,19 @@ class Rulebook(Model):
 
     def covers(self, start: dt.date, end: dt.date) -> bool:
         return self.valid_from <= start and end <= self.valid_to
+
+
+def basis_decides(record: dict | None) -> bool:
+    """May money or a right rest on this? Only decided text or a recorded region decision; a
+    record missing (a demand kept before bases were recorded) decides nothing."""
+    return bool(record) and record.get("basis") in ("kalla", "beslut")
+
+
+def basis_words(record: dict | None) -> str:
+    """'avtalstext', 'regionens beslut 2024-01-15 (RS 2024/12)' or 'förslag'."""
+    basis = (record or {}).get("basis") or "forslag"
+    words = BASIS_LABELS[basis]
+    b = (record or {}).get("beslut")
+    if basis == "beslut" and b:
+        words += f" {b['datum']} ({b['diarienummer']})"
+    return words

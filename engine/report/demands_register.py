@@ -16,7 +16,8 @@ import datetime as dt
 import html as _html
 import io
 
-from engine.followup.lifecycle import View
+from engine.followup.lifecycle import kind_of
+from engine.followup.views import View
 from engine.read.numbers import format_number
 from engine.read.text_rules import shown, xml_safe
 
@@ -60,7 +61,7 @@ def demand_rows(views: list[View]) -> list[tuple]:
         det = vite.detail if vite else {}
         out.append((
             d.unit_name, d.hsa_id, d.region, d.period, d.rule_id, d.finding.get("title"),
-            KIND_LABELS.get(d.kind, d.kind), v.status_label, v.since, d.due,
+            KIND_LABELS.get(kind_of(d), d.kind), v.status_label, v.since, d.due,
             d.frist if f else None,
             _date(f.get("date")), f.get("diarienummer"),
             vite.date if vite else None, det.get("diarienummer"),

@@ -14,12 +14,14 @@ from rich.table import Table
 from rich.text import Text
 
 from engine import identity, jsontext
-from engine.followup.lifecycle import STATUS_LABELS, View
+from engine.followup.lifecycle import STATUS_LABELS, kind_of
+from engine.followup.views import View
 from engine.output import dumps_json
 from engine.read.numbers import format_number
 
 KIND_LABELS = {"handlingsplan": "handlingsplan", "uppfoljning": "uppföljning av plan",
-               "brist": "rättelse"}
+               "brist": "rättelse", "komplettering": "komplettering",
+               "forsening": "försenad handling"}
 # Short labels where a table column is narrow; the full words are in the JSON and the letter.
 STATUS_SHORT = dict(STATUS_LABELS, forelaggande="föreläggande", vite="vite")
 STATUS_STYLE = {"kravd": "", "forsenad": "bold yellow", "inkommen": "cyan", "godkand": "green",
@@ -47,7 +49,7 @@ def view_dict(v: View) -> dict:
         "rule_id": d.rule_id,
         "title": d.finding.get("title"),
         "period": d.period,
-        "kind": d.kind,
+        "kind": kind_of(d),
         "status": v.status,
         "status_label": v.status_label,
         "status_since": _iso(v.since),
@@ -56,6 +58,10 @@ def view_dict(v: View) -> dict:
         "due": _iso(d.due),
         "frist": _iso(d.frist) if v.status in ("forelaggande", "vite") else None,
         "deadline": _iso(v.deadline),
+        # what the deadline and the demand's times rest on (avtalstext, regionens beslut with
+        # datum and diarienummer, or förslag: a reminder only, never kronor or a right)
+        "deadline_basis": v.deadline_basis,
+        "basis": d.terms.get("basis"),
         "days_overdue": v.days_overdue,
         "asks": d.terms.get("asks"),
         "plan": ({"received": _iso(v.plan.received), "file": v.plan.file,
@@ -125,7 +131,7 @@ def render(views: list[View], as_of, ledger_path: str, console: Console) -> None
             lines.append(f"{d.hsa_id} {d.rule_id}: {p['text']} (sedan {p['since']}).")
         if v.termination:
             lines.append(f"{d.hsa_id} {d.rule_id}: {v.termination['text']}")
-        if v.withheld and v.withheld["active"]:
+        if v.withheld and (v.withheld["active"] or v.withheld.get("right")):
             lines.append(f"{d.hsa_id} {d.rule_id}: {v.withheld['title']}: {v.withheld['text']}.")
         if v.invoiced:
             lines.append(f"{d.hsa_id} {d.rule_id}: fakturerat {kr(v.invoiced_kr)} "
@@ -155,7 +161,7 @@ def _table(views: list[View]) -> Table:
         label = "underkänd plan" if v.status_label == "handlingsplan underkänd" else STATUS_SHORT[v.status]
         label += "*" if v.pending else ""
         if v.proposals:
-            label += "\nföreslås: " + v.proposals[0]["kind"].replace("forelaggande", "föreläggande")
+            label += "\nföreslås: " + v.proposals[0]["kind"].replace("forelaggande", "föreläggande").replace("vasentlig", "väsentlig")
         status = escape(label)
         status = f"[{style}]{status}[/]" if style else status
         if v.dispens:
@@ -163,9 +169,12 @@ def _table(views: list[View]) -> Table:
         vite = kr(v.vite_kr) if v.vite_kr else "–"
         if v.vite_max:
             vite += f"\n[dim]tak {kr(v.vite_max['amount_kr'])}[/]"
-        title = (f"[bold]{escape(d.rule_id)}[/] [dim]{KIND_LABELS[d.kind]}[/]\n"
+        title = (f"[bold]{escape(d.rule_id)}[/] [dim]{KIND_LABELS[kind_of(d)]}[/]\n"
                  f"{escape(d.finding.get('title') or '')}")
-        table.add_row(title, str(d.period), status, _iso(v.deadline) or "–",
+        deadline = _iso(v.deadline) or "–"
+        if v.deadline is not None and v.deadline_basis == "förslag":
+            deadline += "\n[dim](förslag)[/]"
+        table.add_row(title, str(d.period), status, deadline,
                       str(v.days_overdue) if v.days_overdue else "–", vite)
     return table
 
@@ -209,7 +218,7 @@ def render_changes(changes, console: Console) -> None:
 def history_rows(demands: dict, events: list) -> list[dict]:
     """The event log of a unit's demands, with each event's number (for korrigera and
     aterkalla), its notes, and whether it was corrected or withdrawn later."""
-    from engine.followup.lifecycle import recorded
+    from engine.followup.recorded import recorded
 
     by_demand: dict[int, list] = {}
     for e in events:

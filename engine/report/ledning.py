@@ -22,7 +22,7 @@ from html import escape
 
 from engine import ENGINE_NAME, __version__
 from engine.evaluate.batch import Indicator, RulebookOverview, Summary
-from engine.followup.lifecycle import STATUS_LABELS
+from engine.followup.lifecycle import STATUS_LABELS, kind_of
 from engine.model.rulebook import OP_WORDS
 from engine.read.numbers import format_number
 from engine.read.text_rules import shown
@@ -68,7 +68,7 @@ h2, h3 { page-break-after: avoid; break-after: avoid; }
 
 @dataclass(frozen=True)
 class LedgerFacts:
-    """The kravliggare as of a date: every demand's view (lifecycle.views), read by the CLI."""
+    """The kravliggare as of a date: every demand's view (views.views), read by the CLI."""
 
     as_of: dt.date
     views: list
@@ -624,11 +624,12 @@ def _ledger_table(facts: LedgerFacts, overviews: list[RulebookOverview], regions
 
 def _state(v) -> str:
     """Where a demand stands, in words for a reader outside the follow-up."""
-    kind = v.demand.kind
+    kind = kind_of(v.demand)
     if v.status == "kravd":
-        return "handlingsplan begärd" if kind != "brist" else "rättelse begärd"
+        return {"brist": "rättelse begärd", "komplettering": "komplettering begärd",
+                "forsening": "försenad handling"}.get(kind, "handlingsplan begärd")
     if v.status == "forsenad":
-        return "handlingsplan försenad"
+        return "komplettering försenad" if kind == "komplettering" else "handlingsplan försenad"
     if v.status == "inkommen":
         return ("handlingsplan underkänd" if v.status_label == "handlingsplan underkänd"
                 else "handlingsplan inkommen, ej bedömd")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from engine.followup import replay
 from engine.followup.ledger import Ledger
-from engine.followup.lifecycle import views as unit_views
+from engine.followup.views import views as unit_views
 
 
 @dataclass
