@@ -34,7 +34,7 @@ def registered(tmp_path_factory) -> Path:
     for args in (["demands", "register", str(EXAMPLE), "--rulebooks", str(RULEBOOKS),
                   "--as-of", "2024-03-01"],
                  ["demands", "forelaggande", HSA, "JHV-BEM-03", "--date", "2024-03-02",
-                  "--diarienummer", "RS-2024:1"]):
+                  "--diarienummer", "RS-2024:1", "--frist-dagar", "30"]):
         run = run_cli(*args, "--ledger", str(ledger))
         assert run.returncode == 0, run.stderr.decode()
     return ledger
@@ -60,7 +60,7 @@ def writes(ledger: Path) -> list[list[str]]:
     at = ["--ledger", str(ledger)]
     return [["demands", "rattelse", HSA, "JHV-BEM-03", "--date", "2024-06-01", *at],
             ["demands", "forelaggande", HSA, "JHV-BEM-03", "--date", "2024-06-01",
-             "--diarienummer", "RS-2", *at],
+             "--diarienummer", "RS-2", "--frist-dagar", "30", *at],
             ["dispens", "grant", HSA, "JHV-BEM-03", "--reason", "r", "--diarienummer", "D-1",
              "--from", "2024-01-01", "--until", "2024-12-31", "--rulebooks", str(RULEBOOKS), *at],
             ["demands", "register", str(EXAMPLE), "--rulebooks",

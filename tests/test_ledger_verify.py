@@ -41,7 +41,7 @@ def clean(tmp_path_factory) -> Path:
     for args in (["demands", "register", str(EXAMPLE), str(other), "--rulebooks", str(RULEBOOKS),
                   "--as-of", "2024-03-01"],
                  ["demands", "forelaggande", HSA, "JHV-BEM-03", "--date", "2024-03-02",
-                  "--diarienummer", "RS-2024:1"],
+                  "--diarienummer", "RS-2024:1", "--frist-dagar", "30"],
                  ["dispens", "grant", OTHER, "JHV-BEM-03", "--reason", "Rekrytering pågår",
                   "--diarienummer", "D-1", "--from", "2024-03-01", "--until", "2024-12-31",
                   "--rulebooks", str(RULEBOOKS)]):

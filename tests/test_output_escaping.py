@@ -53,7 +53,7 @@ def old(tmp_path_factory) -> Path:
     ok("demands", "register", str(EXAMPLE), "--rulebooks", str(RULEBOOKS), "--ledger", str(path),
        "--as-of", "2024-03-01")
     with Ledger(path) as ledger:
-        record_forelaggande(ledger, HSA, ["JHV-BEM-03"], dt.date(2024, 3, 2), DNR, None, False, NOTE)
+        record_forelaggande(ledger, HSA, ["JHV-BEM-03"], dt.date(2024, 3, 2), DNR, 30, False, NOTE)
         record_vite(ledger, HSA, ["JHV-BEM-03"], dt.date(2024, 5, 2), 10_000, DNR, None, NOTE)
         grant_dispens(ledger, HSA, "JHV-TILL-01", "D\x1b1", "Skäl\x1b[5m \u202eXX",
                       dt.date(2024, 1, 1), dt.date(2024, 12, 31))

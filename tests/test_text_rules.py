@@ -224,7 +224,7 @@ def test_a_control_character_in_a_command_line_option_is_exit_2_and_nothing_is_r
     copy.write_bytes(ledger.read_bytes())
     before = _dump(copy)
     args = ["demands", "forelaggande", HSA, "JHV-BEM-03", "--date", "2024-05-02",
-            "--diarienummer", "RS-2024:1", "--ledger", str(copy)]
+            "--diarienummer", "RS-2024:1", "--frist-dagar", "30", "--ledger", str(copy)]
     if option == "--diarienummer":
         args[args.index("--diarienummer") + 1] = value
     else:
@@ -238,7 +238,7 @@ def test_a_note_may_have_several_lines(ledger, tmp_path):
     copy = tmp_path / "l.sqlite"
     copy.write_bytes(ledger.read_bytes())
     run = run_cli("demands", "forelaggande", HSA, "JHV-BEM-03", "--date", "2024-05-02",
-                  "--diarienummer", "RS-2024:1", "--note", "Första raden.\nAndra raden.",
+                  "--diarienummer", "RS-2024:1", "--frist-dagar", "30", "--note", "Första raden.\nAndra raden.",
                   "--ledger", str(copy))
     assert run.returncode == 0, run.stderr.decode()
 

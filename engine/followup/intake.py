@@ -179,7 +179,7 @@ def dialogue_points(findings: list[Finding]) -> list[dict]:
             for f in findings if f.kind != "krav" and f.outcome in SHORTFALLS]
 
 
-def _finding_json(f: Finding) -> dict:
+def finding_json(f: Finding) -> dict:
     d = f.to_dict()
     if not isinstance(d["observed"], (str, int, float, bool, type(None))):
         d["observed"] = str(d["observed"])
@@ -207,4 +207,4 @@ def check_payload(result: CheckResult, findings: list[Finding]) -> dict:
             shortfalls[f.rule_id] = {"plan_text": plan_text, "kind": STORED.get(kind, kind),
                                      "terms": dict(terms(book.model, f, kind, book.sha256),
                                                    kind=kind)}
-    return {"findings": [_finding_json(f) for f in findings], "shortfalls": shortfalls}
+    return {"findings": [finding_json(f) for f in findings], "shortfalls": shortfalls}

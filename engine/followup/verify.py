@@ -72,7 +72,7 @@ def verify(ledger: Ledger, books: list, evaluate) -> Verification:
     """Both checks over the whole journal. `evaluate(path, decided)` gives the CheckResult of
     the submission at `path` evaluated with `books` on `decided` (an InputError when it
     cannot be read)."""
-    from .demands import _finding_json
+    from .intake import finding_json
 
     out = Verification(str(ledger.path))
     with ledger.read():
@@ -87,7 +87,7 @@ def verify(ledger: Ledger, books: list, evaluate) -> Verification:
         if row.kind != "check":
             continue
         c = checks.get(row.check_id)
-        diff = _differs(row, c, evaluate, _finding_json)
+        diff = _differs(row, c, evaluate, finding_json)
         if c is not None:
             out.checks += 1
         out.differences += [Difference(row.id, row.hsa_id, row.kind, row.date.isoformat(), w)
