@@ -32,6 +32,7 @@ _OPTIONS = (orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_
             | orjson.OPT_PASSTHROUGH_DATETIME)
 _NULL = orjson.Fragment(b"null")
 _DEPTH = 254  # orjson's own limit of nesting
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 class Items:
@@ -90,8 +91,9 @@ def array_pieces(items: Iterable[bytes], pad: str) -> Iterator[bytes]:
 
 def pieces(data, pad: str = "", big: int = 32, flush: int = 1 << 15) -> Iterator[bytes]:
     """dumps_bytes(data, pad) in pieces of about `flush` bytes, so that a large document (a
-    county's summary) is never one string: a list longer than `big`, an Items, and every
-    container holding one are walked here item by item; everything else is written whole."""
+    county's summary) is never one string: a list of containers longer than `big`, an Items,
+    and every container holding one are walked here item by item; everything else is written
+    whole."""
     out: list[bytes] = []
     size = 0
     for piece in _walk(data, ("\n" + pad).encode("utf-8"), big, _DEPTH):
@@ -114,7 +116,10 @@ def _walked(v, big: int, depth: int = _DEPTH) -> bool:
     if tv is dict:
         return any(_walked(x, big, depth - 1) for x in v.values())
     if tv is list or tv is tuple:
-        return len(v) > big or any(_walked(x, big, depth - 1) for x in v)
+        # A long list of containers is given item by item; one of scalars (a unit's outcomes,
+        # one per rule) is small beside them and written whole.
+        return (len(v) > big and not _SCALARS.issuperset(map(type, v))
+                or any(_walked(x, big, depth - 1) for x in v))
     return False
 
 
