@@ -22,6 +22,7 @@ still reported); 3 an internal error in kravkoll for at least one file. The high
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing as mp
 import os
 import statistics
@@ -281,13 +282,20 @@ def _run(paths, books, rulebooks, as_of, workers, render) -> Iterator[Entry]:
     # At most IN_FLIGHT chunks per worker are asked for ahead of the one being written: imap
     # would let the workers run ahead of a slower writer, with every finished unit's report
     # waiting in memory.
-    with ctx.Pool(n, initializer=_init_worker, initargs=(config,)) as pool:
-        ahead = deque(pool.apply_async(_check_many, (c,)) for c in chunks[:n * IN_FLIGHT])
-        for chunk in chunks[n * IN_FLIGHT:] + [None] * len(ahead):
-            entries = ahead.popleft().get()
-            if chunk is not None:
-                ahead.append(pool.apply_async(_check_many, (chunk,)))
-            yield from entries
+    # What the parent holds (rulebooks, forms, imported modules) is moved out of the garbage
+    # collector's sight before the fork: a worker's collections then never walk it, and never
+    # write to its pages (a copy of each page touched). -6 % CPU of a 1 200-unit check.
+    gc.freeze()
+    try:
+        with ctx.Pool(n, initializer=_init_worker, initargs=(config,)) as pool:
+            ahead = deque(pool.apply_async(_check_many, (c,)) for c in chunks[:n * IN_FLIGHT])
+            for chunk in chunks[n * IN_FLIGHT:] + [None] * len(ahead):
+                entries = ahead.popleft().get()
+                if chunk is not None:
+                    ahead.append(pool.apply_async(_check_many, (chunk,)))
+                yield from entries
+    finally:
+        gc.unfreeze()
 
 
 # --- the county at a glance -------------------------------------------------------------------

@@ -101,9 +101,9 @@ def _error_item(error) -> dict:
 
 
 def write_json(entries: Iterable, summary) -> Iterator[str | bytes]:
-    """The batch as one JSON object, exactly as json.dumps(sort_keys=True, indent=2) would write
-    it, streamed: {"engine", "kind": "batch", "results": [one per file, by path], "summary"}.
-    The units' pieces are UTF-8 bytes, the rest text."""
+    """The batch as one JSON object, the project's JSON text of the whole (engine/jsontext.py),
+    streamed: {"engine", "kind": "batch", "results": [one per file, by path], "summary"}.
+    The pieces are UTF-8 bytes but for the few fixed lines, which are text."""
     from engine import identity
     from engine.evaluate.batch import summary_dict
 
