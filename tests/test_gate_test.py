@@ -111,7 +111,7 @@ def _threshold_params(book: LoadedRulebook) -> dict[str, set[str]]:
     an indicator reports its value (observation) whatever the level, so moving it changes no
     outcome (design.md: an indicator without a sourced level is not pass or fail)."""
     from engine.evaluate.findings import OBSERVED_KINDS
-    from engine.model.rulebook_policy import level_basis
+    from engine.model.rulebook_basis import level_basis
 
     out: dict[str, set[str]] = {}
     for e, path in rule_exprs(book.model):

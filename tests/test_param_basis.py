@@ -57,7 +57,7 @@ def _compare(rule_id: str, param: str, document: str) -> dict:
 
 
 def test_the_level_of_a_rule_rests_on_its_weakest_parameter():
-    from engine.model.rulebook_policy import level_basis
+    from engine.model.rulebook_basis import level_basis
 
     rb = _with_rules({
         "samtliga": {"title": "alla", "value": 100, "unit": "procent", "from_rule_quote": True,

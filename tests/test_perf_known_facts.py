@@ -103,7 +103,11 @@ def test_days_late_come_from_the_dates_not_from_the_fact(jamtland, tmp_path, inl
     book = decided(jamtland, "sista_inlamningsdag")
     finding = {f.rule_id: f for f in check(sub, [book]).findings}["JHV-INL-01"]
     assert finding.outcome == ("pass" if late == 0 else "fail")
-    # the last day is the rulebook's assumption: the days late are stated, no kronor (issue 20)
+    accrued = (finding.consequence or {}).get("accrued") or []
+    assert [a["days_late"] for a in accrued] == ([late] if late else [])
+    # the shipped rulebook only assumes the last day: the days late are stated, no kronor
+    # (issue 20, item 1)
+    finding = {f.rule_id: f for f in check(sub, [jamtland]).findings}["JHV-INL-01"]
     assert not (finding.consequence or {}).get("accrued")
     text = (finding.consequence or {}).get("text") or ""
     assert (f"{late} dagar efter sista dagen 2024-02-29" in text) == bool(late)

@@ -37,7 +37,7 @@ from engine.exitcodes import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_SHORTFALL
 from engine.jsontext import Items
 from engine.model.library import LoadedRulebook
 from engine.model.rulebook import Rule, Rulebook
-from engine.model.rulebook_policy import level_basis
+from engine.model.rulebook_basis import level_basis
 
 from .crosscheck import Disagreement
 from .findings import ALL_OUTCOMES, OBSERVED_KINDS, SHORTFALLS

@@ -13,7 +13,7 @@ from engine.errors import InputError
 from engine.model import sanctions
 from engine.model.library import LoadedRulebook, select
 from engine.model.rulebook import KIND_LABELS, Rule, Rulebook, basis_decides, basis_words
-from engine.model.rulebook_policy import level_basis
+from engine.model.rulebook_basis import level_basis
 from engine.model.form import validate_submission
 from engine.read.numbers import format_number
 from engine.read.yamlstrict import Document, load_file

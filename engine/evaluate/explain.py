@@ -12,7 +12,7 @@ from engine.model.rulebook import (
     Rule,
     Rulebook,
 )
-from engine.model.rulebook_policy import level_params, rule_param_basis
+from engine.model.rulebook_basis import level_params, rule_param_basis
 from engine.model.sanctions import describe
 from engine.read.numbers import format_number
 

@@ -20,7 +20,7 @@ from engine.evaluate.evaluation import CheckResult, check
 from engine.evaluate.findings import OBSERVED_KINDS, OUTCOME_LABELS, Finding
 from engine.model.library import LoadedRulebook, load_library
 from engine.model.rulebook import Rule
-from engine.model.rulebook_policy import level_basis
+from engine.model.rulebook_basis import level_basis
 from engine.read.numbers import format_number
 
 from .casefiles import (
