@@ -159,13 +159,8 @@ class _DryRun(Ledger):
     def write(self):
         if self._in_tx:
             raise RuntimeError("nested ledger transaction")
-        self._db.execute("BEGIN IMMEDIATE")
-        self._in_tx = True
-        try:
+        with self.rolled_back("BEGIN IMMEDIATE"):
             yield self
-        finally:
-            self._rollback()
-            self._in_tx = False
 
 
 def preview(path, kind: str, hsa_id: str, rule_ids, when: dt.date | None,

@@ -689,7 +689,14 @@ class Ledger:
         if self._in_tx:
             yield self
             return
-        self._db.execute("BEGIN")
+        with self.rolled_back("BEGIN"):
+            yield self
+
+    @contextmanager
+    def rolled_back(self, begin: str):
+        """A transaction begun with `begin` that always ends in ROLLBACK: a snapshot for
+        reads, or a dry run of a write (followup.actions.preview)."""
+        self._db.execute(begin)
         self._in_tx = True
         try:
             yield self

@@ -20,6 +20,7 @@ from typing import Any
 from engine.errors import InputError
 
 from . import xlsx
+from .xlsx import column_letter  # noqa: F401  (workbook.column_letter for its callers)
 from .yamlstrict import MAX_BYTES, Document, decode, shown_name
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -60,15 +61,6 @@ class Table:
     @property
     def visible(self) -> list[Sheet]:
         return [s for s in self.sheets if s.visible]
-
-
-def column_letter(col: int) -> str:
-    """1 -> A, 27 -> AA."""
-    out = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 def _quoted(sheet: str) -> str:

@@ -308,7 +308,8 @@ def column_number(letters: str) -> int:
     return n
 
 
-def _letters(col: int) -> str:
+def column_letter(col: int) -> str:
+    """1 -> A, 27 -> AA."""
     out = ""
     while col:
         col, rest = divmod(col - 1, 26)
@@ -427,7 +428,7 @@ class _SheetReader(_Handler):
         if self.row < 1:
             self._new_row(1)
         key = (self.row, self.col)
-        ref = f"{_letters(self.col)}{self.row}"
+        ref = f"{column_letter(self.col)}{self.row}"
         if key in self.sheet.cells:
             raise XlsxError(f"cellen {ref} står två gånger i bladet (arbetsboken är skadad)",
                             self.sheet.name, ref)
