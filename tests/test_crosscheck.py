@@ -25,7 +25,7 @@ import operator
 import pickle
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, example, given, reject, settings
 from hypothesis import strategies as st
 
 from engine.cli.main import main
@@ -79,7 +79,8 @@ DATES = [dt.date(2024, 2, 29), dt.date(2024, 3, 1), dt.date(2024, 1, 31)]
 # non-ASCII; never what the text rules refuse before a submission is evaluated (control
 # characters, line breaks in a one-line answer, bidi overrides: engine/read/text_rules.py).
 text = (st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
-        .filter(lambda s: text_rules.problem(s, text_rules.LINE) is None)) | st.sampled_from(
+        .filter(lambda s: not any(text_rules.problem(s, kind) for kind in
+                                  (text_rules.BLOCK, text_rules.LINE, text_rules.IDENT)))) | st.sampled_from(
     ['a"b', "a\\b", "\\u00e5", "å", "ja ", "JA", "a,b", "a}b", "a'b", "x" * 300])
 
 
@@ -467,7 +468,14 @@ def _on_the_limit() -> tuple[dict, list[dict]]:
 @example(_on_the_limit())
 def test_durable_rules_the_interpreter_and_the_rulebooks_words_agree(generated):
     book, submissions = generated
-    decide_all(book, submissions)
+    try:
+        decide_all(book, submissions)
+    except EngineError as exc:
+        # a table beyond durable_rules' own limits is refused before it is loaded, as
+        # tests/test_hostile_rulebook.py checks; such a case says nothing of agreement
+        if "för stor regeltabell" not in str(exc):
+            raise
+        reject()
 
 
 # --- the demand lifecycle -------------------------------------------------------------------------
