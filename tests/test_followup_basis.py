@@ -25,7 +25,7 @@ from engine.followup.ledger import Ledger
 from engine.model.library import load_library
 
 from .support import copy_region, run_cli, variant
-from .test_ledger_helpers import with_region_decisions
+from .test_ledger_helpers import ledger, register, with_region_decisions  # noqa: F401 (ledger: a fixture)
 
 D = dt.date
 UNIT = "SE2321000207-E00000000901"  # not the shared example's unit
@@ -44,16 +44,6 @@ def decided_books(tmp_path_factory):
     path = folder / "halsoval-2023.yaml"
     path.write_text(with_region_decisions(path.read_text(encoding="utf-8")), encoding="utf-8")
     return load_library(folder)
-
-
-@pytest.fixture
-def ledger(tmp_path):
-    with Ledger(tmp_path / "kravliggare.sqlite") as led:
-        yield led
-
-
-def register(ledger, books, path, decided):
-    return demands.register(ledger, check(load_submission(str(path)), books), decided)
 
 
 def view(ledger, rule_id, as_of):

@@ -92,14 +92,20 @@ def _run_all(ledger: Path, out: Path):
     return results
 
 
-def test_a_ledger_file_without_write_permission(registered, tmp_path):
+def _copied(registered, tmp_path):
+    """A copy of the registered ledger in a folder of its own, an output folder, and the
+    ledger's bytes before anything is run."""
     folder = tmp_path / "kl"
     folder.mkdir()
     ledger = folder / "l.sqlite"
     shutil.copy(registered, ledger)
     out = tmp_path / "ut"
     out.mkdir()
-    before = ledger.read_bytes()
+    return folder, ledger, out, ledger.read_bytes()
+
+
+def test_a_ledger_file_without_write_permission(registered, tmp_path):
+    folder, ledger, out, before = _copied(registered, tmp_path)
     ledger.chmod(0o444)
     try:
         _check(ledger, out, before, _run_all(ledger, out))
@@ -109,13 +115,7 @@ def test_a_ledger_file_without_write_permission(registered, tmp_path):
 
 
 def test_a_ledger_in_a_read_only_folder(registered, tmp_path):
-    folder = tmp_path / "kl"
-    folder.mkdir()
-    ledger = folder / "l.sqlite"
-    shutil.copy(registered, ledger)
-    out = tmp_path / "ut"
-    out.mkdir()
-    before = ledger.read_bytes()
+    folder, ledger, out, before = _copied(registered, tmp_path)
     folder.chmod(0o555)
     try:
         _check(ledger, out, before, _run_all(ledger, out))

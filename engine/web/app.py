@@ -15,16 +15,16 @@ user of role `enhet` sees its own unit only (403 for anything else).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import time
 from pathlib import Path
 
-from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from engine.errors import InputError
 
+from .context import today_
 from .state import Views
 from .store import Store
 
@@ -34,11 +34,6 @@ SIGNIN_WINDOW_S = 15 * 60  # … within 15 minutes
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
-# The leadership summary and the trend page are the command line's self-contained documents
-# (`check --format ledning`, `trend --format html`), served as they are: their own inline CSS
-# and SVG, still no script at all, nothing from elsewhere and no form.
-DOCUMENT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
 
 
 def create_app(ledger: str | Path, *, rulebooks: str | None = None, https: bool = False,
@@ -134,45 +129,8 @@ def create_app(ledger: str | Path, *, rulebooks: str | None = None, https: bool 
 
 # --- helpers the page modules use ---------------------------------------------------------------
 
-def ctx() -> dict:
-    from flask import current_app
-
-    return current_app.extensions["kravkoll"]
-
-
-def store() -> Store:
-    return ctx()["store"]
-
-
-def today_() -> dt.date:
-    return ctx()["today"]()
-
-
 def _error(status: int, message: str):
     return render_template("error.html", status=status, message=message), status
-
-
-def needs(what: str):
-    """The signed-in user may do `what` (store.User.may), or 403."""
-    def wrap(view):
-        @functools.wraps(view)
-        @login_required
-        def inner(*args, **kwargs):
-            if not current_user.may(what):
-                abort(403)
-            return view(*args, **kwargs)
-        return inner
-    return wrap
-
-
-def unit_allowed(hsa_id: str) -> None:
-    """A user of role enhet sees its own unit only."""
-    if current_user.role == "enhet" and current_user.hsa_id != hsa_id:
-        abort(403)
-    if current_user.role == "enhet":
-        return
-    if not current_user.may("read"):
-        abort(403)
 
 
 def _nav() -> list[tuple[str, str]]:
@@ -239,33 +197,3 @@ def _auth_routes(app: Flask, store: Store) -> None:
     @app.get("/static-check")
     def _alive():
         return "ok"
-
-
-def audit(action: str, target: str, detail: str = "") -> None:
-    store().audit(current_user.name, action, target, detail)
-
-
-def as_int(value, label: str, low: int | None = None, high: int | None = None,
-           required: bool = True) -> int | None:
-    """A whole number from a form field, or one Swedish message naming the field."""
-    from engine.errors import UsageError
-
-    text = (value or "").strip().replace(" ", "").replace("\u00a0", "")
-    if not text:
-        if required:
-            raise UsageError.single(None, f"{label}: ange ett heltal")
-        return None
-    if not (text.isascii() and text.lstrip("-").isdigit()):
-        raise UsageError.single(None, f"{label}: '{value}' är inget heltal")
-    n = int(text)
-    if (low is not None and n < low) or (high is not None and n > high):
-        raise UsageError.single(None, f"{label}: {n} ligger utanför {low}–{high}")
-    return n
-
-
-def g_cache(key: str, make):
-    if not hasattr(g, "_kravkoll"):
-        g._kravkoll = {}
-    if key not in g._kravkoll:
-        g._kravkoll[key] = make()
-    return g._kravkoll[key]

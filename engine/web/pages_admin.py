@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from engine.errors import InputError
 
-from .app import audit, needs, store
+from .context import audit, needs, store
 from .store import ROLE_SPELLINGS, ROLES
 
 

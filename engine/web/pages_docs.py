@@ -14,7 +14,7 @@ from engine.report import letter_files
 
 from engine.errors import InputError
 
-from .app import audit, ctx, needs, store, today_, unit_allowed
+from .context import audit, ctx, needs, store, unit_allowed
 from .pages_work import _day_arg
 
 MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -239,7 +239,7 @@ def ledning_document(fmt: str):
 
 
 def _document(page: str) -> Response:
-    from .app import DOCUMENT_CSP
+    from .context import DOCUMENT_CSP
 
     resp = Response(page, mimetype="text/html")
     resp.headers["Content-Security-Policy"] = DOCUMENT_CSP

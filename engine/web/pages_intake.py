@@ -15,7 +15,7 @@ from engine.errors import InputError
 from engine.followup import actions
 from engine.followup.ledger import Ledger
 
-from .app import audit, ctx, needs, store, today_
+from .context import audit, ctx, needs, store, today_
 from .pages_work import _plan_path, _safe_name
 from .reading import read_export_rows, read_upload
 

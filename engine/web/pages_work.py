@@ -15,7 +15,7 @@ from engine.followup import actions
 from engine.followup.ledger import Ledger
 from engine.report.demands_table import history_rows, view_dict
 
-from .app import as_int, audit, ctx, needs, store, today_, unit_allowed
+from .context import as_int, audit, ctx, needs, store, today_, unit_allowed
 
 SOON_DAYS = 14  # "plans due within 14 days"
 DISPENS_SOON_DAYS = 30
@@ -130,7 +130,6 @@ def _year(region: str | None, year: int) -> dict:
     for rule in sorted(counts):
         c = counts[rule]
         judged = sum(n for o, n in c.items() if o != "not_applicable")
-        met = c.get("pass", 0) + c.get("waived", 0)
         share = round(100 * c.get("pass", 0) / judged) if judged else None
         table.append({"rule": rule, "counts": c, "judged": judged, "met": c.get("pass", 0),
                       "share": share, "heat": _heat(share)})

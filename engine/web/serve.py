@@ -10,7 +10,8 @@ def run(ledger, host: str, port: int, *, rulebooks=None, https: bool = False,
         proxy_user_header: str | None = None, threads: int = 8, ready=None) -> None:
     from waitress.server import create_server
 
-    from .app import create_app, ctx
+    from .app import create_app
+    from .context import ctx
 
     app = create_app(ledger, rulebooks=rulebooks, https=https,
                      proxy_user_header=proxy_user_header)
