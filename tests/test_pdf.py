@@ -69,3 +69,14 @@ def test_the_same_page_gives_the_same_bytes_dated_by_the_data():
     info = PdfReader(io.BytesIO(one)).metadata
     assert info["/CreationDate"].startswith("D:20240315")
     assert info["/ModDate"].startswith("D:20240315")
+
+
+def test_the_font_is_embedded_whatever_folder_the_command_runs_from(tmp_path, monkeypatch):
+    """xhtml2pdf reads local files only below the working folder unless told otherwise: a
+    letter written from a handläggare's own folder must still carry the font (and Č, Ŋ)."""
+    monkeypatch.chdir(tmp_path)
+    reader = PdfReader(io.BytesIO(html_to_pdf(_page("<p>Čoarvemátta Ŋuorra</p>"))))
+    assert "Čoarvemátta Ŋuorra" in reader.pages[0].extract_text()
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    assert any(f.get_object().get("/DescendantFonts") or "/FontFile2" in
+               (f.get_object().get("/FontDescriptor") or {}) for f in fonts.values())

@@ -37,6 +37,15 @@ def font_files() -> list[Path]:
     return [folder / name for name, _w, _s in FACES]
 
 
+def _font_policy():
+    """xhtml2pdf reads local files only below the working folder by default: a command run
+    from any other folder than the installation's would silently lose the embedded font (and
+    with it å ä ö and the Sami letters). The font's own folder is allowed besides."""
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+    return ResourceAccessPolicy(extra_roots=tuple({path.parent for path in font_files()}))
+
+
 def _font_faces() -> str:
     """@font-face rules for the embedded family."""
     return "\n".join(
@@ -66,7 +75,8 @@ def html_to_pdf(html: str, created: dt.date | None = None) -> bytes:
         before = rl_config.invariant
         rl_config.invariant = 1
         try:
-            status = pisa.CreatePDF(page, dest=out, encoding="utf-8")
+            status = pisa.CreatePDF(page, dest=out, encoding="utf-8",
+                                    resource_policy=_font_policy())
         finally:
             rl_config.invariant = before
     if status.err:
