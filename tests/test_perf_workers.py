@@ -42,6 +42,7 @@ def test_after_a_pooled_batch_the_parents_objects_are_collected_again(jamtland_b
     assert [e.path for e in entries] == files and all(e.row is not None for e in entries)
     assert gc.get_freeze_count() == 0
     stopped = batch.run(files, jamtland_books, "rulebooks", workers=2)
+    next(stopped)  # the first file is checked in the parent, before the pool starts
     next(stopped)
     assert gc.get_freeze_count() > 0  # while the pool runs
     stopped.close()
@@ -53,3 +54,17 @@ def jamtland_books():
     from engine.model.library import load_library
 
     return load_library(ROOT / "rulebooks")
+
+
+def test_a_pooled_batch_gives_the_same_entries_as_one_process(jamtland_books):
+    """The first file is checked in the parent before the workers are forked (what its check
+    builds once is then theirs too): the entries, their order and their rendered pieces are
+    those of a check in one process."""
+    from engine.report.formats import json_unit
+
+    files = sorted(str(p) for p in (ROOT / "submissions" / "jamtland" / "2023").glob("*.yaml"))
+    one = list(batch.run(files, jamtland_books, "rulebooks", workers=1, render=json_unit))
+    pooled = list(batch.run(files, jamtland_books, "rulebooks", workers=2,
+                            render=json_unit))
+    assert [e.path for e in pooled] == files
+    assert pooled == one

@@ -264,15 +264,23 @@ def _run(paths, books, rulebooks, as_of, workers, render) -> Iterator[Entry]:
     global _books, _config
     n = workers or default_workers(len(paths))
     config = _Config(rulebooks, as_of, render)
+    _books, _config = books, config
     if n <= 1 or len(paths) < 2:
-        _books, _config = books, config
         for path in paths:
             yield _check_one(path)
         return
     # fork shares the loaded rulebooks with the workers; elsewhere each worker loads them.
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("fork" if "fork" in methods else "spawn")
-    _books = books if ctx.get_start_method() == "fork" else None
+    if ctx.get_start_method() == "fork":
+        # The first file is checked here, before the fork: what its check makes once per
+        # process (the form's pydantic validator, ~60 ms; the rules' texts and constants) is
+        # then inherited by every worker instead of made again in each. Rule engines are not:
+        # every worker compiles its own (_init_worker).
+        yield _check_one(paths[0])
+        paths = paths[1:]
+    else:
+        _books = None
     sys.stdout.flush()
     sys.stderr.flush()
     # Chunks of files keep the pipes busy without holding much in memory; results come back in
