@@ -6,6 +6,7 @@ whether each target of issue 22 is met.
     python benchmarks/bench_check.py --skip-50000       # quick: without the national scale
     python benchmarks/bench_check.py --units 1200 --repeat 3 --skip-50000   # one size
     python benchmarks/bench_check.py --profile          # and where a 1 200-unit check spends CPU
+    python benchmarks/bench_check.py --stages-only      # only that: CPU per unit and stage
 
 The floor (benchmarks/floor_libyaml.py) reads and parses every file with libyaml
 (`yaml.load(f, Loader=yaml.CSafeLoader)`) in a pool of the same number of processes. Every
@@ -193,6 +194,63 @@ def per_submission(subs, repeat: int):
     }
 
 
+def stages(folder: Path, repeat: int = 3) -> str:
+    """Where a folder check's CPU goes, per unit and stage, in this process (no pool): each
+    stage over every file of the corpus, timed by CPU (time.process_time), min over `repeat`
+    rounds, beside the floor's own parse of the same files. cProfile's figures are inflated by
+    its own cost per call (several times over in this code of many small calls); these are not.
+    The whole command's CPU less the stages' sum is start, pool and writing."""
+    import yaml
+
+    from engine.evaluate.batch import row_of
+    from engine.evaluate.evaluation import LoadedSubmission, check, evaluate
+    from engine.evaluate.facts import build_facts
+    from engine.model.form import validate_submission
+    from engine.model.library import load_library, select
+    from engine.read.yamlstrict import load_file
+    from engine.report.formats import json_unit
+
+    files = sorted(str(p) for p in folder.glob("*.yaml"))
+    books = load_library(ROOT / "rulebooks")
+
+    def floor(path):
+        with open(path, "rb") as fh:
+            return yaml.load(fh, Loader=yaml.CSafeLoader)
+
+    def timed(fn, items):
+        best, out = None, None
+        for _ in range(repeat):
+            t = time.process_time()
+            out = [fn(x) for x in items]
+            took = (time.process_time() - t) / len(items) * 1000
+            best = took if best is None else min(best, took)
+        return best, out
+
+    rows = []
+    rows.append(("golvet: libyaml (CSafeLoader)", timed(floor, files)[0]))
+    took, docs = timed(load_file, files)
+    rows.append(("läsa YAML med rader och kolumner", took))
+    took, models = timed(validate_submission, docs)
+    rows.append(("validera mot formuläret (pydantic)", took))
+    subs = [LoadedSubmission(m, f, d.sha256, d) for m, f, d in zip(models, files, docs)]
+    for s in subs:
+        s.search_previous = False  # the corpus has no year before beside it
+    pairs = [(s, select(books, s.model, s.path, s.doc.locate)) for s in subs]
+    took, facts = timed(lambda p: build_facts(p[1].model, p[0].model), pairs)
+    rows.append(("fakta per krav (build_facts)", took))
+    took, _ = timed(lambda x: evaluate(x[1][1], x[0]), list(zip(facts, pairs)))
+    rows.append(("regelmotorn + kontrolltolken", took))
+    took, results = timed(lambda s: check(s, books), subs)
+    rows.append(("fynden (check − fakta − regelmotor)", took - rows[-1][1] - rows[-2][1]))
+    rows.append(("enhetens rad (row_of)", timed(row_of, results)[0]))
+    rows.append(("enhetens JSON (json_unit)", timed(json_unit, results)[0]))
+    total = sum(ms for name, ms in rows[1:])
+    out = [f"  {'steg':40s} {'ms per enhet':>12s} {'× golvet':>9s}"]
+    for name, ms in rows + [("summa (utom golvet)", total)]:
+        out.append(f"  {name:40s} {ms:12.3f} {ms / rows[0][1]:9.2f}")
+    return "\n".join(out)
+
+
 def profile(folder: Path, top: int = 20) -> str:
     """`kravkoll check FOLDER --format json -o FILE` in this process (--workers 1: the pool's
     work is done here, where the profiler sees it), timed by CPU (time.process_time: the wall
@@ -369,9 +427,17 @@ def main() -> int:
     ap.add_argument("--skip-50000", action="store_true",
                     help="hoppa över minnesmålet vid 50 000 enheter (en omgång; tar längst)")
     ap.add_argument("--profile", action="store_true",
-                    help="visa var CPU-tiden går i en granskning av 1 200 enheter (cProfile)")
+                    help="visa var CPU-tiden går i en granskning av 1 200 enheter: steg för steg "
+                         "och med cProfile")
+    ap.add_argument("--stages-only", action="store_true",
+                    help="bara stegtabellen för 1 200 enheter (ingen jämförelse med golvet)")
     args = ap.parse_args()
 
+    if args.stages_only:
+        folder = corpus(1200, args.corpus)
+        print(f"Steg för steg (CPU-tid per enhet, i en process, minsta av tre omgångar), {folder}:")
+        print(stages(folder))
+        return 0
     load = os.getloadavg()[0]
     print(f"Maskin: {os.cpu_count()} kärnor ({len(os.sched_getaffinity(0))} tillgängliga), "
           f"Python {sys.version.split()[0]}, last {load:.1f}; {args.workers} processer; "
@@ -401,8 +467,11 @@ def main() -> int:
 
     if args.profile:
         folder = corpus(1200, None)
-        print(f"\nProfil (cProfile, CPU-tid) av kravkoll check {folder} --format json -o FIL "
-              "--workers 1:")
+        print(f"\nSteg för steg (CPU-tid per enhet, i en process, minsta av tre omgångar), "
+              f"{folder}:")
+        print(stages(folder))
+        print(f"\nProfil (cProfile, CPU-tid; uppblåst av profilerarens egen kostnad per anrop) "
+              f"av kravkoll check {folder} --format json -o FIL --workers 1:")
         print(profile(folder))
     return 0
 
