@@ -117,9 +117,10 @@ def _walked(v, big: int, depth: int = _DEPTH) -> bool:
         return any(_walked(x, big, depth - 1) for x in v.values())
     if tv is list or tv is tuple:
         # A long list of containers is given item by item; one of scalars (a unit's outcomes,
-        # one per rule) is small beside them and written whole.
-        return (len(v) > big and not _SCALARS.issuperset(map(type, v))
-                or any(_walked(x, big, depth - 1) for x in v))
+        # one per rule) is small beside them and written whole, and holds nothing to walk.
+        if _SCALARS.issuperset(map(type, v)):
+            return False
+        return len(v) > big or any(_walked(x, big, depth - 1) for x in v)
     return False
 
 
