@@ -5,7 +5,7 @@ that fall short, then one column per rule with the outcome in Swedish; a file th
 read is a row with its message. Semicolon-separated, UTF-8 with BOM, CRLF: what Swedish Excel
 opens directly. With several rulebooks, each rulebook's units get their own header row.
 
-XLSX (openpyxl): sheet "Matris" (the same, coloured, frozen headers and filters), "Regler" (per
+XLSX (xlsx_stream.py): sheet "Matris" (the same, coloured, frozen headers and filters), "Regler" (per
 rule: how many units pass, fail, …), "Indikatorer" (each unit's value per indicator, with the
 level) and "Fel" (files that could not be read). The file is the same bytes for the same input:
 fixed document dates and zip entry times.
@@ -23,10 +23,10 @@ from collections.abc import Iterator
 
 from engine.evaluate.batch import RulebookOverview, Summary
 from engine.evaluate.findings import OUTCOME_LABELS
-from engine.read.text_rules import is_safe, xml_safe
+
+from .xlsx_stream import BOLD, FIXED_TIME, ROTATED, Workbook
 
 VERDICT_LABELS = {"pass": "uppfyller alla krav", "fail": "krav uppfylls inte helt"}
-FIXED_TIME = dt.datetime(2000, 1, 1)  # in place of "now": same input, same bytes
 FILLS = {"pass": "C8E6C9", "fail": "FFCDD2", "partial": "FFE0B2", "missing": "E1BEE7",
          "observation": "C5CAE9", "not_applicable": "EEEEEE", "waived": "B3E5FC"}
 BASE_COLUMNS = ["fil", "enhet", "hsa_id", "regi", "bedömning", "krav_ej_uppfyllda"]
@@ -93,102 +93,60 @@ def csv_pieces(summary: Summary, rows_per_piece: int = 2000) -> Iterator[str]:
 
 
 def xlsx_bytes(summary: Summary) -> bytes:
-    """The workbook, written row by row (openpyxl's write-only mode: a county's cells are never
-    held as objects; openpyxl keeps the rows in a temporary file until it saves)."""
-    from copy import copy
-
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "kravkoll"
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
-    bold = Font(bold=True)
-    rotated = Alignment(text_rotation=90)
-    fills = {o: PatternFill("solid", fgColor=c) for o, c in FILLS.items()}
-    by_label = {OUTCOME_LABELS[o]: o for o in FILLS}
+    """The workbook, written row by row as XML into the zip (xlsx_stream.py): a county's cells
+    are never held as objects."""
+    book = Workbook(FILLS)
+    style_of = {OUTCOME_LABELS[o]: o for o in FILLS}  # each outcome cell coloured by its outcome
     overviews = summary.overviews()
-
-    def cell(ws, value, **style):
-        """A cell; a text that begins with '=' (a unit's name, a file name) is text, never a
-        live formula."""
-        c = WriteOnlyCell(ws, value=xml_safe(value))  # a control character from data: visible
-        for name, v in style.items():
-            setattr(c, name, v)
-        if c.data_type == "f":
-            c.data_type = "s"
-        return c
-
-    # One styled cell per outcome; each outcome cell gets a copy of its style (openpyxl would
-    # otherwise look the fill up by hashing it, for every cell of a county: most of the time).
-    styled = {}
-
-    def filled(ws, label):
-        if label not in styled:
-            styled[label] = cell(ws, label, fill=fills[by_label[label]])._style
-        c = WriteOnlyCell(ws, value=label)
-        c._style = copy(styled[label])
-        return c
-
-    def plain(ws, values):
-        return [cell(ws, v) if isinstance(v, str) and (v.startswith("=") or not is_safe(v)) else v
-                for v in values]
-
-    def header(ws, values):
-        ws.append([cell(ws, v, font=bold) for v in values])
-
-    ws = wb.create_sheet("Matris")
-    ws.freeze_panes = "C2"
-    if overviews:
-        width = len(BASE_COLUMNS) + len(overviews[0].rules)
-        ws.auto_filter.ref = f"A1:{get_column_letter(width)}{1 + len(overviews[0].rows)}"
-    for col, w in zip("ABCDEF", (34, 30, 28, 12, 22, 8)):
-        ws.column_dimensions[col].width = w
     base = len(BASE_COLUMNS)
-    for ov in overviews:
-        names = BASE_COLUMNS + [s.rule.id for s in ov.rules]
-        ws.append([cell(ws, v, font=bold, **({"alignment": rotated} if i >= base else {}))
-                   for i, v in enumerate(names)])
-        for values in _rows(ov):
-            ws.append(plain(ws, values[:base]) + [filled(ws, v) for v in values[base:]])
-        ws.append([])
-    for e in summary.errors:
-        ws.append(plain(ws, [e.path, "", "", "", "kunde inte läsas", "", e.message]))
 
-    rules = wb.create_sheet("Regler")
-    rules.column_dimensions["G"].width = 60
-    rules.column_dimensions["H"].width = 28
-    header(rules, ["regelbok", "nr", "regel", "typ", "område", "fråga", "titel", "utfall",
-                   "uppfyllt", "ej uppfyllt", "delvis uppfyllt", "uppgift saknas",
-                   "ej tillämplig"])
-    for ov in overviews:
-        for s in ov.rules:
-            rules.append(plain(rules, [
-                ov.book.model.id, s.index, s.rule.id, s.rule.kind, s.rule.area,
-                s.rule.question or "", s.rule.title, s.sentence(), s.counts["pass"],
-                s.counts["fail"], s.counts["partial"], s.counts["missing"],
-                s.counts["not_applicable"]]))
+    def matrix_rows():
+        for ov in overviews:
+            names = BASE_COLUMNS + [s.rule.id for s in ov.rules]
+            yield names, [BOLD] * base + [ROTATED] * (len(names) - base)
+            for values in _rows(ov):
+                yield values, [None] * base + [style_of[v] for v in values[base:]]
+            yield [], None
+        for e in summary.errors:
+            yield [e.path, "", "", "", "kunde inte läsas", "", e.message], None
 
-    ind = wb.create_sheet("Indikatorer")
-    header(ind, ["regelbok", "regel", "titel", "nivå", "jämförelse", "fil", "enhet", "värde",
-                 "utfall"])
-    for ov in overviews:
-        for i in ov.indicators:
-            for path, unit, value, outcome in i.values:
-                ind.append(plain(ind, [ov.book.model.id, i.rule.id, i.rule.title, i.level, i.op,
-                                       path, unit, value, OUTCOME_LABELS[outcome]]))
+    width = base + len(overviews[0].rules) if overviews else None
+    book.sheet("Matris", matrix_rows(),
+               widths=dict(zip("ABCDEF", (34, 30, 28, 12, 22, 8))), freeze="C2",
+               filter_rows=1 + len(overviews[0].rows) if overviews else None,
+               filter_columns=width)
 
-    errors = wb.create_sheet("Fel")
-    header(errors, ["fil", "typ", "meddelande"])
-    for e in summary.errors:
-        errors.append(plain(errors, [e.path, "indata" if e.kind == "input" else "internt fel",
-                                     e.message]))
-    raw = io.BytesIO()
-    wb.save(raw)
-    return _reproducible(raw.getvalue())
+    def rule_rows():
+        yield ["regelbok", "nr", "regel", "typ", "område", "fråga", "titel", "utfall",
+               "uppfyllt", "ej uppfyllt", "delvis uppfyllt", "uppgift saknas",
+               "ej tillämplig"], BOLD
+        for ov in overviews:
+            for s in ov.rules:
+                yield [ov.book.model.id, s.index, s.rule.id, s.rule.kind, s.rule.area,
+                       s.rule.question or "", s.rule.title, s.sentence(), s.counts["pass"],
+                       s.counts["fail"], s.counts["partial"], s.counts["missing"],
+                       s.counts["not_applicable"]], None
+
+    book.sheet("Regler", rule_rows(), widths={"G": 60, "H": 28})
+
+    def indicator_rows():
+        yield ["regelbok", "regel", "titel", "nivå", "jämförelse", "fil", "enhet", "värde",
+               "utfall"], BOLD
+        for ov in overviews:
+            for i in ov.indicators:
+                for path, unit, value, outcome in i.values:
+                    yield [ov.book.model.id, i.rule.id, i.rule.title, i.level, i.op, path, unit,
+                           value, OUTCOME_LABELS[outcome]], None
+
+    book.sheet("Indikatorer", indicator_rows())
+
+    def error_rows():
+        yield ["fil", "typ", "meddelande"], BOLD
+        for e in summary.errors:
+            yield [e.path, "indata" if e.kind == "input" else "internt fel", e.message], None
+
+    book.sheet("Fel", error_rows())
+    return book.bytes()
 
 
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
