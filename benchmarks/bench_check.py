@@ -211,18 +211,25 @@ def stages(folder: Path, repeat: int = 3) -> str:
     rounds, beside the floor's own parse of the same files. cProfile's figures are inflated by
     its own cost per call (several times over in this code of many small calls); these are not.
     The whole command's CPU less the stages' sum is start, pool and writing."""
+    from engine.model.form import fixed_forms
+    from engine.model.library import load_library
+
+    files = sorted(str(p) for p in folder.glob("*.yaml"))
+    books = load_library(ROOT / "rulebooks")
+    with fixed_forms():  # as a batch validates: the forms read once, not looked up per unit
+        return _stages(files, books, repeat)
+
+
+def _stages(files: list[str], books, repeat: int) -> str:
     import yaml
 
     from engine.evaluate.batch import row_of
     from engine.evaluate.evaluation import LoadedSubmission, check, evaluate
     from engine.evaluate.facts import build_facts
     from engine.model.form import validate_submission
-    from engine.model.library import load_library, select
+    from engine.model.library import select
     from engine.read.yamlstrict import load_file
     from engine.report.formats import json_unit
-
-    files = sorted(str(p) for p in folder.glob("*.yaml"))
-    books = load_library(ROOT / "rulebooks")
 
     def floor(path):
         with open(path, "rb") as fh:

@@ -90,18 +90,23 @@ def _bounded(bound: Bound):
     Bound, so every refusal names what the field holds and what is expected."""
     parse = parse_integer if bound.integer else parse_number
     over = f"{bound.what} får vara högst {_fmt(bound, bound.high)}{bound.reason}"
+    low, high = bound.low, bound.high
     under = ("får inte vara negativt" if bound.low == 0
              else f"{bound.what} måste vara minst {_fmt(bound, bound.low)}")
 
     def check(value: Any) -> Any:
         if value is None:
             return None
-        try:
-            number = parse(value)
-        except TooLarge as exc:  # too many digits for a number at all, or a float overflow
-            raise PydanticCustomError("kravkoll_bound", f"{over} ({exc})") from None
-        except NotANumber as exc:
-            raise PydanticCustomError("kravkoll_number", str(exc)) from None
+        kind = type(value)
+        if kind is int or kind is float and not bound.integer and low <= value <= high:
+            number = value  # as YAML typed it: what parse gives back for it (NaN fails the test)
+        else:
+            try:
+                number = parse(value)
+            except TooLarge as exc:  # too many digits for a number at all, or a float overflow
+                raise PydanticCustomError("kravkoll_bound", f"{over} ({exc})") from None
+            except NotANumber as exc:
+                raise PydanticCustomError("kravkoll_number", str(exc)) from None
         if number > bound.high:
             raise PydanticCustomError("kravkoll_bound", f"{over} (fick {_shown(value, bound)})")
         if number < bound.low:
