@@ -10,8 +10,6 @@ template and the survey-export reader all use the same list. Which attributes of
 may scope by (regi, tilläggsuppdrag …) is the form's `attribute: true` questions, not code.
 """
 
-from __future__ import annotations
-
 import contextlib
 import datetime as dt
 import hashlib

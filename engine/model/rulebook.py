@@ -5,8 +5,6 @@ vocabulary (compare, answer, all_answers, required_when) over field paths of the
 named parameters and derived measures. `check_references` then verifies every name a rule uses.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import math
 import re
