@@ -531,12 +531,15 @@ def _form_problems(form: Form, doc: Document) -> list[Problem]:
     fields of the form."""
     problems, seen = [], set()
     paths = {q.field for q in form.questions}
+    # every path's parts before a dot ('a', 'a.b' of 'a.b.c'): the groups, looked up at once
+    # instead of comparing every question with every path
+    groups = {p[:i] for p in paths for i, c in enumerate(p) if c == "."}
     for i, q in enumerate(form.questions):
         where = doc.locate(("questions", i, "field")) if "extends" not in doc.data else (None, None)
         if q.field in seen:
             problems.append(Problem(f"fältet '{q.field}' finns två gånger", "questions", *where))
         seen.add(q.field)
-        if any(p.startswith(q.field + ".") for p in paths):
+        if q.field in groups:
             problems.append(Problem(f"'{q.field}' är både ett svar och en grupp", "questions", *where))
         if q.when and q.when.field not in paths:
             problems.append(Problem(f"when: fältet '{q.when.field}' finns inte i formuläret",
