@@ -82,15 +82,20 @@ def _positions(doc: Document, data: dict) -> tuple[dict, dict]:
             own[_rule_id(rule)] = ("insert_after", anchor, k)
     moved = {rid: ("rules", i) for i, r in enumerate(data.get("rules") or [])
              if (rid := _rule_id(r)) in own}
+    lengths = {len(src) for src in own.values()}
     result = []
     for table in (doc.positions, doc.key_positions):
         out = {p: v for p, v in table.items() if p[:1] not in (("rules",), ("insert_after",))}
         out[("rules",)] = table.get(("rules",)) or table.get(("insert_after",)) or (1, 1)
+        under: dict[tuple, list] = {}  # the table's entries under each rule's path, in order
+        for p, v in table.items():
+            for n in lengths:
+                if len(p) >= n:
+                    under.setdefault(p[:n], []).append((p, v))
         for rid, to in moved.items():
             src = own[rid]
-            for p, v in table.items():
-                if p[:len(src)] == src:
-                    out[to + p[len(src):]] = v
+            for p, v in under.get(src, ()):
+                out[to + p[len(src):]] = v
         result.append(out)
     return result[0], result[1]
 
