@@ -40,8 +40,8 @@ MAX_INCLUDES = 64
 class _Run:
     """One rulebook's resolution: each file loaded and resolved once, the includes counted."""
 
-    def __init__(self):
-        self.loaded: dict[Path, Document] = {}
+    def __init__(self, loaded: dict[Path, Document] | None = None):
+        self.loaded: dict[Path, Document] = {} if loaded is None else loaded
         self.resolved: dict[Path, dict] = {}
         self.sources: dict[Path, list[str]] = {}
         self.count = 0
@@ -55,11 +55,13 @@ def uses_layers(data: Any) -> bool:
     return isinstance(data, dict) and ("include" in data or "extends" in data)
 
 
-def resolve(doc: Document) -> Document:
-    """The rulebook document with include/extends applied; the document itself when it has none."""
+def resolve(doc: Document, layers: dict[Path, Document] | None = None) -> Document:
+    """The rulebook document with include/extends applied; the document itself when it has none.
+    `layers`: the files already read by path, shared by the rulebooks of one library load (a
+    layer or a base rulebook many of them take in is read once; nothing changes its data)."""
     if not uses_layers(doc.data):
         return doc
-    run = _Run()
+    run = _Run(layers)
     data = _resolved(doc, (Path(doc.file).resolve(),), run)
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     out = Document(doc.file, data, *_positions(doc, data), doc.text,
