@@ -533,7 +533,8 @@ def _form_problems(form: Form, doc: Document) -> list[Problem]:
     paths = {q.field for q in form.questions}
     # every path's parts before a dot ('a', 'a.b' of 'a.b.c'): the groups, looked up at once
     # instead of comparing every question with every path
-    groups = {p[:i] for p in paths for i, c in enumerate(p) if c == "."}
+    groups = {".".join(parts[:k]) for parts in (p.split(".") for p in paths)
+              for k in range(1, len(parts))}
     for i, q in enumerate(form.questions):
         where = doc.locate(("questions", i, "field")) if "extends" not in doc.data else (None, None)
         if q.field in seen:
