@@ -246,6 +246,18 @@ def _leaf_type(q: Question, names: dict) -> Any:
     raise AssertionError(t)
 
 
+def answer_type(q: Question) -> Any:
+    """The annotation the submission model gives an answer; not for `items` (whose item is a
+    model class of its own, built with the form's)."""
+    assert q.type != "items"
+    return _leaf_type(q, {})
+
+
+def answer_tree_of(questions: list[Question]) -> dict:
+    """The answers as the submission model nests them: name → Question, or a dict (a group)."""
+    return _tree(questions)
+
+
 def bound_of(q: Question) -> Bound:
     """The Bound of a number question: its kind's, or one made of its own min and max."""
     if q.kind is not None:
