@@ -161,3 +161,22 @@ def test_what_kravkolls_plugin_finder_lacks_is_taken_from_pydantics_own():
     proc = subprocess.run([sys.executable, "-c", FINDER], cwd=ROOT, capture_output=True, text=True,
                           timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert proc.stdout.split() == ["[]", "pydantic"], proc.stderr
+
+
+GC_AFTER = """
+import gc, io, sys
+from engine.cli.main import main
+out, sys.stdout = sys.stdout, io.StringIO()
+code = main(sys.argv[1:])
+sys.stdout = out
+print(code, gc.isenabled(), gc.get_freeze_count() > 1000)
+"""
+
+
+def test_the_garbage_collector_runs_after_startup_with_the_imports_frozen():
+    """Startup imports with the collector paused and freezes what they made (engine/cli/main.py):
+    the check itself, and a folder's workers, run with the collector on."""
+    proc = subprocess.run([sys.executable, "-c", GC_AFTER, "check", str(EXAMPLE), "--format",
+                           "json"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.stdout.split() == ["1", "True", "True"], proc.stderr

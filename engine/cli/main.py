@@ -48,6 +48,27 @@ def without_pydantic_plugins() -> None:
     sys.modules[PLUGIN_FINDER] = finder
 
 
+def import_frozen() -> None:
+    """Import the commands with the cyclic garbage collector paused, then move what the imports
+    made (modules, classes, pydantic models: nearly all of it lives as long as the process) to
+    the collector's permanent generation (gc.freeze), so that no later collection scans it
+    again: the collections cost about 20 ms of a check without the library cache and 8 ms with
+    it, a third of that after. Reference counting still frees whatever is no longer used; only
+    a cycle the imports left behind is never collected. A forked worker (a folder's check)
+    shares the frozen objects with its parent instead of copying the pages a scan would touch."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        from . import commands  # noqa: F401
+
+        gc.freeze()
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def main(argv: list[str] | None = None) -> int:
     if not _python_supported():
         v = ".".join(map(str, sys.version_info[:3]))
@@ -56,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
                          "(till exempel python3.13 -m venv .venv).\n")
         return EXIT_INPUT
     without_pydantic_plugins()  # before anything imports pydantic
+    if __package__ + ".commands" not in sys.modules:
+        import_frozen()
     from .commands import cli
 
     try:
