@@ -11,7 +11,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -223,6 +222,8 @@ def _made(pieces: Iterable):
 
 def _write_file(target: Path, overwrite: bool, write: Callable) -> Path:
     """A regular file through a temporary file beside it; write(fh) fills it."""
+    import tempfile  # here: a report to stdout needs none (nor shutil, bz2, lzma with it)
+
     real = Path(os.path.realpath(target))
     try:
         real.parent.mkdir(parents=True, exist_ok=True)

@@ -124,3 +124,25 @@ def test_every_form_in_the_project_loads():
     assert {"arsbokslut-2021", "arsbokslut-2023"} <= set(forms)
     for f in forms.values():
         assert f.model.model_fields["formular"].is_required()
+
+
+def test_a_field_that_is_both_an_answer_and_a_group_is_refused_at_its_line(tmp_path):
+    """A form whose `enhet` holds answers cannot also ask `enhet` itself, or `enhet.hsa_id` and
+    `enhet.hsa_id.del`: each such question is named at its line; a field merely sharing the
+    first letters of another (`enhet.namn` and `enhet.namnbyte`) is no group."""
+    folder = tmp_path / "j"
+    folder.mkdir()
+    text = (FORMS / "jamtland" / "arsbokslut-2023.yaml").read_text(encoding="utf-8")
+    extra = ["- {field: enhet, text: Enheten, type: text}",
+             "- {field: enhet.hsa_id.del, text: Del, type: text}",
+             "- {field: enhet.namnbyte, text: Nytt namn, type: text}"]
+    assert "\nquestions:\n" in text
+    text = text.replace("\nquestions:\n", "\nquestions:\n" + "\n".join(extra) + "\n", 1)
+    (folder / "f.yaml").write_text(text, encoding="utf-8")
+    lines = [s.strip() for s in text.splitlines()]
+    with pytest.raises(InputError) as exc:
+        load_forms(tmp_path)
+    both = [p for p in exc.value.problems if "både ett svar och en grupp" in p.message]
+    assert [(p.message, lines[p.line - 1]) for p in both] == [
+        ("'enhet' är både ett svar och en grupp", extra[0]),
+        ("'enhet.hsa_id' är både ett svar och en grupp", "- field: enhet.hsa_id")]

@@ -153,3 +153,22 @@ def test_any_scope_applies_when_one_part_holds(tmp_path):
     found = {f.rule_id: f.outcome for f in check(load_submission(str(VB_EXAMPLE)),
                                                   load_library(rb)).findings}
     assert found["VHV-FIL-01"] == "not_applicable"  # in scope (privat), but not a filial: the when
+
+
+def test_a_layer_many_rulebooks_take_in_is_read_once_per_library_and_named_by_each(monkeypatch):
+    """Jämtland 2021 includes the national målnivåer, 2022 and 2023 extend 2021 and Västerbotten
+    includes lagkrav, which includes målnivåer: one library load reads each such file once, and
+    every rulebook still names all it takes in (`explain --rulebook`'s 'löst från')."""
+    from engine.model import rulebook_layers
+
+    reads = []
+    real = rulebook_layers.load_file
+    monkeypatch.setattr(rulebook_layers, "load_file", lambda p: reads.append(p) or real(p))
+    monkeypatch.setenv("KRAVKOLL_CACHE", "0")
+    books = {b.path.rsplit("/", 1)[-1]: b for b in load_library(RULEBOOKS)}
+    names = sorted(p.name for p in reads)
+    assert names == sorted(set(names)) == ["halsoval-2021.yaml", "lagkrav.yaml", "malnivaer.yaml"]
+    for name in ("halsoval-2021.yaml", "halsoval-2022.yaml", "halsoval-2023.yaml",
+                 "halsoval-2024.yaml"):
+        assert any(s.endswith("malnivaer.yaml") for s in books[name].doc.sources), name
+    assert any(s.endswith("halsoval-2021.yaml") for s in books["halsoval-2023.yaml"].doc.sources)

@@ -87,3 +87,94 @@ def test_lint_lists_the_same_errors_with_their_codes(tmp_path):
     assert [(m.code, m.line) for m in messages] == [("svarsvarde", line)]  # at the rule's own line
     assert messages[0].path.endswith(".check.any[1].answer.pass[0]")
     assert messages[0].text.startswith("regel VHV-PER-01:")
+
+
+# --- the fields a rulebook may read, from the form's questions (issue 22: a check without the
+# library cache builds the submission model of no form but the one it validates) -------------
+
+
+def _every_form():
+    from engine.model.form import load_forms
+
+    return sorted(load_forms().values(), key=lambda f: f.form.id)
+
+
+def test_each_forms_fields_read_from_its_questions_are_those_of_its_model():
+    """Every field's path, kind (tal, datum, svar, text, lista, grupp) and answers, in order,
+    as the submission model built from the form has them (fields_of walks the model)."""
+    from engine.model.rulebook_types import fields_of, form_fields
+
+    forms = _every_form()
+    assert len(forms) >= 4
+    kinds = set()
+    for f in forms:
+        from_questions = list(form_fields(f).items())
+        assert from_questions == list(fields_of(f.model).items()), f.form.id
+        kinds |= {kind for _path, (kind, _answers) in from_questions}
+    assert kinds == {"tal", "datum", "svar", "text", "lista", "grupp"}
+
+
+def test_a_path_is_a_field_of_a_form_exactly_when_its_model_has_it():
+    """What check_references asks ("finns inte i formuläret"): group, answer, a part under an
+    answer, an item's field, misspellings."""
+    from engine.model.rulebook_types import form_fields, form_paths
+    from engine.model.submission import field_exists
+
+    items = 0
+    for f in _every_form():
+        fields = form_paths(f)
+        paths = set(fields) | set(form_fields(f)) | {p + ".x" for p in fields}
+        paths |= {p[:-1] for p in fields} | {q.field + "." + i.field for q in f.form.questions
+                                             for i in q.items or []}
+        paths |= {"", ".", "enhet.", "enhet..namn", "filialer.namn", "enhet.filialer.namn"}
+        for path in sorted(paths):
+            assert (path in fields) == field_exists(path, f.model), (f.form.id, path)
+        items += sum(1 for p in fields if p not in form_fields(f))
+    assert items  # an item's field (enhet.filialer.namn) is one, as it is of the model
+
+
+def test_reading_the_rulebooks_builds_no_submission_model(monkeypatch):
+    """The rulebook checks read every form the rulebooks name, and build none of their
+    submission models (a model is 20 classes; a check builds only its own form's)."""
+    from engine.model import form
+    from engine.model.library import load_library
+
+    monkeypatch.setenv("KRAVKOLL_CACHE", "0")
+    built = []
+    real = form.build_model
+    monkeypatch.setattr(form, "build_model", lambda f: built.append(f.id) or real(f))
+    monkeypatch.setattr(form, "_cache", {})  # the forms read afresh, their models unbuilt
+    books = load_library(RULEBOOKS)
+    assert len({b.model.forms[0] for b in books}) >= 3 and built == []
+
+
+@pytest.mark.parametrize("required", ["required", "empty_default", "optional"])
+def test_items_and_groups_nested_in_items_are_fields_exactly_as_in_the_model(required):
+    """An `items` answer whose item has a group and items of its own, required, empty by
+    default or optional: the same paths, kinds and answers as the model built from it."""
+    import hashlib
+    import json
+
+    from engine.model.form import Form, LoadedForm, get_form
+    from engine.model.rulebook_types import fields_of, form_fields, form_paths
+    from engine.model.submission import field_exists
+
+    data = get_form("arsbokslut-2023").form.model_dump(mode="json", by_alias=True)
+    flag = {} if required == "optional" else {required: True}
+    data["questions"].append({
+        "field": "lokaler.rum", "text": "Rum", "type": "items", **flag, "items": [
+            {"field": "namn", "text": "Namn", "type": "text", "required": True},
+            {"field": "yta.kvm", "text": "Yta", "type": "number", "max": 10000},
+            {"field": "yta.typ", "text": "Typ", "type": "choice", "options": ["a", "b"]},
+            {"field": "delar", "text": "Delar", "type": "items", "required": True, "items": [
+                {"field": "namn", "text": "Namn", "type": "text"}]}]})
+    form = Form.model_validate(data)
+    loaded = LoadedForm(form, "x.yaml", hashlib.sha256(json.dumps(
+        form.model_dump(mode="json"), sort_keys=True).encode()).hexdigest(), None)
+    assert list(form_fields(loaded).items()) == list(fields_of(loaded.model).items())
+    paths = form_paths(loaded)
+    for path in ["lokaler.rum", "lokaler.rum.namn", "lokaler.rum.yta", "lokaler.rum.yta.kvm",
+                 "lokaler.rum.yta.typ", "lokaler.rum.delar", "lokaler.rum.delar.namn",
+                 "lokaler.rum.x", "lokaler"]:
+        assert (path in paths) == field_exists(path, loaded.model), path
+    assert ("lokaler.rum.yta.kvm" in paths) == (required != "optional")

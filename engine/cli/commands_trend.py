@@ -94,7 +94,7 @@ def _paths(source: str, form_id: str | None) -> list[str]:
         raise InputError.single(source, "finns inte; ange en mapp (eller enkätexport) per år")
     if p.is_dir():
         return collect([source])
-    from engine.read.workbook import TABLE_SUFFIXES
+    from engine.read.suffixes import TABLE_SUFFIXES
 
     if form_id is not None and p.suffix.lower() in TABLE_SUFFIXES:
         from .commands_forms import export_paths

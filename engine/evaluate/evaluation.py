@@ -124,7 +124,7 @@ def template_of(table, form, sheet: str | None) -> bool:
 
 def load_submission(path: str) -> LoadedSubmission:
     """A YAML submission, a filled-in template (.xlsx) or one row of a survey export."""
-    from engine.read.workbook import TABLE_SUFFIXES
+    from engine.read.suffixes import TABLE_SUFFIXES  # not workbook: a YAML file needs no xlsx
 
     if EXPORT_ROW in path or SHEET in path or path.lower().endswith(TABLE_SUFFIXES):
         return _load_cells(path)

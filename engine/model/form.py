@@ -10,11 +10,8 @@ template and the survey-export reader all use the same list. Which attributes of
 may scope by (regi, tilläggsuppdrag …) is the form's `attribute: true` questions, not code.
 """
 
-from __future__ import annotations
-
 import contextlib
 import datetime as dt
-import difflib
 import hashlib
 import json
 import os
@@ -33,6 +30,7 @@ from engine.read.yamlstrict import Document, load_file
 
 from engine.read import text_rules
 
+from .rulebook import empty_dict, empty_list
 from .submission import (BOUNDS, MAX_TEXT, Bound, JaNej, Line, Percent, Text, TimeRange, Weekday,
                          _answer, bounded_number, check_submitted_after, exceeds, hsa_id_type,
                          text_rule)
@@ -175,9 +173,9 @@ class Form(_Spec):
     source: SourceRef | None = None
     note: str | None = None
     sheet: Annotated[str, Field(min_length=1, max_length=31)] = "Årsbokslut"
-    groups: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Group] = Field(default_factory=dict)
+    groups: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Group] = Field(default_factory=empty_dict)
     questions: Annotated[list[Question], Field(min_length=1)]
-    checks: list[FieldCheck] = Field(default_factory=list)
+    checks: list[FieldCheck] = Field(default_factory=empty_list)
 
     def question(self, path: str) -> Question | None:
         return next((q for q in self.questions if q.field == path), None)
@@ -199,9 +197,9 @@ class FormChange(_Spec):
     source: SourceRef | None = None
     note: str | None = None
     sheet: str | None = None
-    groups: dict[str, Group] = Field(default_factory=dict)
-    questions: list[Question] = Field(default_factory=list)
-    remove: list[FieldPath] = Field(default_factory=list)
+    groups: dict[str, Group] = Field(default_factory=empty_dict)
+    questions: list[Question] = Field(default_factory=empty_list)
+    remove: list[FieldPath] = Field(default_factory=empty_list)
     checks: list[FieldCheck] | None = None
 
 
@@ -249,6 +247,18 @@ def _leaf_type(q: Question, names: dict) -> Any:
     raise AssertionError(t)
 
 
+def answer_type(q: Question) -> Any:
+    """The annotation the submission model gives an answer; not for `items` (whose item is a
+    model class of its own, built with the form's)."""
+    assert q.type != "items"
+    return _leaf_type(q, {})
+
+
+def answer_tree_of(questions: list[Question]) -> dict:
+    """The answers as the submission model nests them: name → Question, or a dict (a group)."""
+    return _tree(questions)
+
+
 def bound_of(q: Question) -> Bound:
     """The Bound of a number question: its kind's, or one made of its own min and max."""
     if q.kind is not None:
@@ -290,7 +300,7 @@ def _build_group(name: str, node: dict, checks: list[FieldCheck], prefix: str,
             if child.required:
                 fields[key] = (Annotated[ann, Field(**info)], ...)
             elif child.empty_default:
-                fields[key] = (Annotated[ann, Field(**info)], Field(default_factory=list))
+                fields[key] = (Annotated[ann, Field(**info)], Field(default_factory=empty_list))
             else:
                 fields[key] = (Annotated[ann | None, Field(**info)], None)
         else:
@@ -528,12 +538,16 @@ def _form_problems(form: Form, doc: Document) -> list[Problem]:
     fields of the form."""
     problems, seen = [], set()
     paths = {q.field for q in form.questions}
+    # every path's parts before a dot ('a', 'a.b' of 'a.b.c'): the groups, looked up at once
+    # instead of comparing every question with every path
+    groups = {".".join(parts[:k]) for parts in (p.split(".") for p in paths)
+              for k in range(1, len(parts))}
     for i, q in enumerate(form.questions):
         where = doc.locate(("questions", i, "field")) if "extends" not in doc.data else (None, None)
         if q.field in seen:
             problems.append(Problem(f"fältet '{q.field}' finns två gånger", "questions", *where))
         seen.add(q.field)
-        if any(p.startswith(q.field + ".") for p in paths):
+        if q.field in groups:
             problems.append(Problem(f"'{q.field}' är både ett svar och en grupp", "questions", *where))
         if q.when and q.when.field not in paths:
             problems.append(Problem(f"when: fältet '{q.when.field}' finns inte i formuläret",
@@ -565,6 +579,8 @@ def get_form(form_id: str, folder: str | Path | None = None) -> LoadedForm:
     forms = load_forms(folder)
     found = find_form(forms, form_id)
     if found is None:
+        import difflib
+
         hint = difflib.get_close_matches(form_id, list(forms), n=1, cutoff=0.6)
         raise UsageError.single(None, f"okänt formulär '{form_id}'"
                                 + (f" (menade du {hint[0]}?)" if hint else "")
@@ -583,6 +599,8 @@ def form_of(data: Any, file: str, doc: Document | None = None,
     formular = formular.strip()
     found = find_form(forms, formular)
     if found is None:
+        import difflib
+
         hint = difflib.get_close_matches(formular, list(forms), n=1, cutoff=0.6)
         where = doc.locate(("formular",)) if doc is not None else (None, None)
         raise InputError.single(file, f"okänt formulär '{formular}'"

@@ -37,10 +37,11 @@ def default_folder() -> str:
     return str(Path(__file__).resolve().parents[2] / DEFAULT_FOLDER)  # engine/model/ -> the root
 
 
-def load_rulebook(path: str | Path) -> LoadedRulebook:
+def load_rulebook(path: str | Path, layers: dict | None = None) -> LoadedRulebook:
     """A rulebook that validates, whose names all exist and whose values fit where they are
     used; else InputError with each problem at its line, naming the rule it is in. include and
-    extends are resolved first (rulebook_layers), so all checks see the resolved rulebook."""
+    extends are resolved first (rulebook_layers), so all checks see the resolved rulebook;
+    `layers` holds the files they take in, read once for all the rulebooks of a library."""
     # imported here: a check whose library comes from the cache (library_cache.py) runs none
     from engine.read.validation import validate
 
@@ -49,7 +50,7 @@ def load_rulebook(path: str | Path) -> LoadedRulebook:
     from .rulebook_refs import check_references
     from .rulebook_types import check_types, rule_problems
 
-    doc = resolve(load_file(path))
+    doc = resolve(load_file(path), layers)
     try:
         model = validate(doc, Rulebook)
     except InputError as exc:
@@ -105,7 +106,8 @@ def _load_library(folder: str | Path) -> list[LoadedRulebook]:
     files = rulebook_files(folder)
     if not files:
         raise InputError.single(str(folder), "inga regelböcker (*.yaml) i mappen")
-    books = [load_rulebook(p) for p in files]
+    layers: dict = {}
+    books = [load_rulebook(p, layers) for p in files]
     problems = overlaps(books)
     if problems:
         raise InputError(str(folder), problems)

@@ -20,7 +20,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -210,6 +209,8 @@ def _read(entry: Path, key: str, rulebooks, candidates) -> list | None:
 def _write(entry: Path, key: str, body: bytes) -> None:
     """Atomically, private to the user (0600 in a 0700 folder); a folder that cannot be
     written (read-only, full) leaves the cache as it was."""
+    import tempfile  # here: a run that reads the cache writes nothing
+
     entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not _trusted(os.stat(entry.parent)):
         return

@@ -40,8 +40,8 @@ MAX_INCLUDES = 64
 class _Run:
     """One rulebook's resolution: each file loaded and resolved once, the includes counted."""
 
-    def __init__(self):
-        self.loaded: dict[Path, Document] = {}
+    def __init__(self, loaded: dict[Path, Document] | None = None):
+        self.loaded: dict[Path, Document] = {} if loaded is None else loaded
         self.resolved: dict[Path, dict] = {}
         self.sources: dict[Path, list[str]] = {}
         self.count = 0
@@ -55,11 +55,13 @@ def uses_layers(data: Any) -> bool:
     return isinstance(data, dict) and ("include" in data or "extends" in data)
 
 
-def resolve(doc: Document) -> Document:
-    """The rulebook document with include/extends applied; the document itself when it has none."""
+def resolve(doc: Document, layers: dict[Path, Document] | None = None) -> Document:
+    """The rulebook document with include/extends applied; the document itself when it has none.
+    `layers`: the files already read by path, shared by the rulebooks of one library load (a
+    layer or a base rulebook many of them take in is read once; nothing changes its data)."""
     if not uses_layers(doc.data):
         return doc
-    run = _Run()
+    run = _Run(layers)
     data = _resolved(doc, (Path(doc.file).resolve(),), run)
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     out = Document(doc.file, data, *_positions(doc, data), doc.text,
@@ -82,15 +84,20 @@ def _positions(doc: Document, data: dict) -> tuple[dict, dict]:
             own[_rule_id(rule)] = ("insert_after", anchor, k)
     moved = {rid: ("rules", i) for i, r in enumerate(data.get("rules") or [])
              if (rid := _rule_id(r)) in own}
+    lengths = {len(src) for src in own.values()}
     result = []
     for table in (doc.positions, doc.key_positions):
         out = {p: v for p, v in table.items() if p[:1] not in (("rules",), ("insert_after",))}
         out[("rules",)] = table.get(("rules",)) or table.get(("insert_after",)) or (1, 1)
+        under: dict[tuple, list] = {}  # the table's entries under each rule's path, in order
+        for p, v in table.items():
+            for n in lengths:
+                if len(p) >= n:
+                    under.setdefault(p[:n], []).append((p, v))
         for rid, to in moved.items():
             src = own[rid]
-            for p, v in table.items():
-                if p[:len(src)] == src:
-                    out[to + p[len(src):]] = v
+            for p, v in under.get(src, ()):
+                out[to + p[len(src):]] = v
         result.append(out)
     return result[0], result[1]
 

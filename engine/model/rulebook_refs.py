@@ -13,7 +13,6 @@ from engine.read.yamlstrict import Document, dotted
 
 from .form import LoadedForm, find_form, load_forms
 from .rulebook import Check, Expr, Rulebook, Scope, Source, When
-from .submission import field_exists
 
 
 def walk_expr(expr: Expr, path: tuple) -> Iterator[tuple[Expr, tuple]]:
@@ -162,9 +161,11 @@ def check_references(rulebook: Rulebook, doc: Document) -> list[Problem]:
         if expr.measure and expr.measure not in rulebook.measures:
             add(f"okänt mått '{expr.measure}'", path + ("measure",))
 
+    from .rulebook_types import form_paths  # here: rulebook_types imports this module
+
     forms = _forms(rulebook, add)
     for field, path in rule_fields(rulebook):
-        lacking = [f.form.id for f in forms if not field_exists(field, f.model)]
+        lacking = [f.form.id for f in forms if field not in form_paths(f)]
         if lacking and len(lacking) == len(forms):
             add(f"fältet '{field}' finns inte i årsbokslutets format", path)
         elif lacking:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-import weakref
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
@@ -26,7 +25,7 @@ from pydantic import BaseModel
 from engine.errors import Problem
 from engine.read.yamlstrict import Document, dotted
 
-from .form import LoadedForm, find_form, load_forms
+from .form import LoadedForm, Question, answer_tree_of, answer_type, find_form, load_forms
 from .rulebook import Check, Compare, Expr, Rulebook, When
 from .rulebook_refs import check_parts, rule_exprs, scope_parts
 
@@ -102,7 +101,7 @@ def rulebook_fields(rulebook: Rulebook) -> dict[str, tuple[str, tuple[str, ...]]
         form = find_form(known, form_id)
         if form is None:
             continue
-        for path, (kind, answers) in _form_fields(form).items():
+        for path, (kind, answers) in form_fields(form).items():
             if path not in out:
                 out[path] = (kind, answers)
             elif out[path][0] != kind:
@@ -112,14 +111,48 @@ def rulebook_fields(rulebook: Rulebook) -> dict[str, tuple[str, tuple[str, ...]]
     return {p: v for p, v in out.items() if p not in mixed}
 
 
-_FORM_FIELDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # by form model
+_FORM_FIELDS: dict[str, tuple[dict, frozenset]] = {}  # by the form's content hash (sha256)
 
 
-def _form_fields(form: LoadedForm) -> dict[str, tuple[str, tuple[str, ...]]]:
-    model = form.model
-    if model not in _FORM_FIELDS:
-        _FORM_FIELDS[model] = fields_of(model)
-    return _FORM_FIELDS[model]
+def form_fields(form: LoadedForm) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """fields_of(form.model), read from the form's questions without building the model (20
+    classes for a form): a library load checks every rulebook against the forms it reads, and
+    only the form a submission is validated with needs its model. Each answer has the kind of
+    the annotation the model gives it; an `items` answer is a list, a group a group."""
+    return _from_questions(form)[0]
+
+
+def form_paths(form: LoadedForm) -> frozenset[str]:
+    """The paths field_exists(path, form.model) accepts, from the questions: every group and
+    answer, and the fields of the item of an `items` answer that is required or empty by
+    default (the model's `list[Item]`; an optional one is `list[Item] | None`, not followed)."""
+    return _from_questions(form)[1]
+
+
+def _from_questions(form: LoadedForm) -> tuple[dict, frozenset]:
+    if form.sha256 not in _FORM_FIELDS:
+        kinds: dict[str, tuple[str, tuple[str, ...]]] = {}
+        paths: set[str] = set()
+
+        def walk(node: dict, prefix: str, top: bool) -> None:
+            for name, child in node.items():
+                path = prefix + name
+                paths.add(path)
+                if not isinstance(child, Question):
+                    if top:
+                        kinds[path] = ("grupp", ())
+                    walk(child, path + ".", top)
+                    continue
+                if top:
+                    kinds[path] = ("lista", ()) if child.type == "items" else \
+                        _kind(answer_type(child))
+                if child.type == "items" and (child.required or child.empty_default):
+                    walk(answer_tree_of(child.items), path + ".", False)
+
+        walk(answer_tree_of(form.form.questions), "", True)
+        _FORM_FIELDS[form.sha256] = (kinds, frozenset(paths))
+    return _FORM_FIELDS[form.sha256]
+
 
 
 _KIND_WORDS = {"text": "ett textfält", "lista": "en lista", "grupp": "en grupp av fält",

@@ -6,7 +6,6 @@ name file, line, column and the dotted field path. An unknown key gets a "menade
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -58,6 +57,8 @@ def _problem(doc: Document, model: type[BaseModel], err: dict) -> Problem:
         line, col = doc.locate_key(path)
         key = str(path[-1]) if path else "?"
         known = _known_keys(model, path[:-1])
+        import difflib  # here: only an unknown key is given a hint
+
         hint = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         message = f"okänd nyckel '{key}'"
         message += f" (menade du {hint[0]}?)" if hint else (

@@ -20,15 +20,10 @@ from typing import Any
 from engine.errors import InputError
 
 from . import xlsx
+from .suffixes import CSV_SUFFIXES, REFUSED_SUFFIXES
 from .xlsx import column_letter  # noqa: F401  (workbook.column_letter for its callers)
 from .yamlstrict import MAX_BYTES, Document, decode, shown_name
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-REFUSED_SUFFIXES = {".xls": "Excel 97–2003 (.xls) läses inte: spara som .xlsx",
-                    ".xlsb": "binär Excel-arbetsbok (.xlsb) läses inte: spara som .xlsx",
-                    ".ods": "OpenDocument-kalkylblad (.ods) läses inte: spara som .xlsx"}
-CSV_SUFFIXES = (".csv", ".tsv")  # a survey tool's export, separated by ; , or tab
-TABLE_SUFFIXES = WORKBOOK_SUFFIXES + CSV_SUFFIXES + tuple(REFUSED_SUFFIXES)
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 MAX_ROWS = xlsx.MAX_ROWS
 MAX_COLUMNS = xlsx.MAX_COLUMNS
