@@ -111,6 +111,9 @@ def run_measured(cmd: list[str], extra_env: dict | None = None) -> tuple[float, 
     sampled from /proc every 20 ms (wait4's ru_maxrss would count the moment between fork and
     exec, when the child still has this benchmark's memory)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), **(extra_env or {}))
+    # from compiled bytecode, as an installation runs (pip compiles it on install): with
+    # PYTHONDONTWRITEBYTECODE set every run would compile each changed module again
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     peak, peak_main = 0, 0
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

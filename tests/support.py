@@ -52,6 +52,9 @@ def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 120, input: bytes | N
     """Run `kravkoll` as a separate process, the way a user does."""
     full_env = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="80")
     full_env.pop("FORCE_COLOR", None)
+    # kravkoll runs from its compiled bytecode, as an installation does: a shell that forbids
+    # writing it (PYTHONDONTWRITEBYTECODE) would have every run compile every module (~0,1 s)
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     if env:
         full_env.update(env)
     return subprocess.run([sys.executable, "-m", "engine.cli", *args], cwd=cwd, capture_output=True,
