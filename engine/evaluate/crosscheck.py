@@ -35,7 +35,7 @@ import json
 import operator
 from collections.abc import Callable
 
-from .factkey import KNOWN_MAX, fact_key
+from .factkey import KNOWN_MAX, keys_of
 
 ORDERING = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
 COMPARISONS = (*ORDERING, "$neq")
@@ -205,19 +205,21 @@ class RulebookCheck:
 
     def verify(self, facts: list[dict], outcomes: dict[str, str]) -> None:
         """facts as given to RuleEngine.evaluate; outcomes its answer {rule id: outcome}. The
-        interpreter is asked once per distinct fact; every answer of the engine is compared."""
-        for fact in facts:
+        interpreter is asked once per distinct fact; every answer of the engine is compared.
+        Facts given as factkey.KeyedFacts bring their keys, made once for both evaluators."""
+        keys = keys_of(facts)
+        known, meaning = self._known, self.meaning
+        for fact, key in zip(facts, keys):
             rule_id = fact["rule"]
-            key = fact_key(fact)
-            names = self._known.get(key) if key is not None else None
+            names = known.get(key) if key is not None else None
             if names is None:
                 names = self.interpreter.matching(fact)
                 if key is not None:
-                    if len(self._known) > KNOWN_MAX:
-                        self._known.clear()
-                    self._known[key] = names
+                    if len(known) > KNOWN_MAX:
+                        known.clear()
+                    known[key] = names
             said = outcomes.get(rule_id, "inget utfall")
-            if len(names) != 1 or self.meaning[names[0]] != (rule_id, said):
+            if len(names) != 1 or meaning[names[0]] != (rule_id, said):
                 raise Disagreement(f"regel {rule_id}", fact, said,
                                    _said(names, lambda n: self._label(n, rule_id)))
 

@@ -20,6 +20,7 @@ from engine.read.yamlstrict import Document, load_file
 
 from .compile import compile_rulebook
 from .crosscheck import RulebookCheck
+from .factkey import KeyedFacts
 from .facts import RuleFact, build_facts
 from .previous_year import find_previous, uses_previous
 from .findings import OBSERVED_KINDS, PROPOSED_LEVEL, Finding, Location, verdict
@@ -42,9 +43,10 @@ def engine_for(book: LoadedRulebook) -> RuleEngine:
 
 def evaluate(book: LoadedRulebook, facts: list[RuleFact]) -> dict[str, str]:
     """{rule id: outcome}, as durable_rules decides it; every outcome is checked by the
-    interpreter, and a disagreement stops the run (crosscheck.Disagreement, exit 3)."""
+    interpreter, and a disagreement stops the run (crosscheck.Disagreement, exit 3). Each
+    fact's key (factkey.py) is made once here and handed to both: each keeps its own memory."""
     engine = engine_for(book)
-    plain = [rf.fact for rf in facts]
+    plain = KeyedFacts([rf.fact for rf in facts])
     outcomes = engine.evaluate(plain)
     _checks[book.sha256].verify(plain, outcomes)
     return outcomes

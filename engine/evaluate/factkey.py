@@ -21,3 +21,23 @@ def fact_key(fact: dict) -> tuple | None:
     except TypeError:
         return None
     return key
+
+
+class KeyedFacts(list):
+    """Facts with their keys (`fact_key` of each, in order), made once per submission and read
+    by both evaluators (rete.RuleEngine and crosscheck.RulebookCheck), each of which keeps its
+    own memory. A plain list of facts works the same: its keys are made where needed."""
+
+    __slots__ = ("fact_keys",)
+
+    def __init__(self, facts: list[dict]):
+        super().__init__(facts)
+        self.fact_keys = [fact_key(f) for f in facts]
+
+
+def keys_of(facts: list[dict]) -> list:
+    """The facts' keys: those made once with them (KeyedFacts), else made now."""
+    keys = getattr(facts, "fact_keys", None)
+    if keys is None or len(keys) != len(facts):
+        return [fact_key(f) for f in facts]
+    return keys

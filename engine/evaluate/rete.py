@@ -32,7 +32,7 @@ import threading
 import durable_rules_engine as _engine
 from durable import engine as _durable
 
-from .factkey import KNOWN_MAX, fact_key
+from .factkey import KNOWN_MAX, keys_of
 
 _names = itertools.count()
 # Result codes of durable_rules_engine.assert_facts (as durable/engine.py reads them).
@@ -77,31 +77,40 @@ class RuleEngine:
 
     def evaluate(self, facts: list[dict]) -> dict[str, str]:
         """facts (each with a unique 'rule') -> {rule id: outcome}. A fact with the values of
-        one decided before by this engine gets that outcome without asking durable_rules."""
-        groups: list[list[dict]] = [[] for _ in self._parts]
-        known: dict[str, str] = {}
-        asked: dict[str, tuple | None] = {}
+        one decided before by this engine gets that outcome without asking durable_rules.
+        Facts given as factkey.KeyedFacts bring their keys, made once for both evaluators."""
+        part_of, known_before = self._part_of, self._known
         # Two facts for one rule are refused by durable_rules: then nothing is taken as known.
         remember = len({f["rule"] for f in facts}) == len(facts)
-        for f in facts:
-            if f["rule"] not in self._part_of:
-                raise EngineError(f"{self.label}: ingen regel för {f['rule']}")
-            key = fact_key(f) if remember else None
-            outcome = self._known.get(key) if key is not None else None
-            if outcome is not None:
-                known[f["rule"]] = outcome
-                continue
-            asked[f["rule"]] = key
-            groups[self._part_of[f["rule"]]].append(dict(f, key=f["rule"]))
+        keys = keys_of(facts) if remember else [None] * len(facts)
+        known: dict[str, str] = {}
+        asked: dict[str, tuple | None] = {}
+        groups: list[list[dict]] | None = None
+        for f, key in zip(facts, keys):
+            rule_id = f["rule"]
+            part = part_of.get(rule_id)
+            if part is None:
+                raise EngineError(f"{self.label}: ingen regel för {rule_id}")
+            if key is not None:
+                outcome = known_before.get(key)
+                if outcome is not None:
+                    known[rule_id] = outcome
+                    continue
+            asked[rule_id] = key
+            if groups is None:
+                groups = [[] for _ in self._parts]
+            groups[part].append(dict(f, key=rule_id))
+        if groups is None:  # every fact known: durable_rules is not reached
+            return known
         matched: dict[str, str] = {}
         for engine, group in zip(self._parts, groups):
             matched.update(engine.evaluate(group))
-        if len(self._known) > KNOWN_MAX:
-            self._known.clear()
+        if len(known_before) > KNOWN_MAX:
+            known_before.clear()
         for rule_id, name in matched.items():
             known[rule_id] = self._outcomes[name]
             if asked.get(rule_id) is not None:
-                self._known[asked[rule_id]] = known[rule_id]
+                known_before[asked[rule_id]] = known[rule_id]
         return known
 
 
