@@ -8,13 +8,13 @@ value, not on a binary float near it. Every result carries the derivation a pers
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation, localcontext
 
 from pydantic import BaseModel
 
 from engine.model.rulebook import Expr, Rulebook
-from engine.model.submission import read_path
 from engine.read.numbers import format_number
 
 from .memo import ByIdentity
@@ -23,7 +23,7 @@ _SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "/"}
 _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2}
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     """A computed value: None when it cannot be known, with the reason in `missing`."""
 
@@ -41,6 +41,8 @@ class Value:
 
 
 def to_decimal(value: object) -> Decimal:
+    if type(value) is int:  # exact either way; no detour through text
+        return Decimal(value)
     return Decimal(str(value))
 
 
@@ -62,7 +64,83 @@ def show(value: Decimal | dt.date | None, unit: str | None = None) -> str:
     return text
 
 
-_constants = ByIdentity()
+# An expression of a rulebook made once into a function of the Evaluator (the unit's values):
+# what is the same for every unit (constants, parameters, field paths, the measure to compute)
+# is found out once per rulebook, not for every unit.
+Compiled = Callable[["Evaluator"], Value]
+_compiled = ByIdentity()
+
+
+def compiled(rulebook: Rulebook, expr: Expr) -> Compiled:
+    """The expression as a function of an Evaluator for the rulebook, made once per rulebook."""
+    return _compiled.get((rulebook, expr), lambda: _compile(rulebook, expr))
+
+
+def _compile(rulebook: Rulebook, expr: Expr) -> Compiled:
+    if expr.value is not None or expr.param:
+        constant = _constant(rulebook, expr)  # a Value is never changed once made
+        return lambda ev: constant
+    if expr.field:
+        return _field_reader(expr.field)
+    if expr.previous:
+        path = expr.previous
+        return lambda ev: ev._previous(path)
+    if expr.measure:
+        return _measure_reader(rulebook, expr.measure)
+    name, (a, b) = expr.operator
+    left, right = _compile(rulebook, a), _compile(rulebook, b)
+    return lambda ev: _arith(name, left(ev), right(ev))
+
+
+def _constant(rulebook: Rulebook, expr: Expr) -> Value:
+    """A number written in the rule or a parameter of the rulebook: the same for every unit."""
+    if expr.value is not None:
+        return Value(to_decimal(expr.value), format_number(expr.value))
+    p = rulebook.parameters[expr.param]
+    v = p.value if isinstance(p.value, dt.date) else to_decimal(p.value)
+    return Value(v, show(v, p.unit), unit=p.unit)
+
+
+def _field_reader(path: str) -> Compiled:
+    parts = tuple(path.split("."))
+    unit = "procent" if path.endswith("_procent") else None
+    return lambda ev: _field_value(ev.submission, path, parts, unit)
+
+
+def _field_value(submission: BaseModel, path: str, parts: tuple[str, ...],
+                 unit: str | None) -> Value:
+    raw = submission
+    for part in parts:  # as read_path: None where any part is absent
+        if raw is None:
+            break
+        raw = getattr(raw, part, None)
+    if raw is None:
+        return Value(None, "?", [path], [f"{path} saknas"])
+    if isinstance(raw, dt.date):
+        return Value(raw, raw.isoformat(), [path])
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        return Value(None, str(raw), [path], [f"{path} är inte ett tal"])
+    return Value(to_decimal(raw), format_number(raw), [path], unit=unit)
+
+
+def _measure_reader(rulebook: Rulebook, name: str) -> Compiled:
+    m = rulebook.measures[name]
+    formula, unit = _compile(rulebook, m.formula), m.unit
+
+    def measure(ev: Evaluator) -> Value:  # computed once per unit
+        got = ev._measures.get(name)
+        if got is None:
+            got = ev._measures[name] = _measure_value(formula(ev), unit)
+        return got
+
+    return measure
+
+
+def _measure_value(inner: Value, unit: str) -> Value:
+    result = Value(inner.value, show(inner.value, unit), inner.fields, inner.missing, unit=unit)
+    if inner.value is not None:
+        result.derivation = f"{inner.text} = {result.text}"
+    return result
 
 
 class Evaluator:
@@ -75,43 +153,12 @@ class Evaluator:
         self._measures: dict[str, Value] = {}
 
     def eval(self, expr: Expr) -> Value:
-        if expr.value is not None or expr.param:
-            return self._constant(expr)
-        if expr.field:
-            return self._field(expr.field)
-        if expr.previous:
-            return self._previous(expr.previous)
-        if expr.measure:
-            return self.measure(expr.measure)
-        name, (a, b) = expr.operator
-        return self._arith(name, self.eval(a), self.eval(b))
-
-    def _constant(self, expr: Expr) -> Value:
-        """A number written in the rule or a parameter of the rulebook: the same for every
-        submission, so made once per rulebook (a Value is never changed once made)."""
-        def make() -> Value:
-            if expr.value is not None:
-                return Value(to_decimal(expr.value), format_number(expr.value))
-            p = self.rulebook.parameters[expr.param]
-            v = p.value if isinstance(p.value, dt.date) else to_decimal(p.value)
-            return Value(v, show(v, p.unit), unit=p.unit)
-
-        return _constants.get((self.rulebook, expr), make)
-
-    def _field(self, path: str) -> Value:
-        return self._field_of(self.submission, path)
+        return compiled(self.rulebook, expr)(self)
 
     @staticmethod
     def _field_of(submission: BaseModel, path: str) -> Value:
-        raw = read_path(submission, path)
-        if raw is None:
-            return Value(None, "?", [path], [f"{path} saknas"])
-        if isinstance(raw, dt.date):
-            return Value(raw, raw.isoformat(), [path])
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            return Value(None, str(raw), [path], [f"{path} är inte ett tal"])
         unit = "procent" if path.endswith("_procent") else None
-        return Value(to_decimal(raw), format_number(raw), [path], unit=unit)
+        return _field_value(submission, path, tuple(path.split(".")), unit)
 
     def _previous(self, path: str) -> Value:
         """A field of last year's årsbokslut; it is not a field of this one, so `fields` (what
@@ -124,47 +171,47 @@ class Evaluator:
         return Value(got.value, f"{got.text} (föregående år)", [], unit=got.unit)
 
     def measure(self, name: str) -> Value:
-        if name not in self._measures:
+        got = self._measures.get(name)
+        if got is None:
             m = self.rulebook.measures[name]
-            inner = self.eval(m.formula)
-            result = Value(inner.value, show(inner.value, m.unit), inner.fields, inner.missing,
-                           unit=m.unit)
-            if inner.known:
-                result.derivation = f"{inner.text} = {show(inner.value, m.unit)}"
-            self._measures[name] = result
-        return self._measures[name]
+            got = self._measures[name] = _measure_value(self.eval(m.formula), m.unit)
+        return got
 
-    def _arith(self, name: str, a: Value, b: Value) -> Value:
-        prec = _PRECEDENCE[name]
-        ta = f"({a.text})" if a.precedence < prec else a.text
-        tb = f"({b.text})" if b.precedence < prec or (b.precedence == prec and name in ("sub", "div")) \
-            else b.text
-        text = f"{ta} {_SYMBOLS[name]} {tb}"
-        fields = a.fields + [f for f in b.fields if f not in a.fields]
-        missing = a.missing + b.missing
-        if not a.known or not b.known:
-            return Value(None, text, fields, missing, precedence=prec)
-        x, y = a.value, b.value
-        if isinstance(x, dt.date) or isinstance(y, dt.date):
-            if name == "sub" and isinstance(x, dt.date) and isinstance(y, dt.date):
-                return Value(Decimal((x - y).days), text, fields, precedence=prec)
-            return Value(None, text, fields, ["datum kan bara subtraheras från datum"], precedence=prec)
-        with localcontext() as ctx:
-            ctx.prec = 28
-            try:
-                if name == "add":
-                    r = x + y
-                elif name == "sub":
-                    r = x - y
-                elif name == "mul":
-                    r = x * y
-                else:
-                    if y == 0:
-                        return Value(None, text, fields, [f"nämnaren är 0 ({b.text})"], precedence=prec)
-                    r = x / y
-            except InvalidOperation:
-                return Value(None, text, fields, ["beräkningen gick inte att utföra"], precedence=prec)
-        return Value(r, text, fields, precedence=prec)
+
+def _arith(name: str, a: Value, b: Value) -> Value:
+    prec = _PRECEDENCE[name]
+    ta = f"({a.text})" if a.precedence < prec else a.text
+    tb = f"({b.text})" if b.precedence < prec or (b.precedence == prec and name in ("sub", "div")) \
+        else b.text
+    text = f"{ta} {_SYMBOLS[name]} {tb}"
+    fields = a.fields + [f for f in b.fields if f not in a.fields]
+    missing = a.missing + b.missing
+    if a.value is None or b.value is None:
+        return Value(None, text, fields, missing, precedence=prec)
+    x, y = a.value, b.value
+    if isinstance(x, dt.date) or isinstance(y, dt.date):
+        if name == "sub" and isinstance(x, dt.date) and isinstance(y, dt.date):
+            return Value(Decimal((x - y).days), text, fields, precedence=prec)
+        return Value(None, text, fields, ["datum kan bara subtraheras från datum"], precedence=prec)
+    with localcontext() as ctx:
+        ctx.prec = 28
+        try:
+            if name == "add":
+                r = x + y
+            elif name == "sub":
+                r = x - y
+            elif name == "mul":
+                r = x * y
+            else:
+                if y == 0:
+                    return Value(None, text, fields, [f"nämnaren är 0 ({b.text})"], precedence=prec)
+                r = x / y
+        except InvalidOperation:
+            return Value(None, text, fields, ["beräkningen gick inte att utföra"], precedence=prec)
+    return Value(r, text, fields, precedence=prec)
+
+
+_NINE_DECIMALS = Decimal("1e-9")
 
 
 def difference(left: Value, right: Value) -> Decimal | None:
@@ -179,4 +226,4 @@ def difference(left: Value, right: Value) -> Decimal | None:
     diff = a - b
     if diff.adjusted() >= 18:  # 19+ whole digits: no ninth decimal to keep, and quantize
         return diff            # would need more than the context's 28 digits (InvalidOperation)
-    return diff.quantize(Decimal("1e-9"))
+    return diff.quantize(_NINE_DECIMALS)
