@@ -8,9 +8,9 @@ value, not on a binary float near it. Every result carries the derivation a pers
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation, getcontext, localcontext
 
 from pydantic import BaseModel
 
@@ -23,21 +23,46 @@ _SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "/"}
 _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2}
 
 
-@dataclass(slots=True)
 class Value:
     """A computed value: None when it cannot be known, with the reason in `missing`."""
 
-    value: Decimal | dt.date | None
-    text: str  # how it reads in a derivation
-    fields: list[str] = field(default_factory=list)  # submission fields read, in order
-    missing: list[str] = field(default_factory=list)  # why it is unknown
-    derivation: str | None = None  # for measures: the whole computation
-    unit: str | None = None
-    precedence: int = 3
+    __slots__ = ("value", "_text", "_raw", "fields", "missing", "derivation", "unit", "precedence")
+
+    def __init__(self, value: Decimal | dt.date | None, text: str | None,
+                 fields: list[str] | None = None, missing: list[str] | None = None,
+                 derivation: str | None = None, unit: str | None = None, precedence: int = 3):
+        self.value = value
+        self._text = text  # how it reads in a derivation
+        self._raw = None  # the number as read, written as text only when the text is asked for
+        self.fields = fields if fields is not None else []  # submission fields read, in order
+        self.missing = missing if missing is not None else []  # why it is unknown
+        self.derivation = derivation  # for measures: the whole computation
+        self.unit = unit
+        self.precedence = precedence
+
+    @classmethod
+    def read(cls, raw: int | float, path: str, unit: str | None) -> "Value":
+        """A number read from a field: its text (format_number) is written only if a
+        derivation or an expectation shows it, not for every field read."""
+        made = cls(to_decimal(raw), None, [path], unit=unit)
+        made._raw = raw
+        return made
+
+    @property
+    def text(self) -> str:
+        text = self._text
+        if text is None:
+            text = self._text = format_number(self._raw)
+        return text
 
     @property
     def known(self) -> bool:
         return self.value is not None
+
+    def __repr__(self) -> str:
+        return (f"Value(value={self.value!r}, text={self.text!r}, fields={self.fields!r}, "
+                f"missing={self.missing!r}, derivation={self.derivation!r}, unit={self.unit!r}, "
+                f"precedence={self.precedence!r})")
 
 
 def to_decimal(value: object) -> Decimal:
@@ -120,7 +145,7 @@ def _field_value(submission: BaseModel, path: str, parts: tuple[str, ...],
         return Value(raw, raw.isoformat(), [path])
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         return Value(None, str(raw), [path], [f"{path} är inte ett tal"])
-    return Value(to_decimal(raw), format_number(raw), [path], unit=unit)
+    return Value.read(raw, path, unit)
 
 
 def _measure_reader(rulebook: Rulebook, name: str) -> Compiled:
@@ -193,22 +218,23 @@ def _arith(name: str, a: Value, b: Value) -> Value:
         if name == "sub" and isinstance(x, dt.date) and isinstance(y, dt.date):
             return Value(Decimal((x - y).days), text, fields, precedence=prec)
         return Value(None, text, fields, ["datum kan bara subtraheras från datum"], precedence=prec)
-    with localcontext() as ctx:
-        ctx.prec = 28
-        try:
-            if name == "add":
-                r = x + y
-            elif name == "sub":
-                r = x - y
-            elif name == "mul":
-                r = x * y
-            else:
-                if y == 0:
-                    return Value(None, text, fields, [f"nämnaren är 0 ({b.text})"], precedence=prec)
-                r = x / y
-        except InvalidOperation:
-            return Value(None, text, fields, ["beräkningen gick inte att utföra"], precedence=prec)
+    try:
+        if name == "div" and y == 0:
+            return Value(None, text, fields, [f"nämnaren är 0 ({b.text})"], precedence=prec)
+        if getcontext().prec == _DIGITS:  # the usual case: no copy of the context needed
+            r = _OPERATIONS[name](x, y)
+        else:
+            with localcontext() as ctx:
+                ctx.prec = _DIGITS
+                r = _OPERATIONS[name](x, y)
+    except InvalidOperation:
+        return Value(None, text, fields, ["beräkningen gick inte att utföra"], precedence=prec)
     return Value(r, text, fields, precedence=prec)
+
+
+_DIGITS = 28
+_OPERATIONS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+               "div": operator.truediv}
 
 
 _NINE_DECIMALS = Decimal("1e-9")

@@ -19,7 +19,7 @@ from .expressions import Evaluator, compiled, difference, show
 from .memo import ByIdentity
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
     observed: object
     observed_text: str
