@@ -59,6 +59,11 @@ class Value:
     def known(self) -> bool:
         return self.value is not None
 
+    @property
+    def raw(self) -> int | float | None:
+        """The number as read from a field (Value.read), else None."""
+        return self._raw
+
     def __repr__(self) -> str:
         return (f"Value(value={self.value!r}, text={self.text!r}, fields={self.fields!r}, "
                 f"missing={self.missing!r}, derivation={self.derivation!r}, unit={self.unit!r}, "

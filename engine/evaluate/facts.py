@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from engine.model.rulebook import OP_WORDS, Check, Compare, Rule, Rulebook, Scope
 from engine.model.submission import read_path
 
-from .expressions import Evaluator, compiled, difference, show
+from .expressions import Evaluator, Value, compiled, difference, show
 from .memo import ByIdentity
 
 
@@ -68,8 +68,13 @@ def _scope_test(scope: Scope):
                 if value is None:
                     break
                 value = getattr(value, part, None)
-            values = value if isinstance(value, (list, tuple)) else [value]
-            if not any(v in accepted for v in values):
+            if isinstance(value, (list, tuple)):  # a list attribute: one of its values
+                for v in value:
+                    if v in accepted:
+                        break
+                else:
+                    return False
+            elif value not in accepted:
                 return False
         if any_of and not any(t(submission) for t in any_of):
             return False
@@ -89,37 +94,66 @@ class _Plan:
     rulebook and rule: its scope as a function, the field paths it reads split, the words of
     its expectations and each comparison's expressions compiled (expressions.compiled)."""
 
-    __slots__ = ("rule", "rule_id", "scope", "compares", "answer_expected", "leaf_expected")
+    __slots__ = ("rule", "rule_id", "scope", "compares", "build", "compare", "path", "parts",
+                 "expected", "absent")
 
     def __init__(self, rule: Rule, rulebook: Rulebook):
         self.rule, self.rule_id = rule, rule.id
         self.scope = _scope_test(rule.scope)
         c = rule.check
         self.compares = {id(cmp): _ComparePlan(cmp, rulebook) for cmp in _compares(c)}
-        self.answer_expected = " eller ".join(c.answer.pass_) if c.answer else None
+        if c.compare:
+            self.build = self._compare
+            self.compare = self.compares[id(c.compare)]
+        elif c.answer:
+            self.build = self._answer
+            self.path, self.parts = c.answer.field, tuple(c.answer.field.split("."))
+            self.expected = " eller ".join(c.answer.pass_)
+            self.absent = f"{c.answer.field} saknas"
+        else:
+            self.build = self._other
 
     def fact(self, submission: BaseModel, ev: Evaluator) -> RuleFact:
-        rule = self.rule
         fact = {"rule": self.rule_id,
                 "scope": "in" if self.scope is None or self.scope(submission) else "out",
                 "state": "ok"}
-        c = rule.check
-        if c.compare:
-            evidence = _compare(self.compares[id(c.compare)], ev, fact, "")
-        elif c.answer:
-            evidence = _answer(c.answer.field, c.answer.pass_ + c.answer.partial, submission, fact)
-            fact["answer"] = evidence.observed if evidence.observed is not None else ""
-            evidence.expected = self.answer_expected
-        elif c.all_answers:
+        return self.build(submission, ev, fact)
+
+    def _compare(self, submission: BaseModel, ev: Evaluator, fact: dict) -> RuleFact:
+        evidence = _compare(self.compare, ev, fact, "")
+        if evidence.missing:
+            fact["state"] = "missing"
+        return RuleFact(self.rule, fact, evidence)
+
+    def _answer(self, submission: BaseModel, ev: Evaluator, fact: dict) -> RuleFact:
+        value = submission
+        for part in self.parts:  # as read_path: None where any part is absent
+            if value is None:
+                break
+            value = getattr(value, part, None)
+        if value is None:
+            evidence = Evidence(None, "uppgift saknas", self.expected, None, [self.path],
+                                [self.absent], self.path)
+            fact["answer"] = ""
+            fact["state"] = "missing"
+        else:
+            evidence = Evidence(value, str(value), self.expected, None, [self.path], [],
+                                self.path)
+            fact["answer"] = value
+        return RuleFact(self.rule, fact, evidence)
+
+    def _other(self, submission: BaseModel, ev: Evaluator, fact: dict) -> RuleFact:
+        c = self.rule.check
+        if c.all_answers:
             evidence = _all_answers(c.all_answers.fields, c.all_answers.pass_, submission, fact)
         elif c.required_when:
             evidence = _required_when(c.required_when, submission, ev, fact, self.compares)
         else:
             # any/all: each part carries its own state; the rule engine combines them
-            return RuleFact(rule, fact, _combined(c, submission, ev, fact, self.compares))
+            return RuleFact(self.rule, fact, _combined(c, submission, ev, fact, self.compares))
         if evidence.missing:
             fact["state"] = "missing"
-        return RuleFact(rule, fact, evidence)
+        return RuleFact(self.rule, fact, evidence)
 
 
 def _compares(check: Check) -> list[Compare]:
@@ -195,7 +229,7 @@ def _compare(plan: _ComparePlan, ev: Evaluator, fact: dict, prefix: str) -> Evid
         expected += plan.partial_words + pright.text + ")"
     fields = left.fields + [f for f in right.fields if f not in left.fields]
     return Evidence(
-        observed=_plain(left.value),
+        observed=_observed(left),
         observed_text=show(left.value, left.unit) if left.value is not None else "uppgift saknas",
         expected=expected,
         derivation=left.derivation,
@@ -211,6 +245,20 @@ def _sign(diff) -> float:
     if diff is None or diff == 0:
         return 0.0
     return 1.0 if diff > 0 else -1.0
+
+
+def _observed(value: Value):
+    """_plain(value.value), read from the number itself where it was read from a field."""
+    raw = value.raw
+    kind = type(raw)
+    if kind is int and -_EXACT < raw < _EXACT:  # int → Decimal → float → int: the same
+        return raw
+    if kind is float and (raw == 0 or 1e-4 <= abs(raw) < 1e16):  # written without an exponent
+        return round(raw, 6)
+    return _plain(value.value)
+
+
+_EXACT = 2 ** 53
 
 
 def _plain(value):
