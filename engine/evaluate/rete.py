@@ -30,6 +30,7 @@ import json
 import threading
 
 import durable_rules_engine as _engine
+import orjson
 from durable import engine as _durable
 
 from .factkey import KNOWN_MAX, keys_of
@@ -179,7 +180,7 @@ class TransitionEngine:
                 queued = _engine.start_action_for_state(self._handle, state)
                 message = queued[1] if queued else None
                 while message:
-                    for name, bound in json.loads(message).items():
+                    for name, bound in _decode(message).items():
                         fired.append((bound["m"]["key"], name))
                     message = _engine.complete_and_start_action(self._handle, state)
             finally:
@@ -196,6 +197,16 @@ class TransitionEngine:
         return matched
 
 
+def _decode(message: str) -> dict:
+    """A match from the action queue ({"name": {"m": fact}}), read with orjson: json.loads
+    was a third of the Python time of a batch no memory answered. orjson refuses what
+    json.loads reads (an integer past 64 bits, NaN): such a message is read by json.loads."""
+    try:
+        return orjson.loads(message)
+    except orjson.JSONDecodeError:
+        return json.loads(message)
+
+
 def _batch_json(facts: list[dict]) -> str:
     """Flat facts as JSON that durable_rules reads right.
 
@@ -203,11 +214,19 @@ def _batch_json(facts: list[dict]) -> str:
     0.00001 as 1e-05, and durable_rules then dropped that fact and every later one of the batch
     (with no earlier fact it read an undefined state offset: a segmentation fault). Python uses
     that notation only outside 1e-4 <= |x| < 1e16; such a float is written with a fraction
-    (1.0e-05), the rest by json.dumps as before. Infinity and NaN are refused.
+    (1.0e-05), the rest as json.dumps writes them. Infinity and NaN are refused.
     """
-    if not any(_exponent_only(v) for f in facts for v in f.values()):
-        return json.dumps(facts, ensure_ascii=False)
-    return "[" + ",".join(_fact_json(f) for f in facts) + "]"
+    for f in facts:  # (a loop, not _exponent_only per value: this runs for every batch)
+        for v in f.values():
+            if type(v) is float and v != 0 and not 1e-4 <= abs(v) < 1e16:
+                return "[" + ",".join(_fact_json(one) for one in facts) + "]"
+    try:
+        # orjson writes every other float as repr does, as json.dumps does (compared on 900 000
+        # floats), and texts alike; only without the spaces, which the engine's parser skips.
+        # A tenth of json.dumps' time, asked for every batch no memory answered.
+        return orjson.dumps(facts).decode()
+    except orjson.JSONEncodeError:  # what orjson refuses (an integer past 64 bits, a lone
+        return json.dumps(facts, ensure_ascii=False)  # surrogate) is written as before
 
 
 def _exponent_only(value) -> bool:
