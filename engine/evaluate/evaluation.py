@@ -300,7 +300,7 @@ if tuple(f.name for f in fields(Finding)) != _FINDING_FIELDS:  # pragma: no cove
 def _finding(rf: RuleFact, outcome: str, plan: _Plan, rulebook: Rulebook, doc,
              cell) -> Finding:
     ev = rf.evidence
-    at = _path_parts(ev.path) if ev.path else None
+    at = (_parts.get(ev.path) or _path_parts(ev.path)) if ev.path else None
     line = None if at is None or cell else doc.locate(at)[0]
     expected = ev.expected
     if plan.observed_only and outcome in _JUDGED:

@@ -31,7 +31,7 @@ class Evidence:
     diff: object = None  # left − right of a comparison (days for dates), as computed
 
 
-@dataclass
+@dataclass(slots=True)
 class RuleFact:
     rule: Rule
     fact: dict
@@ -228,16 +228,10 @@ def _compare(plan: _ComparePlan, ev: Evaluator, fact: dict, prefix: str) -> Evid
         fact[prefix + "pdiff"] = _sign(difference(left, pright))
         expected += plan.partial_words + pright.text + ")"
     fields = left.fields + [f for f in right.fields if f not in left.fields]
-    return Evidence(
-        observed=_observed(left),
-        observed_text=show(left.value, left.unit) if left.value is not None else "uppgift saknas",
-        expected=expected,
-        derivation=left.derivation,
-        fields=fields,
-        missing=missing,
-        path=fields[0] if fields else None,
-        diff=diff,
-    )
+    return Evidence(  # positional: observed, observed_text, expected, derivation, fields,
+        _observed(left),  # missing, path, diff
+        show(left.value, left.unit) if left.value is not None else "uppgift saknas",
+        expected, left.derivation, fields, missing, fields[0] if fields else None, diff)
 
 
 def _sign(diff) -> float:
