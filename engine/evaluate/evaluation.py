@@ -289,6 +289,8 @@ def _path_parts(path: str) -> tuple[str, ...]:
 
 
 _JUDGED = frozenset(("pass", "fail", "partial"))
+_NO_CONSEQUENCE = frozenset(("pass", "not_applicable", "waived"))  # as _consequence says, when
+# the rule has none: not a shortfall and not an observation
 # _finding passes these by position: a field added to Finding, or moved, must be added here too
 _FINDING_FIELDS = ("rule_id", "kind", "title", "area", "question", "outcome", "observed",
                    "observed_text", "expected", "explanation", "derivation", "fields", "location",
@@ -317,7 +319,9 @@ def _finding(rf: RuleFact, outcome: str, plan: _Plan, rulebook: Rulebook, doc,
         ev.fields,
         Location(ev.path, line, cell(at) if cell and at else None),  # location
         plan.source,
-        _consequence(plan, outcome, rf, rulebook),  # consequence
+        # consequence: none for a rule without one that was met or did not apply
+        None if plan.static is None and outcome in _NO_CONSEQUENCE
+        else _consequence(plan, outcome, rf, rulebook),
         ev.missing if outcome == "missing" else [],  # missing
         plan.proposal,
     )

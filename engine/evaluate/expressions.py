@@ -247,9 +247,12 @@ _NINE_DECIMALS = Decimal("1e-9")
 
 def difference(left: Value, right: Value) -> Decimal | None:
     """left − right, in days for dates; rounded to 9 decimals so exact ties stay ties."""
-    if not left.known or not right.known:
-        return None
     a, b = left.value, right.value
+    if a is None or b is None:
+        return None
+    if type(a) is Decimal and type(b) is Decimal:  # the usual case, as the last lines below
+        diff = a - b
+        return diff if diff.adjusted() >= 18 else diff.quantize(_NINE_DECIMALS)
     if isinstance(a, dt.date) != isinstance(b, dt.date):
         return None
     if isinstance(a, dt.date):
