@@ -3,7 +3,8 @@
 A rulebook rule is compiled to conditions on its one fact, so the rule engine's outcome for a
 fact (and the cross-check's) depends on nothing but the fact's values. Most units of a county
 give a rule the same values (94 % of the facts of a 1 200-unit corpus had been seen before), so
-rete.RuleEngine and crosscheck.RulebookCheck each remember their answer per distinct fact.
+rete.RuleEngine and crosscheck.RulebookCheck each remember their answer per distinct fact. The
+key of each fact is made once per check (KeyedFacts) and read by both.
 """
 
 from __future__ import annotations
