@@ -214,7 +214,7 @@ def _arith(name: str, a: Value, b: Value) -> Value:
     tb = f"({b.text})" if b.precedence < prec or (b.precedence == prec and name in ("sub", "div")) \
         else b.text
     text = f"{ta} {_SYMBOLS[name]} {tb}"
-    fields = a.fields + [f for f in b.fields if f not in a.fields]
+    fields = a.fields + [f for f in b.fields if f not in a.fields] if b.fields else a.fields[:]
     missing = a.missing + b.missing
     if a.value is None or b.value is None:
         return Value(None, text, fields, missing, precedence=prec)

@@ -227,7 +227,8 @@ def _compare(plan: _ComparePlan, ev: Evaluator, fact: dict, prefix: str) -> Evid
         pright = plan.partial_right(ev)
         fact[prefix + "pdiff"] = _sign(difference(left, pright))
         expected += plan.partial_words + pright.text + ")"
-    fields = left.fields + [f for f in right.fields if f not in left.fields]
+    fields = (left.fields + [f for f in right.fields if f not in left.fields] if right.fields
+              else left.fields[:])  # (a new list either way)
     return Evidence(  # positional: observed, observed_text, expected, derivation, fields,
         _observed(left),  # missing, path, diff
         show(left.value, left.unit) if left.value is not None else "uppgift saknas",
