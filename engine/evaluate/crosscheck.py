@@ -35,7 +35,7 @@ import json
 import operator
 from collections.abc import Callable
 
-from .factkey import KNOWN_MAX, fact_key
+from .factkey import KNOWN_MAX, keys_of
 
 ORDERING = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
 COMPARISONS = (*ORDERING, "$neq")
@@ -112,9 +112,16 @@ def _some(parts: list) -> Callable[[dict], bool]:
 
 def _field_test(op: str, name: str, value) -> Callable[[dict], bool]:
     kind = _kind(value)
+    same = frozenset(t for t, k in _KINDS.items() if k == kind)  # the types of that kind
 
     def equal(fact: dict) -> bool:  # present, of the same kind, and equal
-        return name in fact and _kind(fact[name]) == kind and fact[name] == value
+        if name not in fact:
+            return False
+        got = fact[name]
+        if type(got) in same:
+            return got == value
+        _kind(got)  # a value of no kind is refused (ValueError), as everywhere
+        return False
 
     if op == "==":
         return equal
@@ -123,8 +130,20 @@ def _field_test(op: str, name: str, value) -> Callable[[dict], bool]:
     order = ORDERING[op]
     if kind != "number":
         return lambda fact: False  # only numbers are ordered
-    return lambda fact: (name in fact and _kind(fact[name]) == "number"
-                         and order(fact[name], value))
+
+    def ordered(fact: dict) -> bool:
+        if name not in fact:
+            return False
+        got = fact[name]
+        if type(got) in _NUMBERS:
+            return order(got, value)
+        _kind(got)
+        return False
+
+    return ordered
+
+
+_NUMBERS = frozenset(t for t, k in _KINDS.items() if k == "number")
 
 
 def holds(test: dict, fact: dict) -> bool:
@@ -164,11 +183,15 @@ class Interpreter:
 
     def matching(self, fact: dict) -> list[str]:
         """Names of every rule whose test holds for the fact, in the order given."""
-        names = list(self._everywhere)
+        pinned: list[str] = []
         if self.index_on in fact:
             value = fact[self.index_on]
-            names += self._by_value.get((_kind(value), value), [])
-        return sorted((n for n in names if self._holds[n](fact)), key=self._position.get)
+            pinned = self._by_value.get((_kind(value), value), [])
+        holds = self._holds
+        if not self._everywhere:  # the rules of one value are in the order given already
+            return [n for n in pinned if holds[n](fact)]
+        names = self._everywhere + pinned
+        return sorted((n for n in names if holds[n](fact)), key=self._position.get)
 
 
 _NOTHING = object()
@@ -205,19 +228,21 @@ class RulebookCheck:
 
     def verify(self, facts: list[dict], outcomes: dict[str, str]) -> None:
         """facts as given to RuleEngine.evaluate; outcomes its answer {rule id: outcome}. The
-        interpreter is asked once per distinct fact; every answer of the engine is compared."""
-        for fact in facts:
+        interpreter is asked once per distinct fact; every answer of the engine is compared.
+        Facts given as factkey.KeyedFacts bring their keys, made once for both evaluators."""
+        keys = keys_of(facts)
+        known, meaning = self._known, self.meaning
+        for fact, key in zip(facts, keys):
             rule_id = fact["rule"]
-            key = fact_key(fact)
-            names = self._known.get(key) if key is not None else None
+            names = known.get(key) if key is not None else None
             if names is None:
                 names = self.interpreter.matching(fact)
                 if key is not None:
-                    if len(self._known) > KNOWN_MAX:
-                        self._known.clear()
-                    self._known[key] = names
+                    if len(known) > KNOWN_MAX:
+                        known.clear()
+                    known[key] = names
             said = outcomes.get(rule_id, "inget utfall")
-            if len(names) != 1 or self.meaning[names[0]] != (rule_id, said):
+            if len(names) != 1 or meaning[names[0]] != (rule_id, said):
                 raise Disagreement(f"regel {rule_id}", fact, said,
                                    _said(names, lambda n: self._label(n, rule_id)))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from engine.read.yamlstrict import Document, load_file
 
 from .compile import compile_rulebook
 from .crosscheck import RulebookCheck
+from .factkey import KeyedFacts
 from .facts import RuleFact, build_facts
 from .previous_year import find_previous, uses_previous
 from .findings import OBSERVED_KINDS, PROPOSED_LEVEL, Finding, Location, verdict
@@ -42,9 +43,10 @@ def engine_for(book: LoadedRulebook) -> RuleEngine:
 
 def evaluate(book: LoadedRulebook, facts: list[RuleFact]) -> dict[str, str]:
     """{rule id: outcome}, as durable_rules decides it; every outcome is checked by the
-    interpreter, and a disagreement stops the run (crosscheck.Disagreement, exit 3)."""
+    interpreter, and a disagreement stops the run (crosscheck.Disagreement, exit 3). Each
+    fact's key (factkey.py) is made once here and handed to both: each keeps its own memory."""
     engine = engine_for(book)
-    plain = [rf.fact for rf in facts]
+    plain = KeyedFacts([rf.fact for rf in facts])
     outcomes = engine.evaluate(plain)
     _checks[book.sha256].verify(plain, outcomes)
     return outcomes
@@ -237,92 +239,147 @@ def check_against(sub: LoadedSubmission, book: LoadedRulebook, as_of: dt.date | 
         previous = find_previous(sub.path, sub.model, load_submission)
     facts = build_facts(book.model, sub.model, previous)
     outcomes = evaluate(book, facts)
-    findings = [_finding(rf, outcomes[rf.rule.id], book.model, sub) for rf in facts]
+    plans = _plans_of(book.model)
+    doc = sub.doc
+    cell = getattr(doc, "cell", None)  # a spreadsheet: the answer's cell, not a line
+    findings = [_finding(rf, outcomes[rf.rule.id], plans[id(rf.rule)], book.model, doc, cell)
+                for rf in facts]
     return CheckResult(sub, book, as_of or default_as_of(sub.model), findings)
 
 
-def _finding(rf: RuleFact, outcome: str, rulebook: Rulebook, sub: LoadedSubmission) -> Finding:
-    rule, ev = rf.rule, rf.evidence
-    at = tuple(ev.path.split(".")) if ev.path else None
-    cell = getattr(sub.doc, "cell", None)  # a spreadsheet: the answer's cell, not a line
-    line = None if at is None or cell else sub.doc.locate(at)[0]
-    source, proposal, observed_only = _rule_terms(rule, rulebook)
+class _Plan:
+    """What every finding of one rule says whatever the unit, made once per rulebook and rule:
+    its source (one dict shared by the findings: read, never changed), whether it rests on a
+    proposal, whether it is an indicator whose level is only proposed (its value is reported,
+    not judged), its consequence's fixed part and the sentence for a unit out of its scope."""
+
+    __slots__ = ("rule", "head", "source", "proposal", "observed_only", "static", "kind_label",
+                 "not_applicable")
+
+    def __init__(self, rule: Rule, rulebook: Rulebook):
+        self.rule = rule
+        self.head = (rule.id, rule.kind, rule.title, rule.area, rule.question)
+        self.source, self.proposal, self.observed_only = _rule_terms(rule, rulebook)
+        self.static = (_static_consequence(rule, rulebook) if rule.consequence is not None
+                       else None)
+        self.kind_label = KIND_LABELS[rule.kind]
+        self.not_applicable = _not_applicable(rule)
+
+
+_plans = ByIdentity()
+
+
+def _plans_of(rulebook: Rulebook) -> dict[int, _Plan]:
+    """{id(rule): its plan} for the rulebook's rules, made once per rulebook (the memory keeps
+    the rulebook, and so its rules, alive: their ids stay theirs)."""
+    return _plans.get((rulebook,), lambda: {id(r): _Plan(r, rulebook) for r in rulebook.rules})
+
+
+_parts: dict[str, tuple[str, ...]] = {}
+
+
+def _path_parts(path: str) -> tuple[str, ...]:
+    """A dotted field path as the tuple Document.locate takes (the same few paths every unit)."""
+    parts = _parts.get(path)
+    if parts is None:
+        if len(_parts) >= 10_000:
+            _parts.clear()
+        parts = _parts[path] = tuple(path.split("."))
+    return parts
+
+
+_JUDGED = frozenset(("pass", "fail", "partial"))
+_NO_CONSEQUENCE = frozenset(("pass", "not_applicable", "waived"))  # as _consequence says, when
+# the rule has none: not a shortfall and not an observation
+# _finding passes these by position: a field added to Finding, or moved, must be added here too
+_FINDING_FIELDS = ("rule_id", "kind", "title", "area", "question", "outcome", "observed",
+                   "observed_text", "expected", "explanation", "derivation", "fields", "location",
+                   "source", "consequence", "missing", "proposal")
+if tuple(f.name for f in fields(Finding)) != _FINDING_FIELDS:  # pragma: no cover
+    raise ImportError("evaluation._finding skickar Findings fält i ordning: uppdatera den")
+
+
+def _finding(rf: RuleFact, outcome: str, plan: _Plan, rulebook: Rulebook, doc,
+             cell) -> Finding:
+    ev = rf.evidence
+    at = (_parts.get(ev.path) or _path_parts(ev.path)) if ev.path else None
+    line = None if at is None or cell else doc.locate(at)[0]
     expected = ev.expected
-    if observed_only and outcome in ("pass", "fail", "partial"):
+    if plan.observed_only and outcome in _JUDGED:
         outcome, expected = "observation", f"{ev.expected} ({PROPOSED_LEVEL})"
+    # Positional, in the order of Finding's fields (a call with 17 keywords costs twice this)
     return Finding(
-        rule_id=rule.id,
-        kind=rule.kind,
-        title=rule.title,
-        area=rule.area,
-        question=rule.question,
-        outcome=outcome,
-        observed=ev.observed if outcome != "not_applicable" else None,
-        observed_text=ev.observed_text,
-        expected=expected,
-        explanation=_explain(rule, outcome, ev),
-        derivation=ev.derivation,
-        fields=ev.fields,
-        location=Location(ev.path, line, cell(at) if cell and at else None),
-        source=source,
-        consequence=_consequence(rule, outcome, rf, rulebook),
-        missing=ev.missing if outcome == "missing" else [],
-        proposal=proposal,
+        *plan.head,  # rule_id, kind, title, area, question
+        outcome,
+        ev.observed if outcome != "not_applicable" else None,  # observed
+        ev.observed_text,
+        expected,
+        _explain(plan, outcome, ev),  # explanation
+        ev.derivation,
+        ev.fields,
+        Location(ev.path, line, cell(at) if cell and at else None),  # location
+        plan.source,
+        # consequence: none for a rule without one that was met or did not apply
+        None if plan.static is None and outcome in _NO_CONSEQUENCE
+        else _consequence(plan, outcome, rf, rulebook),
+        ev.missing if outcome == "missing" else [],  # missing
+        plan.proposal,
     )
-
-
-_terms = ByIdentity()
 
 
 def _rule_terms(rule: Rule, rulebook: Rulebook) -> tuple[dict, bool, bool]:
     """A rule's source (document, section, quote …), whether it rests on a proposal and whether
-    it is an indicator whose level is only proposed (its value is reported, not judged): the
-    same for every finding of the rule, made once (one dict shared by the findings: read,
-    never changed)."""
-    def make():
-        doc = rulebook.documents[rule.source.document]
-        source = {"document": rule.source.document, "document_title": doc.title,
-                  "document_status": doc.status, "section": rule.source.section,
-                  "status": rulebook.source_status(rule.source),
-                  "quote": rule.source.quote, "lines": rule.source.lines,
-                  "note": rule.source.note}
-        observed_only = (rule.kind in OBSERVED_KINDS
-                         and level_basis(rulebook, rule) == "forslag")
-        return source, rulebook.is_proposal(rule), observed_only
-
-    return _terms.get((rulebook, rule), make)
+    it is an indicator whose level is only proposed."""
+    doc = rulebook.documents[rule.source.document]
+    source = {"document": rule.source.document, "document_title": doc.title,
+              "document_status": doc.status, "section": rule.source.section,
+              "status": rulebook.source_status(rule.source),
+              "quote": rule.source.quote, "lines": rule.source.lines,
+              "note": rule.source.note}
+    observed_only = (rule.kind in OBSERVED_KINDS
+                     and level_basis(rulebook, rule) == "forslag")
+    return source, rulebook.is_proposal(rule), observed_only
 
 
-def _explain(rule: Rule, outcome: str, ev) -> str:
+def _not_applicable(rule: Rule) -> str:
+    s = rule.scope
+    if s.tillaggsuppdrag:
+        return f"Gäller bara enheter med tilläggsuppdraget {s.tillaggsuppdrag}."
+    if s.regi:
+        return f"Gäller bara enheter i {' eller '.join(s.regi)} regi."
+    return "Villkoret för kravet är inte uppfyllt, så kravet gäller inte."
+
+
+_LABELS = {"pass": "uppfyllt", "fail": "inte uppfyllt", "partial": "delvis uppfyllt"}
+
+
+def _explain(plan: _Plan, outcome: str, ev) -> str:
     if outcome == "not_applicable":
-        s = rule.scope
-        if s.tillaggsuppdrag:
-            return f"Gäller bara enheter med tilläggsuppdraget {s.tillaggsuppdrag}."
-        if s.regi:
-            return f"Gäller bara enheter i {' eller '.join(s.regi)} regi."
-        return "Villkoret för kravet är inte uppfyllt, så kravet gäller inte."
+        return plan.not_applicable
     if outcome == "missing":
         return "Uppgift saknas: " + "; ".join(ev.missing) + ". Saknade uppgifter räknas aldrig som uppfyllt."
     if outcome == "observation":
         return (f"Värde för dialogen: {ev.observed_text}. Nivån, {ev.expected}, är {PROPOSED_LEVEL}: "
                 "värdet bedöms inte som uppfyllt eller ej uppfyllt förrän regionen har beslutat nivån.")
-    label = {"pass": "uppfyllt", "fail": "inte uppfyllt", "partial": "delvis uppfyllt"}[outcome]
-    return f"{KIND_LABELS[rule.kind]} {label}: {ev.observed_text}, krävs {ev.expected}."
+    return f"{plan.kind_label} {_LABELS[outcome]}: {ev.observed_text}, krävs {ev.expected}."
 
 
 _DIALOG = {"applies": True, "handlingsplan": None, "sanctions": [], "accrued": [],
            "text": "Tas upp i dialoguppföljningen (inte ett krav: ingen handlingsplan eller vite)."}
 
+_SHORTFALL = frozenset(("fail", "partial", "missing"))
 
-def _consequence(rule: Rule, outcome: str, rf: RuleFact, rulebook: Rulebook) -> dict | None:
-    shortfall = outcome in ("fail", "partial", "missing")
+
+def _consequence(plan: _Plan, outcome: str, rf: RuleFact, rulebook: Rulebook) -> dict | None:
+    rule = plan.rule
+    shortfall = outcome in _SHORTFALL
     if outcome == "observation":
         return dict(_OBSERVATION)
-    if rule.consequence is None:
+    static = plan.static
+    if static is None:
         if rule.kind == "krav" or not shortfall:
             return None
-        return dict(_PROPOSAL) if rulebook.is_proposal(rule) else dict(_DIALOG)
-    static = _static_consequence(rule, rulebook)
+        return dict(_PROPOSAL) if plan.proposal else dict(_DIALOG)
     out = dict(static, applies=rule.kind == "krav" and shortfall, accrued=[])
     overdue = _overdue_days(rf) if out["applies"] and outcome == "fail" else 0
     if overdue > 0:
@@ -360,34 +417,29 @@ _OBSERVATION = dict(_DIALOG, text="Värde för dialogen: nivån är regelbokens 
                                    "(ingen bedömning, handlingsplan eller vite förrän regionen "
                                    "beslutat nivån).")
 
-_static = ByIdentity()
-
 
 def _static_consequence(rule: Rule, rulebook: Rulebook) -> dict:
-    """What a rule's consequence says whatever the outcome: built once per rule and rulebook
-    (the text and sanction terms are most of the cost of a finding otherwise)."""
-    def make():
-        c = rule.consequence
-        days = rulebook.days(c.handlingsplan_days)
-        named = [(n, rulebook.sanctions[n]) for n in c.sanctions]
-        parts = []
-        if days is not None:
-            # a time the rulebook only assumes is a reminder, not a deadline with förseningsvite
-            proposed = rulebook.days_basis(c.handlingsplan_days) == "forslag"
-            parts.append(f"Handlingsplan inom {days} dagar från beslut"
-                         + (" (förslag: regionen har inte beslutat tiden)." if proposed else "."))
-        if c.plan_for:
-            parts.append(f"Ingen egen handlingsplan: planen är den som krävs för {c.plan_for}.")
-        parts += [f"{s.title}: {sanctions.describe(s)}." for _n, s in named]
-        if c.note:
-            parts.append(c.note)
-        return {
-            "handlingsplan": {"days": days, "asks": c.handlingsplan_asks} if days is not None else None,
-            "plan_for": c.plan_for,
-            "sanctions": [sanctions.as_dict(n, s) for n, s in named],
-            "text": " ".join(parts)}
-
-    return _static.get((rulebook, rule), make)
+    """What a rule's consequence says whatever the outcome (the text and sanction terms are
+    most of the cost of a finding otherwise): made once per rule and rulebook, in its plan."""
+    c = rule.consequence
+    days = rulebook.days(c.handlingsplan_days)
+    named = [(n, rulebook.sanctions[n]) for n in c.sanctions]
+    parts = []
+    if days is not None:
+        # a time the rulebook only assumes is a reminder, not a deadline with förseningsvite
+        proposed = rulebook.days_basis(c.handlingsplan_days) == "forslag"
+        parts.append(f"Handlingsplan inom {days} dagar från beslut"
+                     + (" (förslag: regionen har inte beslutat tiden)." if proposed else "."))
+    if c.plan_for:
+        parts.append(f"Ingen egen handlingsplan: planen är den som krävs för {c.plan_for}.")
+    parts += [f"{s.title}: {sanctions.describe(s)}." for _n, s in named]
+    if c.note:
+        parts.append(c.note)
+    return {
+        "handlingsplan": {"days": days, "asks": c.handlingsplan_asks} if days is not None else None,
+        "plan_for": c.plan_for,
+        "sanctions": [sanctions.as_dict(n, s) for n, s in named],
+        "text": " ".join(parts)}
 
 
 def _deadline(rule: Rule, rulebook: Rulebook) -> dict:

@@ -8,13 +8,13 @@ value, not on a binary float near it. Every result carries the derivation a pers
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation, localcontext
+import operator
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation, getcontext, localcontext
 
 from pydantic import BaseModel
 
 from engine.model.rulebook import Expr, Rulebook
-from engine.model.submission import read_path
 from engine.read.numbers import format_number
 
 from .memo import ByIdentity
@@ -23,24 +23,56 @@ _SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "/"}
 _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2}
 
 
-@dataclass
 class Value:
     """A computed value: None when it cannot be known, with the reason in `missing`."""
 
-    value: Decimal | dt.date | None
-    text: str  # how it reads in a derivation
-    fields: list[str] = field(default_factory=list)  # submission fields read, in order
-    missing: list[str] = field(default_factory=list)  # why it is unknown
-    derivation: str | None = None  # for measures: the whole computation
-    unit: str | None = None
-    precedence: int = 3
+    __slots__ = ("value", "_text", "_raw", "fields", "missing", "derivation", "unit", "precedence")
+
+    def __init__(self, value: Decimal | dt.date | None, text: str | None,
+                 fields: list[str] | None = None, missing: list[str] | None = None,
+                 derivation: str | None = None, unit: str | None = None, precedence: int = 3):
+        self.value = value
+        self._text = text  # how it reads in a derivation
+        self._raw = None  # the number as read, written as text only when the text is asked for
+        self.fields = fields if fields is not None else []  # submission fields read, in order
+        self.missing = missing if missing is not None else []  # why it is unknown
+        self.derivation = derivation  # for measures: the whole computation
+        self.unit = unit
+        self.precedence = precedence
+
+    @classmethod
+    def read(cls, raw: int | float, path: str, unit: str | None) -> "Value":
+        """A number read from a field: its text (format_number) is written only if a
+        derivation or an expectation shows it, not for every field read."""
+        made = cls(to_decimal(raw), None, [path], unit=unit)
+        made._raw = raw
+        return made
+
+    @property
+    def text(self) -> str:
+        text = self._text
+        if text is None:
+            text = self._text = format_number(self._raw)
+        return text
 
     @property
     def known(self) -> bool:
         return self.value is not None
 
+    @property
+    def raw(self) -> int | float | None:
+        """The number as read from a field (Value.read), else None."""
+        return self._raw
+
+    def __repr__(self) -> str:
+        return (f"Value(value={self.value!r}, text={self.text!r}, fields={self.fields!r}, "
+                f"missing={self.missing!r}, derivation={self.derivation!r}, unit={self.unit!r}, "
+                f"precedence={self.precedence!r})")
+
 
 def to_decimal(value: object) -> Decimal:
+    if type(value) is int:  # exact either way; no detour through text
+        return Decimal(value)
     return Decimal(str(value))
 
 
@@ -62,7 +94,83 @@ def show(value: Decimal | dt.date | None, unit: str | None = None) -> str:
     return text
 
 
-_constants = ByIdentity()
+# An expression of a rulebook made once into a function of the Evaluator (the unit's values):
+# what is the same for every unit (constants, parameters, field paths, the measure to compute)
+# is found out once per rulebook, not for every unit.
+Compiled = Callable[["Evaluator"], Value]
+_compiled = ByIdentity()
+
+
+def compiled(rulebook: Rulebook, expr: Expr) -> Compiled:
+    """The expression as a function of an Evaluator for the rulebook, made once per rulebook."""
+    return _compiled.get((rulebook, expr), lambda: _compile(rulebook, expr))
+
+
+def _compile(rulebook: Rulebook, expr: Expr) -> Compiled:
+    if expr.value is not None or expr.param:
+        constant = _constant(rulebook, expr)  # a Value is never changed once made
+        return lambda ev: constant
+    if expr.field:
+        return _field_reader(expr.field)
+    if expr.previous:
+        path = expr.previous
+        return lambda ev: ev._previous(path)
+    if expr.measure:
+        return _measure_reader(rulebook, expr.measure)
+    name, (a, b) = expr.operator
+    left, right = _compile(rulebook, a), _compile(rulebook, b)
+    return lambda ev: _arith(name, left(ev), right(ev))
+
+
+def _constant(rulebook: Rulebook, expr: Expr) -> Value:
+    """A number written in the rule or a parameter of the rulebook: the same for every unit."""
+    if expr.value is not None:
+        return Value(to_decimal(expr.value), format_number(expr.value))
+    p = rulebook.parameters[expr.param]
+    v = p.value if isinstance(p.value, dt.date) else to_decimal(p.value)
+    return Value(v, show(v, p.unit), unit=p.unit)
+
+
+def _field_reader(path: str) -> Compiled:
+    parts = tuple(path.split("."))
+    unit = "procent" if path.endswith("_procent") else None
+    return lambda ev: _field_value(ev.submission, path, parts, unit)
+
+
+def _field_value(submission: BaseModel, path: str, parts: tuple[str, ...],
+                 unit: str | None) -> Value:
+    raw = submission
+    for part in parts:  # as read_path: None where any part is absent
+        if raw is None:
+            break
+        raw = getattr(raw, part, None)
+    if raw is None:
+        return Value(None, "?", [path], [f"{path} saknas"])
+    if isinstance(raw, dt.date):
+        return Value(raw, raw.isoformat(), [path])
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        return Value(None, str(raw), [path], [f"{path} är inte ett tal"])
+    return Value.read(raw, path, unit)
+
+
+def _measure_reader(rulebook: Rulebook, name: str) -> Compiled:
+    m = rulebook.measures[name]
+    formula, unit = _compile(rulebook, m.formula), m.unit
+
+    def measure(ev: Evaluator) -> Value:  # computed once per unit
+        got = ev._measures.get(name)
+        if got is None:
+            got = ev._measures[name] = _measure_value(formula(ev), unit)
+        return got
+
+    return measure
+
+
+def _measure_value(inner: Value, unit: str) -> Value:
+    result = Value(inner.value, show(inner.value, unit), inner.fields, inner.missing, unit=unit)
+    if inner.value is not None:
+        result.derivation = f"{inner.text} = {result.text}"
+    return result
 
 
 class Evaluator:
@@ -75,43 +183,12 @@ class Evaluator:
         self._measures: dict[str, Value] = {}
 
     def eval(self, expr: Expr) -> Value:
-        if expr.value is not None or expr.param:
-            return self._constant(expr)
-        if expr.field:
-            return self._field(expr.field)
-        if expr.previous:
-            return self._previous(expr.previous)
-        if expr.measure:
-            return self.measure(expr.measure)
-        name, (a, b) = expr.operator
-        return self._arith(name, self.eval(a), self.eval(b))
-
-    def _constant(self, expr: Expr) -> Value:
-        """A number written in the rule or a parameter of the rulebook: the same for every
-        submission, so made once per rulebook (a Value is never changed once made)."""
-        def make() -> Value:
-            if expr.value is not None:
-                return Value(to_decimal(expr.value), format_number(expr.value))
-            p = self.rulebook.parameters[expr.param]
-            v = p.value if isinstance(p.value, dt.date) else to_decimal(p.value)
-            return Value(v, show(v, p.unit), unit=p.unit)
-
-        return _constants.get((self.rulebook, expr), make)
-
-    def _field(self, path: str) -> Value:
-        return self._field_of(self.submission, path)
+        return compiled(self.rulebook, expr)(self)
 
     @staticmethod
     def _field_of(submission: BaseModel, path: str) -> Value:
-        raw = read_path(submission, path)
-        if raw is None:
-            return Value(None, "?", [path], [f"{path} saknas"])
-        if isinstance(raw, dt.date):
-            return Value(raw, raw.isoformat(), [path])
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            return Value(None, str(raw), [path], [f"{path} är inte ett tal"])
         unit = "procent" if path.endswith("_procent") else None
-        return Value(to_decimal(raw), format_number(raw), [path], unit=unit)
+        return _field_value(submission, path, tuple(path.split(".")), unit)
 
     def _previous(self, path: str) -> Value:
         """A field of last year's årsbokslut; it is not a field of this one, so `fields` (what
@@ -124,54 +201,58 @@ class Evaluator:
         return Value(got.value, f"{got.text} (föregående år)", [], unit=got.unit)
 
     def measure(self, name: str) -> Value:
-        if name not in self._measures:
+        got = self._measures.get(name)
+        if got is None:
             m = self.rulebook.measures[name]
-            inner = self.eval(m.formula)
-            result = Value(inner.value, show(inner.value, m.unit), inner.fields, inner.missing,
-                           unit=m.unit)
-            if inner.known:
-                result.derivation = f"{inner.text} = {show(inner.value, m.unit)}"
-            self._measures[name] = result
-        return self._measures[name]
+            got = self._measures[name] = _measure_value(self.eval(m.formula), m.unit)
+        return got
 
-    def _arith(self, name: str, a: Value, b: Value) -> Value:
-        prec = _PRECEDENCE[name]
-        ta = f"({a.text})" if a.precedence < prec else a.text
-        tb = f"({b.text})" if b.precedence < prec or (b.precedence == prec and name in ("sub", "div")) \
-            else b.text
-        text = f"{ta} {_SYMBOLS[name]} {tb}"
-        fields = a.fields + [f for f in b.fields if f not in a.fields]
-        missing = a.missing + b.missing
-        if not a.known or not b.known:
-            return Value(None, text, fields, missing, precedence=prec)
-        x, y = a.value, b.value
-        if isinstance(x, dt.date) or isinstance(y, dt.date):
-            if name == "sub" and isinstance(x, dt.date) and isinstance(y, dt.date):
-                return Value(Decimal((x - y).days), text, fields, precedence=prec)
-            return Value(None, text, fields, ["datum kan bara subtraheras från datum"], precedence=prec)
-        with localcontext() as ctx:
-            ctx.prec = 28
-            try:
-                if name == "add":
-                    r = x + y
-                elif name == "sub":
-                    r = x - y
-                elif name == "mul":
-                    r = x * y
-                else:
-                    if y == 0:
-                        return Value(None, text, fields, [f"nämnaren är 0 ({b.text})"], precedence=prec)
-                    r = x / y
-            except InvalidOperation:
-                return Value(None, text, fields, ["beräkningen gick inte att utföra"], precedence=prec)
-        return Value(r, text, fields, precedence=prec)
+
+def _arith(name: str, a: Value, b: Value) -> Value:
+    prec = _PRECEDENCE[name]
+    ta = f"({a.text})" if a.precedence < prec else a.text
+    tb = f"({b.text})" if b.precedence < prec or (b.precedence == prec and name in ("sub", "div")) \
+        else b.text
+    text = f"{ta} {_SYMBOLS[name]} {tb}"
+    fields = a.fields + [f for f in b.fields if f not in a.fields] if b.fields else a.fields[:]
+    missing = a.missing + b.missing
+    if a.value is None or b.value is None:
+        return Value(None, text, fields, missing, precedence=prec)
+    x, y = a.value, b.value
+    if isinstance(x, dt.date) or isinstance(y, dt.date):
+        if name == "sub" and isinstance(x, dt.date) and isinstance(y, dt.date):
+            return Value(Decimal((x - y).days), text, fields, precedence=prec)
+        return Value(None, text, fields, ["datum kan bara subtraheras från datum"], precedence=prec)
+    try:
+        if name == "div" and y == 0:
+            return Value(None, text, fields, [f"nämnaren är 0 ({b.text})"], precedence=prec)
+        if getcontext().prec == _DIGITS:  # the usual case: no copy of the context needed
+            r = _OPERATIONS[name](x, y)
+        else:
+            with localcontext() as ctx:
+                ctx.prec = _DIGITS
+                r = _OPERATIONS[name](x, y)
+    except InvalidOperation:
+        return Value(None, text, fields, ["beräkningen gick inte att utföra"], precedence=prec)
+    return Value(r, text, fields, precedence=prec)
+
+
+_DIGITS = 28
+_OPERATIONS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+               "div": operator.truediv}
+
+
+_NINE_DECIMALS = Decimal("1e-9")
 
 
 def difference(left: Value, right: Value) -> Decimal | None:
     """left − right, in days for dates; rounded to 9 decimals so exact ties stay ties."""
-    if not left.known or not right.known:
-        return None
     a, b = left.value, right.value
+    if a is None or b is None:
+        return None
+    if type(a) is Decimal and type(b) is Decimal:  # the usual case, as the last lines below
+        diff = a - b
+        return diff if diff.adjusted() >= 18 else diff.quantize(_NINE_DECIMALS)
     if isinstance(a, dt.date) != isinstance(b, dt.date):
         return None
     if isinstance(a, dt.date):
@@ -179,4 +260,4 @@ def difference(left: Value, right: Value) -> Decimal | None:
     diff = a - b
     if diff.adjusted() >= 18:  # 19+ whole digits: no ninth decimal to keep, and quantize
         return diff            # would need more than the context's 28 digits (InvalidOperation)
-    return diff.quantize(Decimal("1e-9"))
+    return diff.quantize(_NINE_DECIMALS)

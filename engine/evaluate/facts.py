@@ -15,11 +15,11 @@ from pydantic import BaseModel
 from engine.model.rulebook import OP_WORDS, Check, Compare, Rule, Rulebook, Scope
 from engine.model.submission import read_path
 
-from .expressions import Evaluator, difference, show
+from .expressions import Evaluator, Value, compiled, difference, show
 from .memo import ByIdentity
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
     observed: object
     observed_text: str
@@ -31,7 +31,7 @@ class Evidence:
     diff: object = None  # left − right of a comparison (days for dates), as computed
 
 
-@dataclass
+@dataclass(slots=True)
 class RuleFact:
     rule: Rule
     fact: dict
@@ -45,59 +45,154 @@ def in_scope(rule: Rule, submission: BaseModel) -> bool:
 def scope_holds(scope: Scope, submission: BaseModel) -> bool:
     """Every part of the scope holds: each attribute has an accepted value (a list attribute,
     such as tilläggsuppdrag, one of them), any/all of the sub-scopes."""
-    for path, accepted in _conditions(scope):
-        value = read_path(submission, path)
-        values = value if isinstance(value, (list, tuple)) else [value]
-        if not any(v in accepted for v in values):
+    test = _scope_tests.get((scope,), lambda: _scope_test(scope))
+    return test is None or test(submission)
+
+
+_scope_tests = ByIdentity()
+
+
+def _scope_test(scope: Scope):
+    """The scope as a function of a submission (scope_holds), made once per rule's plan; a
+    scope with no part is None (every unit is in it)."""
+    conditions = [(tuple(path.split(".")), accepted) for path, accepted in scope.conditions()]
+    any_of = [_scope_test(s) or _always for s in scope.any or ()]
+    all_of = [_scope_test(s) or _always for s in scope.all or ()]
+    if not conditions and not any_of and not all_of:
+        return None
+
+    def holds(submission: BaseModel) -> bool:
+        for parts, accepted in conditions:
+            value = submission
+            for part in parts:  # as read_path: None where any part is absent
+                if value is None:
+                    break
+                value = getattr(value, part, None)
+            if isinstance(value, (list, tuple)):  # a list attribute: one of its values
+                for v in value:
+                    if v in accepted:
+                        break
+                else:
+                    return False
+            elif value not in accepted:
+                return False
+        if any_of and not any(t(submission) for t in any_of):
             return False
-    if scope.any and not any(scope_holds(s, submission) for s in scope.any):
-        return False
-    if scope.all and not all(scope_holds(s, submission) for s in scope.all):
-        return False
+        if all_of and not all(t(submission) for t in all_of):
+            return False
+        return True
+
+    return holds
+
+
+def _always(_submission: BaseModel) -> bool:
     return True
 
 
-_scope_parts = ByIdentity()
+class _Plan:
+    """What building one rule's fact needs that is the same for every unit, made once per
+    rulebook and rule: its scope as a function, the field paths it reads split, the words of
+    its expectations and each comparison's expressions compiled (expressions.compiled)."""
+
+    __slots__ = ("rule", "rule_id", "scope", "compares", "build", "compare", "path", "parts",
+                 "expected", "absent")
+
+    def __init__(self, rule: Rule, rulebook: Rulebook):
+        self.rule, self.rule_id = rule, rule.id
+        self.scope = _scope_test(rule.scope)
+        c = rule.check
+        self.compares = {id(cmp): _ComparePlan(cmp, rulebook) for cmp in _compares(c)}
+        if c.compare:
+            self.build = self._compare
+            self.compare = self.compares[id(c.compare)]
+        elif c.answer:
+            self.build = self._answer
+            self.path, self.parts = c.answer.field, tuple(c.answer.field.split("."))
+            self.expected = " eller ".join(c.answer.pass_)
+            self.absent = f"{c.answer.field} saknas"
+        else:
+            self.build = self._other
+
+    def fact(self, submission: BaseModel, ev: Evaluator) -> RuleFact:
+        fact = {"rule": self.rule_id,
+                "scope": "in" if self.scope is None or self.scope(submission) else "out",
+                "state": "ok"}
+        return self.build(submission, ev, fact)
+
+    def _compare(self, submission: BaseModel, ev: Evaluator, fact: dict) -> RuleFact:
+        evidence = _compare(self.compare, ev, fact, "")
+        if evidence.missing:
+            fact["state"] = "missing"
+        return RuleFact(self.rule, fact, evidence)
+
+    def _answer(self, submission: BaseModel, ev: Evaluator, fact: dict) -> RuleFact:
+        value = submission
+        for part in self.parts:  # as read_path: None where any part is absent
+            if value is None:
+                break
+            value = getattr(value, part, None)
+        if value is None:
+            evidence = Evidence(None, "uppgift saknas", self.expected, None, [self.path],
+                                [self.absent], self.path)
+            fact["answer"] = ""
+            fact["state"] = "missing"
+        else:
+            evidence = Evidence(value, str(value), self.expected, None, [self.path], [],
+                                self.path)
+            fact["answer"] = value
+        return RuleFact(self.rule, fact, evidence)
+
+    def _other(self, submission: BaseModel, ev: Evaluator, fact: dict) -> RuleFact:
+        c = self.rule.check
+        if c.all_answers:
+            evidence = _all_answers(c.all_answers.fields, c.all_answers.pass_, submission, fact)
+        elif c.required_when:
+            evidence = _required_when(c.required_when, submission, ev, fact, self.compares)
+        else:
+            # any/all: each part carries its own state; the rule engine combines them
+            return RuleFact(self.rule, fact, _combined(c, submission, ev, fact, self.compares))
+        if evidence.missing:
+            fact["state"] = "missing"
+        return RuleFact(self.rule, fact, evidence)
 
 
-def _conditions(scope: Scope) -> list[tuple[str, list[str]]]:
-    """scope.conditions(), made once per scope (it is asked for every rule of every unit)."""
-    return _scope_parts.get((scope,), scope.conditions)
+def _compares(check: Check) -> list[Compare]:
+    """Every comparison a check makes, its condition's (required_when) included."""
+    if check.required_when:
+        when = check.required_when.when
+        return [leaf.compare for leaf in when.leaves() if leaf.compare]
+    return [leaf.compare for leaf in check.leaves() if leaf.compare]
+
+
+class _ComparePlan:
+    __slots__ = ("left", "right", "partial_right", "op_words", "partial_words")
+
+    def __init__(self, cmp: Compare, rulebook: Rulebook):
+        self.left, self.right = compiled(rulebook, cmp.left), compiled(rulebook, cmp.right)
+        self.op_words = OP_WORDS[cmp.op] + " "
+        self.partial_right = self.partial_words = None
+        if cmp.partial_op is not None:
+            self.partial_right = compiled(rulebook, cmp.partial_right)
+            self.partial_words = f" (delvis: {OP_WORDS[cmp.partial_op]} "
+
+
+_plans = ByIdentity()
 
 
 def build_facts(rulebook: Rulebook, submission: BaseModel,
                 previous: BaseModel | None = None) -> list[RuleFact]:
     ev = Evaluator(rulebook, submission, previous)
-    return [_fact(rule, submission, ev) for rule in rulebook.rules]
+    plans = _plans.get((rulebook,), lambda: [_Plan(rule, rulebook) for rule in rulebook.rules])
+    return [plan.fact(submission, ev) for plan in plans]
 
 
-def _fact(rule: Rule, submission: BaseModel, ev: Evaluator) -> RuleFact:
-    fact = {"rule": rule.id, "scope": "in" if in_scope(rule, submission) else "out", "state": "ok"}
-    c = rule.check
-    if c.compare:
-        evidence = _compare(c.compare, ev, fact, "")
-    elif c.answer:
-        evidence = _answer(c.answer.field, c.answer.pass_ + c.answer.partial, submission, fact)
-        fact["answer"] = evidence.observed if evidence.observed is not None else ""
-        evidence.expected = " eller ".join(c.answer.pass_)
-    elif c.all_answers:
-        evidence = _all_answers(c.all_answers.fields, c.all_answers.pass_, submission, fact)
-    elif c.required_when:
-        evidence = _required_when(c.required_when, submission, ev, fact)
-    else:
-        # any/all: each part carries its own state; the rule engine combines them
-        return RuleFact(rule, fact, _combined(c, submission, ev, fact))
-    if evidence.missing:
-        fact["state"] = "missing"
-    return RuleFact(rule, fact, evidence)
-
-
-def _combined(check: Check, submission: BaseModel, ev: Evaluator, fact: dict) -> Evidence:
+def _combined(check: Check, submission: BaseModel, ev: Evaluator, fact: dict,
+              compares: dict[int, _ComparePlan]) -> Evidence:
     parts = []
     for j, leaf in enumerate(check.leaves()):
         key = f"c{j}_"
         if leaf.compare:
-            e = _compare(leaf.compare, ev, fact, key)
+            e = _compare(compares[id(leaf.compare)], ev, fact, key)
         else:
             e = _answer(leaf.answer.field, leaf.answer.pass_, submission, fact)
             fact[key + "answer"] = e.observed if e.observed is not None else ""
@@ -117,32 +212,27 @@ def _combined(check: Check, submission: BaseModel, ev: Evaluator, fact: dict) ->
     )
 
 
-def _compare(cmp: Compare, ev: Evaluator, fact: dict, prefix: str) -> Evidence:
-    left, right = ev.eval(cmp.left), ev.eval(cmp.right)
+def _compare(plan: _ComparePlan, ev: Evaluator, fact: dict, prefix: str) -> Evidence:
+    left, right = plan.left(ev), plan.right(ev)
     diff = difference(left, right)
     # The rules read only how the difference stands to 0 (compile.py): its sign is what they
     # are given, so that units with other numbers but the same outcome give the same fact
     # (asked of durable_rules once: evaluation.evaluate). The difference itself is evidence.
     fact[prefix + "diff"] = _sign(diff)
-    expected = f"{OP_WORDS[cmp.op]} {right.text}"
+    expected = plan.op_words + right.text
     missing = left.missing + right.missing
     if diff is None and not missing:
         missing = ["värdena går inte att jämföra"]
-    if cmp.partial_op is not None:
-        pright = ev.eval(cmp.partial_right)
+    if plan.partial_right is not None:
+        pright = plan.partial_right(ev)
         fact[prefix + "pdiff"] = _sign(difference(left, pright))
-        expected += f" (delvis: {OP_WORDS[cmp.partial_op]} {pright.text})"
-    fields = left.fields + [f for f in right.fields if f not in left.fields]
-    return Evidence(
-        observed=_plain(left.value),
-        observed_text=show(left.value, left.unit) if left.known else "uppgift saknas",
-        expected=expected,
-        derivation=left.derivation,
-        fields=fields,
-        missing=missing,
-        path=fields[0] if fields else None,
-        diff=diff,
-    )
+        expected += plan.partial_words + pright.text + ")"
+    fields = (left.fields + [f for f in right.fields if f not in left.fields] if right.fields
+              else left.fields[:])  # (a new list either way)
+    return Evidence(  # positional: observed, observed_text, expected, derivation, fields,
+        _observed(left),  # missing, path, diff
+        show(left.value, left.unit) if left.value is not None else "uppgift saknas",
+        expected, left.derivation, fields, missing, fields[0] if fields else None, diff)
 
 
 def _sign(diff) -> float:
@@ -150,6 +240,20 @@ def _sign(diff) -> float:
     if diff is None or diff == 0:
         return 0.0
     return 1.0 if diff > 0 else -1.0
+
+
+def _observed(value: Value):
+    """_plain(value.value), read from the number itself where it was read from a field."""
+    raw = value.raw
+    kind = type(raw)
+    if kind is int and -_EXACT < raw < _EXACT:  # int → Decimal → float → int: the same
+        return raw
+    if kind is float and (raw == 0 or 1e-4 <= abs(raw) < 1e16):  # written without an exponent
+        return round(raw, 6)
+    return _plain(value.value)
+
+
+_EXACT = 2 ** 53
 
 
 def _plain(value):
@@ -193,7 +297,8 @@ def _all_answers(paths: list[str], passing: list[str], submission: BaseModel, fa
     )
 
 
-def _required_when(rw, submission: BaseModel, ev: Evaluator, fact: dict) -> Evidence:
+def _required_when(rw, submission: BaseModel, ev: Evaluator, fact: dict,
+                   compares: dict[int, _ComparePlan]) -> Evidence:
     target = read_path(submission, rw.field)
     present = target is not None and (not isinstance(target, str) or target.strip() != "")
     fact["present"] = "yes" if present else "no"
@@ -201,7 +306,7 @@ def _required_when(rw, submission: BaseModel, ev: Evaluator, fact: dict) -> Evid
         texts, fields, missing = [], [], []
         for j, leaf in enumerate(rw.when.leaves()):
             if leaf.compare:
-                trig = _compare(leaf.compare, ev, fact, f"t{j}_")
+                trig = _compare(compares[id(leaf.compare)], ev, fact, f"t{j}_")
                 texts.append(f"{trig.observed_text} är {trig.expected}")
                 fields += trig.fields
                 unknown = trig.missing
@@ -216,7 +321,7 @@ def _required_when(rw, submission: BaseModel, ev: Evaluator, fact: dict) -> Evid
         condition = (" eller " if rw.when.any else " och ").join(texts)
         path = fields[0] if fields else rw.field
     elif rw.when.compare:
-        trig = _compare(rw.when.compare, ev, fact, "t")
+        trig = _compare(compares[id(rw.when.compare)], ev, fact, "t")
         condition = f"{trig.observed_text} är {trig.expected}"
         fields, missing, path = trig.fields, trig.missing, trig.path
     else:

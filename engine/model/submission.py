@@ -251,8 +251,16 @@ def _model_of(annotation: Any) -> Any:
 
 def read_path(obj: Any, path: str) -> Any:
     """The value at a dotted path, None where any part is absent."""
-    for part in path.split("."):
+    parts = _parts.get(path)
+    if parts is None:  # the same few paths for every unit: split once
+        if len(_parts) >= 10_000:
+            _parts.clear()
+        parts = _parts[path] = tuple(path.split("."))
+    for part in parts:
         if obj is None:
             return None
         obj = getattr(obj, part, None)
     return obj
+
+
+_parts: dict[str, tuple[str, ...]] = {}
