@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from xml.parsers import expat
 
+from .columns import column_letter, column_number  # noqa: F401 - also the reader's names
+
 MAX_MEMBER_BYTES = 100 * 1024 * 1024  # inflated size of one part of the zip
 MAX_TOTAL_BYTES = 200 * 1024 * 1024  # inflated size of all its parts together
 MAX_ROWS = 20_000
@@ -299,22 +301,6 @@ class _Styles(_Handler):
 
 
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
-
-
-def column_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def column_letter(col: int) -> str:
-    """1 -> A, 27 -> AA."""
-    out = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 class _SheetReader(_Handler):

@@ -21,6 +21,8 @@ import zipfile
 from collections.abc import Iterable
 from xml.sax.saxutils import escape, quoteattr
 
+from engine.read.columns import column_letter as column
+from engine.read.columns import column_number as _index
 from engine.read.text_rules import xml_safe
 
 FIXED_TIME = dt.datetime(2000, 1, 1)  # in place of "now": same input, same bytes
@@ -49,15 +51,6 @@ _ROOT_RELS = (
     '</Relationships>')
 _SHEET_NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
              'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
-
-
-def column(n: int) -> str:
-    """1 → A, 27 → AA."""
-    out = ""
-    while n:
-        n, rest = divmod(n - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 class Workbook:
@@ -212,13 +205,6 @@ class Workbook:
             f'borderId="0"/></cellStyleXfs><cellXfs count="{len(xfs)}">{"".join(xfs)}'
             '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
             "</cellStyles></styleSheet>")
-
-
-def _index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def _views(freeze: str | None, selected: bool) -> str:
