@@ -102,7 +102,7 @@ def _every_form():
 def test_each_forms_fields_read_from_its_questions_are_those_of_its_model():
     """Every field's path, kind (tal, datum, svar, text, lista, grupp) and answers, in order,
     as the submission model built from the form has them (fields_of walks the model)."""
-    from engine.model.rulebook_types import fields_of, form_fields
+    from engine.model.form_fields import fields_of, form_fields
 
     forms = _every_form()
     assert len(forms) >= 4
@@ -117,7 +117,7 @@ def test_each_forms_fields_read_from_its_questions_are_those_of_its_model():
 def test_a_path_is_a_field_of_a_form_exactly_when_its_model_has_it():
     """What check_references asks ("finns inte i formuläret"): group, answer, a part under an
     answer, an item's field, misspellings."""
-    from engine.model.rulebook_types import form_fields, form_paths
+    from engine.model.form_fields import form_fields, form_paths
     from engine.model.submission import field_exists
 
     items = 0
@@ -156,7 +156,7 @@ def test_items_and_groups_nested_in_items_are_fields_exactly_as_in_the_model(req
     import json
 
     from engine.model.form import Form, LoadedForm, get_form
-    from engine.model.rulebook_types import fields_of, form_fields, form_paths
+    from engine.model.form_fields import fields_of, form_fields, form_paths
     from engine.model.submission import field_exists
 
     data = get_form("arsbokslut-2023").form.model_dump(mode="json", by_alias=True)

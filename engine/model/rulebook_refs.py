@@ -12,6 +12,7 @@ from engine.errors import Problem
 from engine.read.yamlstrict import Document, dotted
 
 from .form import LoadedForm, find_form, load_forms
+from .form_fields import form_paths
 from .rulebook import Check, Expr, Rulebook, Scope, Source, When
 
 
@@ -160,8 +161,6 @@ def check_references(rulebook: Rulebook, doc: Document) -> list[Problem]:
             add(f"okänd parameter '{expr.param}'", path + ("param",))
         if expr.measure and expr.measure not in rulebook.measures:
             add(f"okänt mått '{expr.measure}'", path + ("measure",))
-
-    from .rulebook_types import form_paths  # here: rulebook_types imports this module
 
     forms = _forms(rulebook, add)
     for field, path in rule_fields(rulebook):
