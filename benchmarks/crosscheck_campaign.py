@@ -48,7 +48,8 @@ def run_chunk(prop: str, examples: int, seed: int) -> dict:
     if prop == "rulebooks":
         from engine.evaluate.facts import build_facts
         from engine.model.rulebook import Rulebook
-        from engine.model.submission import Submission
+        from engine.model.form import default_model
+        Submission = default_model()
 
         @with_seed(seed)
         @cfg

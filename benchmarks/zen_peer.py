@@ -28,7 +28,7 @@ def _get(obj, path: str):
 
 
 def context(s) -> dict:
-    """The decision's input from a parsed Submission (engine.submission.Submission)."""
+    """The decision's input from a parsed Submission (engine.model.form.default_model())."""
     return {
         "regi": s.enhet.regi,
         "tillaggsuppdrag": list(s.enhet.tillaggsuppdrag),

@@ -815,7 +815,8 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write("generate_corpus: länets siffror håller inte: " + ", ".join(bad) + "\n")
             return 1
     sys.path.insert(0, str(ROOT))
-    from engine.model.submission import Submission
+    from engine.model.form import default_model
+    Submission = default_model()
     from engine.output import write_atomic
     from engine.read.validation import validate
     from engine.read.yamlstrict import load_text

@@ -86,7 +86,8 @@ def copy_layers(folder: Path) -> Path:
 
 def parse_submission(text: str):
     """A submission from YAML text, read and validated as `kravkoll check` does (file x.yaml)."""
-    from engine.model.submission import Submission
+    from engine.model.form import default_model
+    Submission = default_model()
     from engine.read.validation import validate
     from engine.read.yamlstrict import load_text
 

@@ -38,7 +38,8 @@ from engine.evaluate.rete import EngineError, RuleEngine
 from engine.followup import lifecycle
 from engine.followup.lifecycle import TRANSITIONS, Event, Standing
 from engine.model.rulebook import MAX_PARTS, Rulebook, When
-from engine.model.submission import Submission
+from engine.model.form import default_model
+Submission = default_model()
 
 from .support import EXAMPLE, RULEBOOKS, variant
 

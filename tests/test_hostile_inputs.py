@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from engine.errors import InputError
-from engine.model.submission import Submission
+from engine.model.form import default_model
+Submission = default_model()
 
 from .support import (
     EXAMPLE,

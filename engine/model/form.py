@@ -572,6 +572,12 @@ def find_form(forms: dict[str, LoadedForm], form_id: str) -> LoadedForm | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def default_model() -> type[BaseModel]:
+    """The model of the Jämtland 2023 form (forms/jamtland/arsbokslut-2023.yaml): the form the
+    submission model described in code before forms became data (tests and scripts use it)."""
+    return get_form(DEFAULT_FORM).model
+
+
 def get_form(form_id: str, folder: str | Path | None = None) -> LoadedForm:
     """The form a command line names (FORMULÄR, --form). An unknown id is a wrong command line
     (UsageError); a caller reading the id from a file (a template's formular cell) turns it

@@ -222,15 +222,6 @@ def check_submitted_after(day: dt.date | None, period: int | None) -> dt.date | 
     return day
 
 
-def __getattr__(name: str) -> Any:
-    """`Submission`: the model of the Jämtland 2023 form (forms/jamtland/arsbokslut-2023.yaml),
-    the form this module described in code before forms became data. Other forms: engine.model.form."""
-    if name == "Submission":
-        from .form import DEFAULT_FORM, get_form
-        return get_form(DEFAULT_FORM).model
-    raise AttributeError(name)
-
-
 def field_exists(path: str, model: Any) -> bool:
     """True when a dotted path names a field of a submission model (for rulebook checks)."""
     for part in path.split("."):
