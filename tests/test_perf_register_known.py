@@ -17,6 +17,26 @@ from tests.support import ROOT, run_cli
 FOLDER = ROOT / "submissions" / "jamtland" / "2023"
 
 
+def _register_in_process(tmp_path):
+    """`demands register` of the county folder in this process, as JSON. What this process held
+    before the run is set aside from the garbage collector (gc.freeze): a test's collections
+    then walk only what the run made, not the whole test process."""
+    import gc
+
+    from click.testing import CliRunner
+
+    from engine.cli.commands import cli
+
+    gc.collect()
+    gc.freeze()
+    try:
+        return CliRunner().invoke(cli, ["demands", "register", str(FOLDER), "--ledger",
+                                        str(tmp_path / "k.sqlite"), "--as-of", "2024-06-30",
+                                        "--format", "json", "--rulebooks", str(ROOT / "rulebooks")])
+    finally:
+        gc.unfreeze()
+
+
 def _register(folder, ledger, *extra):
     return run_cli("demands", "register", str(folder), "--ledger", str(ledger), "--as-of",
                    "2024-06-30", *extra)
@@ -73,10 +93,6 @@ def test_results_are_not_held_together(tmp_path, monkeypatch):
     import gc
     import weakref
 
-    from click.testing import CliRunner
-
-    from engine.cli.commands import cli
-
     alive: list = []
     most = [0]
     real_check = evaluation.check
@@ -89,16 +105,7 @@ def test_results_are_not_held_together(tmp_path, monkeypatch):
         return result
 
     monkeypatch.setattr(evaluation, "check", tracked)
-    # What this process held before the run is set aside from the collector (gc.freeze): each
-    # collection above then walks only what the run made, not the whole test process.
-    gc.collect()
-    gc.freeze()
-    try:
-        out = CliRunner().invoke(cli, ["demands", "register", str(FOLDER), "--ledger",
-                                       str(tmp_path / "k.sqlite"), "--as-of", "2024-06-30",
-                                       "--format", "json", "--rulebooks", str(ROOT / "rulebooks")])
-    finally:
-        gc.unfreeze()
+    out = _register_in_process(tmp_path)
     assert out.exit_code == 0, out.output
     assert len(alive) == len(list(FOLDER.glob("*.yaml")))
     assert most[0] <= 1, f"{most[0]} results were alive at once"
@@ -129,10 +136,6 @@ def test_the_order_is_found_without_holding_the_parsed_submissions(tmp_path, mon
     import gc
     import weakref
 
-    from click.testing import CliRunner
-
-    from engine.cli.commands import cli
-
     alive: list = []
     most = [0]
     real_load = evaluation.load_submission
@@ -145,14 +148,7 @@ def test_the_order_is_found_without_holding_the_parsed_submissions(tmp_path, mon
         return sub
 
     monkeypatch.setattr(evaluation, "load_submission", tracked)
-    gc.collect()
-    gc.freeze()  # the test process's own heap set aside: each collection walks the run's
-    try:
-        out = CliRunner().invoke(cli, ["demands", "register", str(FOLDER), "--ledger",
-                                       str(tmp_path / "k.sqlite"), "--as-of", "2024-06-30",
-                                       "--format", "json", "--rulebooks", str(ROOT / "rulebooks")])
-    finally:
-        gc.unfreeze()
+    out = _register_in_process(tmp_path)
     assert out.exit_code == 0, out.output
     units = len(list(FOLDER.glob("*.yaml")))
     assert len(alive) >= 2 * units  # read once for the order, once to be checked
