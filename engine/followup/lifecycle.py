@@ -39,6 +39,7 @@ from engine.errors import InputError
 from engine.evaluate.crosscheck import TransitionCheck
 from engine.evaluate.findings import OUTCOMES, SHORTFALLS
 from engine.evaluate.rete import TransitionEngine
+from engine.model.rulebook import basis_decides
 from engine.read.dates import shift
 
 STATUSES: tuple[str, ...] = ("kravd", "forsenad", "inkommen", "godkand", "forelaggande", "vite",
@@ -321,6 +322,22 @@ PROPOSED = "föreslås"
 
 def is_plan_for(d) -> bool:
     return bool(d.terms.get("plan_for"))
+
+
+def termination_terms(v) -> tuple[int, dt.date, dt.date | None] | None:
+    """(days, the written notice, the föreläggande's frist) from which a right to terminate
+    can arise for a view (003 l.874–876), or None: only from an open demand's föreläggande the
+    region recorded as väsentlig, with days that are decided, not a proposal. When the right
+    arises is computed from these by proposed.py and, day by day, by simulation.py."""
+    d, f = v.demand, v.forelaggande
+    if not v.open or f is None or v.status not in AFTER_FORELAGGANDE or not f["vasentlig"]:
+        return None
+    days = d.terms.get("uppsagning_days")
+    record = (d.terms.get("basis") or {}).get("uppsagning_days")
+    if days is None or (record is not None and not basis_decides(record)):
+        return None
+    frist = dt.date.fromisoformat(f["frist"]) if f.get("frist") else None
+    return days, dt.date.fromisoformat(f["date"]), frist
 
 
 def kind_of(d) -> str:

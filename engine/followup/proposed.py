@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from engine.model.rulebook import basis_decides, basis_words
+from engine.model.rulebook import basis_words
 from engine.read.dates import shift
 from engine.read.numbers import format_number
 
-from .lifecycle import (AFTER_FORELAGGANDE, BEFORE_FORELAGGANDE, DEFAULT_TRIGGERS, PROPOSED,
-                        is_plan_for, kind_of)
+from .lifecycle import (BEFORE_FORELAGGANDE, DEFAULT_TRIGGERS, PROPOSED, is_plan_for, kind_of,
+                        termination_terms)
 
 # Kinds of demand that never lead to a föreläggande: a late handling cannot be put right
 # afterwards (003 l.863–868: förseningsvite per handling, nothing more), and a report to
@@ -104,16 +104,13 @@ def termination(v) -> dict | None:
     as väsentlig, and on the later of two days: the day after the 30 days (day 30 is still the
     unit's, so notice + 31) and the day after the föreläggande's own frist (frist + 1). A
     right, never a status; none while the days rest only on a proposal."""
-    d, f = v.demand, v.forelaggande
-    if not v.open or f is None or v.status not in AFTER_FORELAGGANDE or not f["vasentlig"]:
+    terms = termination_terms(v)
+    if terms is None:
         return None
-    days = d.terms.get("uppsagning_days")
-    record = (d.terms.get("basis") or {}).get("uppsagning_days")
-    if days is None or (record is not None and not basis_decides(record)):
-        return None
-    notice = dt.date.fromisoformat(f["date"])
+    days, notice, frist = terms
+    f = v.forelaggande
+    record = (v.demand.terms.get("basis") or {}).get("uppsagning_days")
     after_days = shift(notice, days + 1)
-    frist = dt.date.fromisoformat(f["frist"]) if f.get("frist") else None
     start = max(after_days, shift(frist, 1)) if frist else after_days
     decision = f"beslutet {notice}" + (f" ({f['diarienummer']})" if f.get("diarienummer") else "")
     within = f"inom {days} dagar efter det skriftliga påpekandet {notice}" + (

@@ -21,7 +21,7 @@ from itertools import takewhile
 
 from engine.model.rulebook import basis_decides
 
-from .lifecycle import AFTER_FORELAGGANDE, CLOSED, PLAN_PHASE, REGISTER_EVENTS, kind_of
+from .lifecycle import CLOSED, PLAN_PHASE, REGISTER_EVENTS, kind_of, termination_terms
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -216,15 +216,10 @@ def _previous(day: dt.date) -> tuple[int, int]:
 def _termination_from(v) -> str | None:
     """The first day on which the 30 days after the written notice are over (day 30 is still
     the unit's, 003 l.874–876) and the föreläggande's frist has passed: walked day by day."""
-    d, f = v.demand, v.forelaggande
-    if not v.open or f is None or v.status not in AFTER_FORELAGGANDE or not f["vasentlig"]:
+    terms = termination_terms(v)  # when a right can arise at all: the events and bases
+    if terms is None:
         return None
-    days = d.terms.get("uppsagning_days")
-    record = (d.terms.get("basis") or {}).get("uppsagning_days")
-    if days is None or (record is not None and not basis_decides(record)):
-        return None
-    notice = dt.date.fromisoformat(f["date"])
-    frist = dt.date.fromisoformat(f["frist"]) if f.get("frist") else None
+    days, notice, frist = terms
     day, counted = notice, 0
     while True:
         day += ONE_DAY
