@@ -93,6 +93,41 @@ def test_lint_lists_the_same_errors_with_their_codes(tmp_path):
 # library cache builds the submission model of no form but the one it validates) -------------
 
 
+def fields_of(model) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """(kind, possible answers) of every field of a submission model, by dotted path: the
+    model walked, what form_fields reads from the questions instead."""
+    from pydantic import BaseModel
+
+    from engine.model.form_fields import _kind, _unwrap
+
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def walk(model, prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            out[prefix + name] = _kind(info.annotation)
+            for t in _unwrap(info.annotation):
+                if isinstance(t, type) and issubclass(t, BaseModel):
+                    walk(t, f"{prefix}{name}.")
+
+    walk(model, "")
+    return out
+
+
+def field_exists(path: str, model) -> bool:
+    """Whether a dotted path names a field of a submission model, the model walked."""
+    from pydantic import BaseModel
+
+    for part in path.split("."):
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return False
+        annotation = fields[part].annotation
+        inner = [a for a in getattr(annotation, "__args__", ()) or ()
+                 if isinstance(a, type) and issubclass(a, BaseModel)]
+        model = inner[0] if inner else annotation  # the model inside `X | None`
+    return True
+
+
 def _every_form():
     from engine.model.form import load_forms
 
@@ -102,7 +137,7 @@ def _every_form():
 def test_each_forms_fields_read_from_its_questions_are_those_of_its_model():
     """Every field's path, kind (tal, datum, svar, text, lista, grupp) and answers, in order,
     as the submission model built from the form has them (fields_of walks the model)."""
-    from engine.model.form_fields import fields_of, form_fields
+    from engine.model.form_fields import form_fields
 
     forms = _every_form()
     assert len(forms) >= 4
@@ -118,7 +153,6 @@ def test_a_path_is_a_field_of_a_form_exactly_when_its_model_has_it():
     """What check_references asks ("finns inte i formuläret"): group, answer, a part under an
     answer, an item's field, misspellings."""
     from engine.model.form_fields import form_fields, form_paths
-    from engine.model.submission import field_exists
 
     items = 0
     for f in _every_form():
@@ -156,8 +190,7 @@ def test_items_and_groups_nested_in_items_are_fields_exactly_as_in_the_model(req
     import json
 
     from engine.model.form import Form, LoadedForm, get_form
-    from engine.model.form_fields import fields_of, form_fields, form_paths
-    from engine.model.submission import field_exists
+    from engine.model.form_fields import form_fields, form_paths
 
     data = get_form("arsbokslut-2023").form.model_dump(mode="json", by_alias=True)
     flag = {} if required == "optional" else {required: True}

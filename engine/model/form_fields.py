@@ -1,7 +1,6 @@
 """A form's fields by dotted path, with their kind (tal, datum, svar, text, lista, grupp) and the
 answers an answer field can take: read from the form's questions (a library load checks every
-rulebook against the forms it reads without building their pydantic models) or, for reference,
-from a submission model."""
+rulebook against the forms it reads without building their pydantic models)."""
 
 from __future__ import annotations
 
@@ -51,26 +50,11 @@ def _kind(annotation: Any) -> tuple[str, tuple[str, ...]]:
     return (kinds.pop() if len(kinds) == 1 else "text"), tuple(answers)
 
 
-def fields_of(model: type[BaseModel]) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """(kind, possible answers) of every field of a submission model, by dotted path."""
-    out: dict[str, tuple[str, tuple[str, ...]]] = {}
-
-    def walk(model: type[BaseModel], prefix: str) -> None:
-        for name, info in model.model_fields.items():
-            out[prefix + name] = _kind(info.annotation)
-            for t in _unwrap(info.annotation):
-                if isinstance(t, type) and issubclass(t, BaseModel):
-                    walk(t, f"{prefix}{name}.")
-
-    walk(model, "")
-    return out
-
-
 _FORM_FIELDS: dict[str, tuple[dict, frozenset]] = {}  # by the form's content hash (sha256)
 
 
 def form_fields(form: LoadedForm) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """fields_of(form.model), read from the form's questions without building the model (20
+    """The fields of form.model, read from the form's questions without building the model (20
     classes for a form): a library load checks every rulebook against the forms it reads, and
     only the form a submission is validated with needs its model. Each answer has the kind of
     the annotation the model gives it; an `items` answer is a list, a group a group."""
@@ -78,7 +62,7 @@ def form_fields(form: LoadedForm) -> dict[str, tuple[str, tuple[str, ...]]]:
 
 
 def form_paths(form: LoadedForm) -> frozenset[str]:
-    """The paths field_exists(path, form.model) accepts, from the questions: every group and
+    """The paths that name a field of form.model, from the questions: every group and
     answer, and the fields of the item of an `items` answer that is required or empty by
     default (the model's `list[Item]`; an optional one is `list[Item] | None`, not followed)."""
     return _from_questions(form)[1]

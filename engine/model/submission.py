@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from engine.read import text_rules
@@ -220,24 +220,6 @@ def check_submitted_after(day: dt.date | None, period: int | None) -> dt.date | 
             "kravkoll_date", f"{day} ligger mer än {SUBMITTED_WITHIN_YEARS} år efter "
             f"periodens slut ({end}) – {window}")
     return day
-
-
-def field_exists(path: str, model: Any) -> bool:
-    """True when a dotted path names a field of a submission model (for rulebook checks)."""
-    for part in path.split("."):
-        fields = getattr(model, "model_fields", None)
-        if not fields or part not in fields:
-            return False
-        model = _model_of(fields[part].annotation)
-    return True
-
-
-def _model_of(annotation: Any) -> Any:
-    """The pydantic model inside `X | None`, or the annotation itself."""
-    for arg in getattr(annotation, "__args__", ()) or ():
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return annotation
 
 
 def read_path(obj: Any, path: str) -> Any:
