@@ -118,11 +118,12 @@ class Workbook:
         if not values:
             return f'<row r="{r}"/>'
         cells = []
-        one = styles if isinstance(styles, str) or styles is None else None
+        # one style for the row's every cell (None, a name), or one per cell
+        per_cell = styles if isinstance(styles, list) else [styles] * len(values)
         for i, value in enumerate(values):
             if value is None or value == "":  # an empty cell, as openpyxl leaves it
                 continue
-            style = self._style[one if one is not None or styles is None else styles[i]]
+            style = self._style[per_cell[i]]
             s = f' s="{style}"' if style else ""
             t = type(value)
             if t is str:
