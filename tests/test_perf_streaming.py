@@ -76,15 +76,17 @@ def test_unwritable_folder_is_an_input_error(tmp_path):
 
 
 def test_html_sections_come_back_exactly_as_made():
-    """The batch HTML keeps the units' sections in a temporary file until the overview is
-    written: a carriage return or non-ASCII in a section must come back unchanged."""
+    """The batch HTML keeps the units' sections (UTF-8, as a worker makes them) in a temporary
+    file until the overview is written: a carriage return or non-ASCII in a section must come
+    back byte for byte."""
     from engine.evaluate.batch import Entry, Summary
     from engine.report import html
 
-    pieces = ["<section>Åre\r\n</section>\n", "<section>Ö\rx</section>\n"]
+    pieces = ["<section>Åre\r\n</section>\n".encode(), "<section>Ö\rx</section>\n".encode()]
     entries = [Entry(f"u{i}.yaml", None, None, p) for i, p in enumerate(pieces)]
-    out = "".join(html.write(iter(entries), Summary({})))
-    assert "".join(pieces) in out
+    out = b"".join(p.encode("utf-8") if isinstance(p, str) else p
+                   for p in html.write(iter(entries), Summary({})))
+    assert b"".join(pieces) in out
 
 
 def test_csv_in_pieces_is_the_csv():

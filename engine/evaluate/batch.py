@@ -230,7 +230,7 @@ def run(paths: list[str], books: list[LoadedRulebook], rulebooks: str, as_of: dt
         workers: int | None = None, render: Callable | None = None) -> Iterator[Entry]:
     """Check every path; yields one Entry per path, in the order of `paths`.
 
-    `render(result) -> str` is called where the check ran (a worker process for large batches),
+    `render(result) -> str | bytes` is called where the check ran (a worker process for large batches),
     so it must be a module-level function (or a functools.partial of one).
     """
     from engine.model.form import fixed_forms

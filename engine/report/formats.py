@@ -42,7 +42,9 @@ def _as_batch(results, fmt: str) -> bytes | str:
             yield entry
 
     pieces = list(spec.write(entries(), summary))
-    return b"".join(pieces) if fmt in BINARY else "".join(pieces)
+    if fmt in BINARY:
+        return b"".join(pieces)
+    return "".join(p if isinstance(p, str) else p.decode("utf-8") for p in pieces)
 
 
 def _sarif(results, **_):
@@ -80,7 +82,7 @@ def names() -> list[str]:
 
 @dataclass(frozen=True)
 class BatchFormat:
-    unit: Callable | None  # render(result) -> str, run where the unit is checked
+    unit: Callable | None  # render(result) -> str or UTF-8 bytes, run where the unit is checked
     write: Callable[..., Iterator]  # write(entries, summary) -> pieces (str, or bytes if BINARY)
 
 
@@ -123,10 +125,11 @@ def _html_writer(entries, summary, **options):
     return html.write(entries, summary, **options)
 
 
-def _html_unit(result) -> str:
+def _html_unit(result) -> bytes:
+    """A unit's HTML section as UTF-8, made in the worker: the parent only copies it."""
     from . import html
 
-    return html.unit_section(result)
+    return html.unit_section(result).encode("utf-8")
 
 
 def _ledning_writer(entries, summary, **options):

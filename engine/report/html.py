@@ -109,12 +109,13 @@ details.tech summary { cursor: pointer; }
 
 # --- the whole file -------------------------------------------------------------------------
 
-def write(entries: Iterable, summary: Summary, with_units: bool = False) -> Iterator[str]:
+def write(entries: Iterable, summary: Summary, with_units: bool = False) -> Iterator[str | bytes]:
     """The report: overview first, then the units' sections (made where each was checked).
     The sections print only `with_units` (--med-enheter); on screen they are always there.
-    The overview needs every unit, so the sections wait in a temporary file, not in memory
-    (newline="": their text comes back exactly as written)."""
-    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as sections:
+    The overview needs every unit, so the sections wait in a temporary file, not in memory;
+    they arrive as UTF-8 (formats._html_unit) and are written out as they came, never decoded
+    here (a county's sections are tens of megabytes)."""
+    with tempfile.TemporaryFile("w+b") as sections:
         for e in entries:
             if e.rendered:
                 sections.write(e.rendered)
@@ -346,20 +347,25 @@ def heatmap(ov: RulebookOverview, rows: list[UnitRow]) -> str:
     for s, cx in zip(ov.rules, xs):
         p.append(f'<text x="{cx + (cell - 1) / 2:.1f}" y="{top - 6}" font-size="9" '
                  f'text-anchor="middle"><title>{escape(s.rule.title)}</title>{s.index}</text>')
+    # What a cell's text repeats (the rule's number and title, the outcome's colour and mark)
+    # is made once per column and outcome, not once per cell: a county has tens of thousands.
+    columns = [(cx, f"{s.index} {escape(s.rule.title)}: ", f"{cx + (cell - 1) / 2:.1f}")
+               for s, cx in zip(ov.rules, xs)]
+    looks = {o: (f"{OUTCOME_LABELS[o]}</title>", COLORS[o],
+                 f'fill="{"#555" if o == "not_applicable" else "#fff"}">{MARKS[o]}</text></g>')
+             for o in OUTCOME_LABELS}
     for i, r in enumerate(rows):
         y = top + i * cell
         name = r.unit if len(r.unit) <= 34 else r.unit[:33] + "…"
         weight = ' font-weight="bold"' if r.shortfalls else ""
         p.append(f'<a href="#{unit_id(r.path)}"><text x="{label_w - 6}" y="{y + cell - 4}" '
                  f'font-size="9.5" text-anchor="end"{weight}>{escape(name)}</text></a>')
-        for s, cx, o in zip(ov.rules, xs, r.outcomes):
-            p.append(f"<g><title>{escape(r.unit)} · {s.index} {escape(s.rule.title)}: "
-                     f"{OUTCOME_LABELS[o]}</title>"
-                     f'<rect x="{cx}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
-                     f'fill="{COLORS[o]}"/>'
-                     f'<text x="{cx + (cell - 1) / 2:.1f}" y="{y + cell - 4}" font-size="9" '
-                     f'text-anchor="middle" fill="{"#555" if o == "not_applicable" else "#fff"}">'
-                     f"{MARKS[o]}</text></g>")
+        unit = f"<g><title>{escape(r.unit)} · "
+        rect = f'" y="{y}" width="{cell - 1}" height="{cell - 1}" fill="'
+        mark = f'" y="{y + cell - 4}" font-size="9" text-anchor="middle" '
+        for (cx, title, mid), o in zip(columns, r.outcomes):
+            label, color, tail = looks[o]
+            p.append(f'{unit}{title}{label}<rect x="{cx}{rect}{color}"/><text x="{mid}{mark}{tail}')
     p.append("</svg>")
     return "".join(p)
 
