@@ -129,3 +129,26 @@ def test_the_year_before_is_found_in_a_folder_beside(tmp_path):
     _index.clear()
     found = find_previous(str(current), load_submission(str(current)).model, load_submission)
     assert found is not None and found.period == 2022
+
+
+def test_unit_and_year_are_read_from_the_text_wherever_the_lines_stand(tmp_path):
+    """The index reads `period:` and the indented `hsa_id:` from the text: on the first line,
+    with Windows line ends, quoted and with a comment, as a unit writes them. A file where
+    either stands twice is read whole instead (here: it is not valid, so it is passed over)."""
+    from engine.evaluate.previous_year import _sighting
+
+    def never(path):
+        raise AssertionError(f"{path} read whole")
+
+    cases = {
+        b"period: 2022\nenhet:\n  hsa_id: se2321000207-e1\n": ("SE2321000207-E1", 2022),
+        b"enhet:\r\n  hsa_id: 'SE1-A'   # kommentar\r\nperiod: \"2021\" # ar\r\n": ("SE1-A", 2021),
+        b"# rad\nenhet:\n\thsa_id: SE9\nperiod:2020\n": ("SE9", 2020),
+    }
+    for i, (text, want) in enumerate(cases.items()):
+        path = tmp_path / f"f{i}.yaml"
+        path.write_bytes(text)
+        assert _sighting(str(path), never) == want, text
+    twice = tmp_path / "twice.yaml"
+    twice.write_bytes(b"period: 2022\nperiod: 2023\nenhet:\n  hsa_id: SE1\n")
+    assert _sighting(str(twice), load_submission) is None

@@ -24,8 +24,11 @@ _listing: dict[tuple, list[str]] = {}
 # Where a submission says which unit and year it is: a top-level `period:` and an indented
 # `hsa_id:` (under enhet). Read from the text for the index; a file where either is not found
 # exactly once is read whole instead, and the file found is always read whole and compared.
-_PERIOD = re.compile(rb"^period:[ \t]*[\"']?(\d{4})[\"']?[ \t]*(?:#.*)?\r?$", re.M)
-_HSA = re.compile(rb"^[ \t]+hsa_id:[ \t]*[\"']?([A-Za-z0-9-]+)[\"']?[ \t]*(?:#.*)?\r?$", re.M)
+# Searched in "\n" + text: a line's start written as the newline before it gives the regular
+# expression a literal to look for (^ with re.M tried every byte: 10 × slower, the most of a
+# 10 000-unit county's index).
+_PERIOD = re.compile(rb"\nperiod:[ \t]*[\"']?(\d{4})[\"']?[ \t]*(?:#.*)?\r?$", re.M)
+_HSA = re.compile(rb"\n[ \t]+hsa_id:[ \t]*[\"']?([A-Za-z0-9-]+)[\"']?[ \t]*(?:#.*)?\r?$", re.M)
 
 
 _uses = ByIdentity()
@@ -94,6 +97,7 @@ def _sighting(path: str, load) -> tuple[str, int] | None:
             text = fh.read()
     except OSError:
         return None
+    text = b"\n" + text
     periods, ids = _PERIOD.findall(text), _HSA.findall(text)
     if len(periods) == 1 and len(ids) == 1:
         return ids[0].decode("ascii").upper(), int(periods[0])
