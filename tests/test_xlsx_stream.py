@@ -94,3 +94,16 @@ def test_calc_reads_the_county_workbook_as_openpyxl_does(tmp_path):
     assert matris.auto_filter.ref == ours["Matris"].auto_filter.ref
     assert matris["G2"].fill.fill_type == "solid"
     assert matris["G1"].alignment.text_rotation == 90 and matris["A1"].font.b
+
+
+def test_xml_escapes_are_the_standard_librarys():
+    """The writer escapes text and attributes itself (not through xml.sax.saxutils, whose
+    import costs a check's start): the same bytes for every kind of text."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    from engine.report import xlsx_stream
+
+    for text in ["Åre & Östersund <2023>", 'blad "ett"', "blad \"ett\" och 'två'", "it's",
+                 "rad\nny\rtab\t", ""]:
+        assert xlsx_stream.escape(text) == escape(text)
+        assert xlsx_stream.quoteattr(text) == quoteattr(text)

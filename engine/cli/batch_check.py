@@ -17,8 +17,8 @@ from engine.evaluate import batch
 from engine.model.library import LoadedRulebook, load_library
 from engine.output import check_target, write_atomic, write_pieces, write_stdout
 from engine.read.text_rules import shown
-from engine.report import formats, overview
-from engine.report.console import SafeConsole
+from engine.report import formats
+from engine.report.progress import progress as progress_bar
 
 
 @dataclass
@@ -84,7 +84,7 @@ def _previous_summary(run: BatchRun, workers: int | None, progress: bool):
     from engine.report.ledning import Previous
 
     summary = batch.Summary({b.sha256: b for b in run.books})
-    with overview.progress(len(run.previous_files), enabled=progress) as tick:
+    with progress_bar(len(run.previous_files), enabled=progress) as tick:
         for entry in batch.run(run.previous_files, run.books, run.folder, None, workers, None):
             summary.add(entry)
             tick()
@@ -108,7 +108,7 @@ def _keep_result(result):
 def _entries(run: BatchRun, render: Callable | None, workers: int | None,
              progress: bool) -> Iterator:
     """Each unit's entry as it is checked, added to the summary; the bar goes to stderr."""
-    with overview.progress(len(run.files), enabled=progress) as tick:
+    with progress_bar(len(run.files), enabled=progress) as tick:
         for entry in batch.run(run.files, run.books, run.folder, run.reference, workers, render):
             run.summary.add(entry)
             tick()
@@ -132,6 +132,9 @@ def render(run: BatchRun, fmt: str, output: str | None, force: bool, verbose: bo
 
 def _render_rich(run, output, force, verbose, workers, progress, title) -> None:
     """The länsöversikt; with --verbose each unit's whole report first."""
+    from engine.report import overview  # rich: only for this format
+    from engine.report.console import SafeConsole
+
     console = (SafeConsole(file=io.StringIO(), width=100, no_color=True, force_terminal=False)
                if output else SafeConsole())
     unit = (functools.partial(overview.unit_text, width=console.width,

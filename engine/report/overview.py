@@ -5,13 +5,9 @@ kravet"), the units × rules matrix of outcomes, each indicator's spread against
 the units whose krav fall short (the ones a handlingsplan is asked from). Then the files that
 could not be read. Plain text without colour codes when written to a file or a pipe. Names,
 paths and titles are Text (or escaped), never read as markup.
-
-Also the progress bar shown on stderr while a batch is checked, when stderr is a terminal.
 """
 
 from __future__ import annotations
-
-from contextlib import contextmanager
 
 from rich.console import Console, Group
 
@@ -258,44 +254,6 @@ def dialogue_sentence(overviews: list[RulebookOverview]) -> str:
     return (f"{len(rules)} {'regel' if len(rules) == 1 else 'regler'} (riktlinjer, målnivåer, "
             f"lagkrav och förslag) följs inte av alla enheter: {outcomes} utfall hos {units} "
             "enheter att ta upp i dialoguppföljningen (ingen handlingsplan eller vite).")
-
-
-# --- progress ---------------------------------------------------------------------------------
-
-@contextmanager
-def progress(total: int, console: Console | None = None, enabled: bool = True):
-    """Yields tick(): advance by one file. Draws a bar on stderr only when it is a terminal;
-    the bar is removed when the batch is done, so it never mixes with the report."""
-    console = console or SafeConsole(stderr=True)
-    if not enabled or not console.is_terminal or total < 2:
-        yield lambda: None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    bar = Progress(TextColumn("Granskar årsbokslut"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("kvar"), TimeRemainingColumn(), console=console, transient=True,
-                   redirect_stdout=False, redirect_stderr=False)  # the report goes to stdout
-    task = bar.add_task("granskar", total=total)
-    started = False
-
-    def tick():
-        nonlocal started
-        if not started:  # start drawing only once the workers exist (no thread across a fork)
-            bar.start()
-            started = True
-        bar.advance(task)
-
-    try:
-        yield tick
-    finally:
-        if started:
-            bar.stop()
 
 
 def unit_text(result, width: int = 100, color_system: str | None = None) -> str:
