@@ -84,7 +84,8 @@ def array_pieces(items: Iterable[bytes], pad: str) -> Iterator[bytes]:
     inner = ("\n" + pad + "  ").encode("utf-8")
     sep = b"[" + inner
     for item in items:
-        yield sep + item
+        yield sep  # apart from the item: a unit's tens of kilobytes are not copied to join them
+        yield item
         sep = b"," + inner
     yield b"[]" if sep[0] == ord("[") else ("\n" + pad + "]").encode("utf-8")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import jsontext
 from .errors import InputError, UsageError
+from .spool import Piece, Spool
 
 # The operating system's (English) reasons, in Swedish.
 _REASONS = {errno.EACCES: "behörighet saknas", errno.EPERM: "behörighet saknas",
@@ -158,22 +159,37 @@ def write_atomic(path: str | Path, content: str | bytes, overwrite: bool = False
     return _write_file(target, overwrite, lambda fh: fh.write(data))
 
 
-def write_pieces(path: str | Path, pieces: Iterable[str | bytes], overwrite: bool = False) -> Path:
+def write_pieces(path: str | Path, pieces: Iterable, overwrite: bool = False,
+                 spool: Spool | None = None) -> Path:
     """Write a report made piece by piece without holding it whole: a regular file is streamed
     into its temporary file (renamed into place only when the last piece is written; if making
     a piece fails, nothing is left behind). Devices, pipes and the standard streams get it
-    whole at the end, as write_atomic gives it."""
+    whole at the end, as write_atomic gives it. A piece is text, UTF-8 bytes or a spool.Piece
+    (copied from `spool` by the kernel, engine/spool.py)."""
     target = Path(path)
     how, _ = _where(target, overwrite)
     if how != "file":
-        return write_atomic(target, b"".join(map(_utf8, pieces)), overwrite)
+        return write_atomic(target, b"".join(_utf8(p, spool) for p in pieces), overwrite)
 
     def write(fh) -> None:
-        # A buffer of pieces joined before each write: a unit's piece is small, a syscall not.
+        # Small pieces are gathered and written together (a syscall is not small); a large one
+        # (a unit's JSON or HTML, tens of kilobytes) is written as it is, never copied to join.
         buffer: list[bytes] = []
         size = 0
         for piece in _made(pieces):
+            if isinstance(piece, Piece):
+                fh.write(b"".join(buffer))
+                buffer, size = [], 0
+                fh.flush()  # what came before stands in the file before the copy is put after it
+                spool.copy(piece, fh.fileno())
+                continue
             data = _utf8(piece)
+            if len(data) >= 1 << 14:
+                if buffer:
+                    fh.write(b"".join(buffer))
+                    buffer, size = [], 0
+                fh.write(data)
+                continue
             buffer.append(data)
             size += len(data)
             if size >= 1 << 20:
@@ -184,24 +200,42 @@ def write_pieces(path: str | Path, pieces: Iterable[str | bytes], overwrite: boo
     return _write_file(target, overwrite, write)
 
 
-def _utf8(piece: str | bytes) -> bytes:
-    return piece.encode("utf-8") if isinstance(piece, str) else piece
+def _utf8(piece, spool: Spool | None = None) -> bytes:
+    if isinstance(piece, str):
+        return piece.encode("utf-8")
+    return spool.read(piece) if isinstance(piece, Piece) else piece
 
 
-def write_stdout(pieces: Iterable[str | bytes]) -> None:
-    """Pieces of text or UTF-8 bytes to standard output, in order, as they come."""
+def write_stdout(pieces: Iterable, spool: Spool | None = None) -> None:
+    """Pieces of text, UTF-8 bytes or spool.Piece to standard output, in order, as they come."""
     out = sys.stdout
     raw = getattr(out, "buffer", None)
     utf8 = raw is not None and (out.encoding or "").lower().replace("-", "") == "utf8"
+    fd = _fileno(raw) if utf8 else None
     for piece in pieces:
         if isinstance(piece, str):
             out.write(piece)
-        elif utf8:
-            out.flush()  # the text written before comes first
+            continue
+        if isinstance(piece, Piece):
+            if fd is not None:
+                out.flush()  # the text written before comes first
+                raw.flush()
+                spool.copy(piece, fd)
+                continue
+            piece = spool.read(piece)
+        if utf8:
+            out.flush()
             raw.write(piece)
         else:  # a stream in another encoding, or one without bytes (a test's capture)
             out.write(piece.decode("utf-8"))
     out.flush()
+
+
+def _fileno(stream) -> int | None:
+    try:
+        return stream.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return None
 
 
 class _NotWritten(Exception):

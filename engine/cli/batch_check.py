@@ -19,6 +19,7 @@ from engine.output import check_target, write_atomic, write_pieces, write_stdout
 from engine.read.text_rules import shown
 from engine.report import formats
 from engine.report.progress import progress as progress_bar
+from engine.spool import Spool
 
 
 @dataclass
@@ -106,10 +107,12 @@ def _keep_result(result):
 
 
 def _entries(run: BatchRun, render: Callable | None, workers: int | None,
-             progress: bool) -> Iterator:
+             progress: bool, spool: Spool | None = None) -> Iterator:
     """Each unit's entry as it is checked, added to the summary; the bar goes to stderr."""
+    folder = spool.folder if spool is not None else None
     with progress_bar(len(run.files), enabled=progress) as tick:
-        for entry in batch.run(run.files, run.books, run.folder, run.reference, workers, render):
+        for entry in batch.run(run.files, run.books, run.folder, run.reference, workers, render,
+                               folder):
             run.summary.add(entry)
             tick()
             yield entry
@@ -172,11 +175,14 @@ def _render_streamed(run, fmt, output, force, workers, progress) -> None:
     """A format written piece by piece as units are checked (json, html, csv, xlsx)."""
     writer = formats.BATCH[fmt]
     options = {"with_units": run.with_units} if fmt == "html" else {}
-    pieces = writer.write(_entries(run, writer.unit, workers, progress), run.summary, **options)
-    if not output:
-        write_stdout(pieces)
-        return
-    write_pieces(output, pieces, overwrite=force)
+    # The units' pieces (json, html) come from the workers through spool files (engine/spool.py)
+    with Spool() as spool:
+        entries = _entries(run, writer.unit, workers, progress, spool)
+        pieces = writer.write(entries, run.summary, **options)
+        if not output:
+            write_stdout(pieces, spool)
+            return
+        write_pieces(output, pieces, overwrite=force, spool=spool)
 
 
 def _render_listed(run, fmt, output, force, progress) -> None:

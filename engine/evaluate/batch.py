@@ -165,11 +165,13 @@ class _Config:
     rulebooks: str  # the folder, for a worker that has to load them itself (spawn)
     as_of: dt.date | None
     render: Callable | None
+    spool: str | None = None  # where a worker writes its rendered pieces (engine/spool.py)
 
 
 _books: list[LoadedRulebook] | None = None  # this process's rulebooks (inherited on fork)
 _config: _Config | None = None
 _init_error: BaseException | None = None  # why this worker could not start, if it could not
+_spool_writer = None  # this worker's spool.Writer, made with its first piece
 
 
 def _init_worker(config: _Config) -> None:
@@ -200,6 +202,8 @@ def _check_one(path: str) -> Entry:
             raise _init_error
         result = check(load_submission(path), _books, _config.as_of)
         rendered = _config.render(result) if _config.render else None
+        if _config.spool is not None and isinstance(rendered, bytes):
+            rendered = _spooled(rendered)
         return Entry(path, row_of(result), None, rendered)
     except Disagreement:  # the rule engine cannot be trusted for any file: stop (exit 3)
         raise
@@ -208,7 +212,24 @@ def _check_one(path: str) -> Entry:
 
 
 def _check_many(paths: list[str]) -> list[Entry]:
-    return [_check_one(p) for p in paths]
+    entries = [_check_one(p) for p in paths]
+    if _spool_writer is not None:
+        _spool_writer.flush()  # the pieces named are in their file before the parent copies
+    return entries
+
+
+def _spooled(data: bytes):
+    """The piece written to this worker's spool file, or kept as it is if it cannot be (a full
+    disk): then it travels through the pipe, as it would without a spool."""
+    global _spool_writer
+    from engine import spool
+
+    try:
+        if _spool_writer is None:
+            _spool_writer = spool.Writer(_config.spool)
+        return _spool_writer.put(data)
+    except OSError:
+        return data
 
 
 def usable_cpus() -> int:
@@ -227,16 +248,19 @@ def default_workers(n_files: int) -> int:
 
 
 def run(paths: list[str], books: list[LoadedRulebook], rulebooks: str, as_of: dt.date | None = None,
-        workers: int | None = None, render: Callable | None = None) -> Iterator[Entry]:
+        workers: int | None = None, render: Callable | None = None,
+        spool: str | None = None) -> Iterator[Entry]:
     """Check every path; yields one Entry per path, in the order of `paths`.
 
-    `render(result) -> str | bytes` is called where the check ran (a worker process for large batches),
-    so it must be a module-level function (or a functools.partial of one).
+    `render(result) -> str | bytes` is called where the check ran (a worker process for large
+    batches), so it must be a module-level function (or a functools.partial of one). With a
+    `spool` folder (engine/spool.py), a piece a worker renders as bytes comes back as a
+    spool.Piece, which the caller copies (spool.Spool) before it asks for the next entry.
     """
     from engine.model.form import fixed_forms
 
     with fixed_forms():  # every unit against the forms as they were when the batch began
-        yield from once_per_unit(_run(paths, books, rulebooks, as_of, workers, render))
+        yield from once_per_unit(_run(paths, books, rulebooks, as_of, workers, render, spool))
 
 
 def once_per_unit(entries: Iterable[Entry]) -> Iterator[Entry]:
@@ -260,15 +284,15 @@ def once_per_unit(entries: Iterable[Entry]) -> Iterator[Entry]:
         yield entry
 
 
-def _run(paths, books, rulebooks, as_of, workers, render) -> Iterator[Entry]:
+def _run(paths, books, rulebooks, as_of, workers, render, spool) -> Iterator[Entry]:
     global _books, _config
     n = workers or default_workers(len(paths))
-    config = _Config(rulebooks, as_of, render)
-    _books, _config = books, config
+    _books, _config = books, _Config(rulebooks, as_of, render)
     if n <= 1 or len(paths) < 2:
         for path in paths:
             yield _check_one(path)
         return
+    config = _Config(rulebooks, as_of, render, spool)  # the workers' (here: pieces stay bytes)
     # fork shares the loaded rulebooks with the workers; elsewhere each worker loads them.
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("fork" if "fork" in methods else "spawn")

@@ -1,0 +1,131 @@
+"""A unit's rendered piece comes from a worker through a spool file (engine/spool.py), and the
+report is the same bytes whichever way it travelled and wherever it is written.
+
+What a user checks: `kravkoll check MAPP --format json|html` with several workers gives the same
+report as with one, to a file, to a pipe, appended to a file (`>>`); the temporary spool is gone
+afterwards and never grows with the county (a worker's old spool files are deleted as the
+report is written)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine import spool
+from engine.evaluate import batch
+from engine.output import write_pieces
+
+from .support import ROOT, run_cli
+
+COUNTY = ROOT / "submissions" / "jamtland" / "2023"
+
+
+def _pieces(folder: str, texts: list[bytes]) -> list[spool.Piece]:
+    writer = spool.Writer(folder)
+    pieces = [writer.put(t) for t in texts]
+    writer.flush()
+    return pieces
+
+
+def test_pieces_are_copied_into_a_file_between_text(tmp_path):
+    texts = [f"stycke {i} åäö\n".encode() * (i + 1) for i in range(5)]
+    with spool.Spool() as sp:
+        pieces = _pieces(sp.folder, texts)
+        out = tmp_path / "rapport.txt"
+        write_pieces(out, ["början\n", pieces[0], b"mitt\n", *pieces[1:], "slut\n"], spool=sp)
+    assert out.read_bytes() == b"b\xc3\xb6rjan\n" + texts[0] + b"mitt\n" + b"".join(texts[1:]) \
+        + b"slut\n"
+    assert not Path(sp.folder).exists()
+
+
+def test_a_piece_reaches_a_pipe_and_a_file_opened_for_appending(tmp_path):
+    """Kernel copies refuse some pairs of files (copy_file_range into a pipe or an O_APPEND
+    file): the piece is then sent or read and written, never lost."""
+    data = os.urandom(200_000)
+    with spool.Spool() as sp:
+        (piece,) = _pieces(sp.folder, [data])
+        read_end, write_end = os.pipe()
+        got = bytearray()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the writer's side
+            os.close(read_end)
+            sp.copy(piece, write_end)
+            os._exit(0)
+        os.close(write_end)
+        while chunk := os.read(read_end, 65536):
+            got += chunk
+        os.close(read_end)
+        os.waitpid(child, 0)
+        assert bytes(got) == data
+        target = tmp_path / "lagg-till.bin"
+        target.write_bytes(b"redan\n")
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND)
+        try:
+            sp.copy(piece, fd)
+        finally:
+            os.close(fd)
+    assert target.read_bytes() == b"redan\n" + data
+
+
+def test_a_workers_old_spool_files_are_deleted_as_the_report_is_written(tmp_path, monkeypatch):
+    monkeypatch.setattr(spool, "SPOOL_FILE_BYTES", 1000)
+    texts = [bytes([65 + i]) * 600 for i in range(6)]  # a new spool file every second piece
+    with spool.Spool() as sp:
+        pieces = _pieces(sp.folder, texts)
+        assert len({p.file for p in pieces}) == 3
+        out = tmp_path / "ut.bin"
+        with open(out, "wb") as fh:
+            for i, piece in enumerate(pieces):
+                sp.copy(piece, fh.fileno())
+                left = sorted(os.listdir(sp.folder))
+                assert len(left) == 3 - i // 2, (i, left)  # the file before this one is gone
+    assert out.read_bytes() == b"".join(texts)
+
+
+@pytest.mark.parametrize("fmt", ["json", "html"])
+def test_a_county_report_is_the_same_from_workers_as_from_one_process(tmp_path, fmt):
+    files = sorted(str(p) for p in COUNTY.glob("*.yaml"))
+    env = {"TMPDIR": str(tmp_path)}  # the spool's folder, looked for afterwards
+    one = run_cli("check", *files, "--format", fmt, "--workers", "1", "--as-of", "2024-06-30",
+                  env=env)
+    assert one.returncode in (0, 1), one.stderr.decode()
+    to_file = tmp_path / f"rapport.{fmt}"
+    two = run_cli("check", *files, "--format", fmt, "--workers", "2", "--as-of", "2024-06-30",
+                  "-o", str(to_file), env=env)
+    assert two.returncode == one.returncode, two.stderr.decode()
+    assert to_file.read_bytes() == one.stdout
+    piped = subprocess.run(
+        f"{sys.executable} -m engine.cli check {' '.join(files)} --format {fmt} --workers 2 "
+        f"--as-of 2024-06-30 | cat", shell=True, cwd=ROOT, capture_output=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path)), timeout=120)
+    assert piped.stdout == one.stdout
+    appended = tmp_path / "lagg-till"
+    appended.write_bytes(b"")
+    with open(appended, "ab") as fh:
+        subprocess.run([sys.executable, "-m", "engine.cli", "check", *files, "--format", fmt,
+                        "--workers", "2", "--as-of", "2024-06-30"], cwd=ROOT, stdout=fh,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path)),
+                       timeout=120)
+    assert appended.read_bytes() == one.stdout
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("kravkoll-spool-")]
+
+
+def test_the_pieces_of_a_pooled_batch_come_as_spooled_places(tmp_path):
+    """Through batch.run with a spool folder, the workers' pieces are spool.Pieces (the first
+    file, checked in the parent before the pool starts, stays bytes); read back they are what
+    one process renders."""
+    from engine.model.library import load_library
+    from engine.report.formats import json_unit
+
+    books = load_library(ROOT / "rulebooks")
+    files = sorted(str(p) for p in COUNTY.glob("*.yaml"))[:5]
+    alone = [e.rendered for e in batch.run(files, books, "rulebooks", None, 1, json_unit)]
+    with spool.Spool() as sp:
+        pooled = list(batch.run(files, books, "rulebooks", None, 2, json_unit, sp.folder))
+        assert isinstance(pooled[0].rendered, bytes)
+        assert all(isinstance(e.rendered, spool.Piece) for e in pooled[1:])
+        assert [pooled[0].rendered] + [sp.read(e.rendered) for e in pooled[1:]] == alone
