@@ -28,7 +28,7 @@ from engine.read.numbers import format_number
 from engine.spool import Piece
 
 from .common import grouped, source_reference
-from .overview import KIND_HEADINGS, KIND_ORDER, KIND_VERB, dialogue_sentence
+from .kinds import KIND_HEADINGS, KIND_ORDER, KIND_VERB, dialogue_sentence
 
 COLORS = {"pass": "#2e7d32", "fail": "#c62828", "partial": "#ef8f00", "missing": "#7b1fa2",
           "observation": "#3949ab", "not_applicable": "#d5d5d5", "waived": "#0277bd"}

@@ -20,20 +20,15 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.evaluate.batch import Indicator, RulebookOverview, Summary
-from engine.evaluate.findings import OUTCOME_LABELS, SHORTFALLS
+from engine.evaluate.findings import OUTCOME_LABELS
 from engine.model.rulebook import OP_WORDS
 from engine.read.numbers import format_number
 
+from .kinds import KIND_HEADINGS, KIND_ORDER, KIND_VERB, dialogue_sentence
 from .terminal import MARK, STYLE
 
 # Wider than this many units, the matrix is left to csv, xlsx and html.
 MATRIX_MAX_UNITS = 60
-KIND_ORDER = ("krav", "forslag", "riktlinje", "malniva", "lag", "dialog")
-KIND_HEADINGS = {"krav": "Krav", "forslag": "Förslag till krav [förslag]",
-                 "riktlinje": "Riktlinjer", "malniva": "Målnivåer", "lag": "Lagkrav",
-                 "dialog": "Dialogfrågor"}
-KIND_VERB = {"krav": "uppfyller", "forslag": "uppfyller", "riktlinje": "följer", "malniva": "når",
-             "lag": "uppfyller", "dialog": "besvarar"}
 SPARK = " ▁▂▃▄▅▆▇█"
 
 
@@ -241,19 +236,6 @@ def _verdict(summary: Summary) -> Panel:
         text.append(f"\n{len(observed)} {what} som värden för dialogen: nivån är bara "
                     "regelbokens förslag, inget beslut.")
     return Panel(text, title="Bedömning", title_align="left", border_style=style)
-
-
-def dialogue_sentence(overviews: list[RulebookOverview]) -> str:
-    """How many riktlinjer, målnivåer and lagkrav some unit falls short of: RULES, with the
-    units' outcomes as the second figure (28 units short of one målnivå is one rule)."""
-    rules = [s for ov in overviews for s in ov.dialogue_rules]
-    if not rules:
-        return "Alla enheter följer riktlinjerna, målnivåerna och lagkraven som gäller dem."
-    outcomes = sum(s.counts[o] for s in rules for o in SHORTFALLS)
-    units = len({r.path for ov in overviews for r in ov.rows if r.observations})
-    return (f"{len(rules)} {'regel' if len(rules) == 1 else 'regler'} (riktlinjer, målnivåer, "
-            f"lagkrav och förslag) följs inte av alla enheter: {outcomes} utfall hos {units} "
-            "enheter att ta upp i dialoguppföljningen (ingen handlingsplan eller vite).")
 
 
 def unit_text(result, width: int = 100, color_system: str | None = None) -> str:
