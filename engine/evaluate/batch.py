@@ -195,13 +195,16 @@ def _init_worker(config: _Config) -> None:
 
 
 def _check_one(path: str) -> Entry:
-    from .evaluation import check, load_submission
+    from .evaluation import check, decide, load_submission
 
     try:
         if _init_error is not None:
             raise _init_error
-        result = check(load_submission(path), _books, _config.as_of)
-        rendered = _config.render(result) if _config.render else None
+        render = _config.render
+        # Without a piece to render, only the row is made: the rules' decisions, not their
+        # explanations (evaluation.decide: the same outcomes, values and expectations).
+        result = (check if render else decide)(load_submission(path), _books, _config.as_of)
+        rendered = render(result) if render else None
         if _config.spool is not None and isinstance(rendered, bytes):
             rendered = _spooled(rendered)
         return Entry(path, row_of(result), None, rendered)

@@ -23,7 +23,7 @@ from .crosscheck import RulebookCheck
 from .factkey import KeyedFacts
 from .facts import RuleFact, build_facts
 from .previous_year import find_previous, uses_previous
-from .findings import OBSERVED_KINDS, PROPOSED_LEVEL, Finding, Location, verdict
+from .findings import OBSERVED_KINDS, PROPOSED_LEVEL, Decided, Finding, Location, verdict
 from .memo import ByIdentity
 from .rete import RuleEngine
 
@@ -67,7 +67,7 @@ class CheckResult:
     submission: LoadedSubmission
     rulebook: LoadedRulebook
     as_of: dt.date
-    findings: list[Finding]
+    findings: list[Finding]  # or list[Decided] (decide: what a county row needs)
 
     @property
     def verdict(self) -> str:
@@ -234,17 +234,37 @@ def check(sub: LoadedSubmission, books: list[LoadedRulebook], as_of: dt.date | N
 
 def check_against(sub: LoadedSubmission, book: LoadedRulebook, as_of: dt.date | None = None) -> CheckResult:
     """Check against the given rulebook, whatever its validity period (`kravkoll diff`)."""
-    previous = sub.previous
-    if previous is None and sub.search_previous and uses_previous(book.model):
-        previous = find_previous(sub.path, sub.model, load_submission)
-    facts = build_facts(book.model, sub.model, previous)
-    outcomes = evaluate(book, facts)
+    facts, outcomes = _decide(sub, book)
     plans = _plans_of(book.model)
     doc = sub.doc
     cell = getattr(doc, "cell", None)  # a spreadsheet: the answer's cell, not a line
     findings = [_finding(rf, outcomes[rf.rule.id], plans[id(rf.rule)], book.model, doc, cell)
                 for rf in facts]
     return CheckResult(sub, book, as_of or default_as_of(sub.model), findings)
+
+
+def decide(sub: LoadedSubmission, books: list[LoadedRulebook],
+           as_of: dt.date | None = None) -> CheckResult:
+    """`check` without the explanations: each rule's Decided (outcome, value and expectation,
+    exactly as its Finding has them), for what needs only those (the county's rows: csv, xlsx,
+    ledning). The texts, consequences and places a Finding adds are most of a check's work
+    after the facts."""
+    book = select(books, sub.model, sub.path, sub.doc.locate)
+    facts, outcomes = _decide(sub, book)
+    plans = _plans_of(book.model)
+    decided = [Decided(rf.rule.id, rf.rule.kind,
+                       *_judged(rf.evidence, outcomes[rf.rule.id], plans[id(rf.rule)]))
+               for rf in facts]
+    return CheckResult(sub, book, as_of or default_as_of(sub.model), decided)
+
+
+def _decide(sub: LoadedSubmission, book: LoadedRulebook) -> tuple[list[RuleFact], dict[str, str]]:
+    """Each rule's fact and the rule engine's outcome for it."""
+    previous = sub.previous
+    if previous is None and sub.search_previous and uses_previous(book.model):
+        previous = find_previous(sub.path, sub.model, load_submission)
+    facts = build_facts(book.model, sub.model, previous)
+    return facts, evaluate(book, facts)
 
 
 class _Plan:
@@ -299,20 +319,29 @@ if tuple(f.name for f in fields(Finding)) != _FINDING_FIELDS:  # pragma: no cove
     raise ImportError("evaluation._finding skickar Findings fält i ordning: uppdatera den")
 
 
+def _judged(ev, outcome: str, plan: _Plan) -> tuple[str, object, str, str]:
+    """The outcome as reported, the value observed, its text and the expectation: an
+    indicator whose level is only proposed is an observation, never judged; a rule that does
+    not apply shows no value. The one place a Finding and a Decided get these from."""
+    expected = ev.expected
+    if plan.observed_only and outcome in _JUDGED:
+        outcome, expected = "observation", f"{ev.expected} ({PROPOSED_LEVEL})"
+    return (outcome, ev.observed if outcome != "not_applicable" else None, ev.observed_text,
+            expected)
+
+
 def _finding(rf: RuleFact, outcome: str, plan: _Plan, rulebook: Rulebook, doc,
              cell) -> Finding:
     ev = rf.evidence
     at = (_parts.get(ev.path) or _path_parts(ev.path)) if ev.path else None
     line = None if at is None or cell else doc.locate(at)[0]
-    expected = ev.expected
-    if plan.observed_only and outcome in _JUDGED:
-        outcome, expected = "observation", f"{ev.expected} ({PROPOSED_LEVEL})"
+    outcome, observed, observed_text, expected = _judged(ev, outcome, plan)
     # Positional, in the order of Finding's fields (a call with 17 keywords costs twice this)
     return Finding(
         *plan.head,  # rule_id, kind, title, area, question
         outcome,
-        ev.observed if outcome != "not_applicable" else None,  # observed
-        ev.observed_text,
+        observed,
+        observed_text,
         expected,
         _explain(plan, outcome, ev),  # explanation
         ev.derivation,

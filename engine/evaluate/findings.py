@@ -89,6 +89,22 @@ def counts(findings: list[Finding]) -> dict[str, int]:
     return out
 
 
-def verdict(findings: list[Finding]) -> str:
+class Decided:
+    """What a rule decided for a unit, without its explanation (evaluation.decide): the
+    fields of its Finding that a county row reads (batch.row_of), with the same values."""
+
+    __slots__ = ("rule_id", "kind", "outcome", "observed", "observed_text", "expected")
+
+    def __init__(self, rule_id: str, kind: str, outcome: str, observed: Any, observed_text: str,
+                 expected: str):
+        self.rule_id, self.kind, self.outcome = rule_id, kind, outcome
+        self.observed, self.observed_text, self.expected = observed, observed_text, expected
+
+    @property
+    def is_shortfall(self) -> bool:
+        return self.kind == "krav" and self.outcome in SHORTFALLS
+
+
+def verdict(findings: list[Finding] | list[Decided]) -> str:
     """'pass' when every krav in scope is met (or waived or not applicable), else 'fail'."""
     return "fail" if any(f.is_shortfall for f in findings) else "pass"
