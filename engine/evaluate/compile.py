@@ -8,7 +8,7 @@ never tested for absence alone (that hangs durable_rules): a fact always carries
 
 from __future__ import annotations
 
-from engine.model.rulebook import Check, Rule, Rulebook, When
+from engine.model.rulebook import Rule, Rulebook, When
 
 _DURABLE_OP = {">": "$gt", ">=": "$gte", "<": "$lt", "<=": "$lte", "!=": "$neq"}
 NEGATION = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "==": "!=", "!=": "=="}
