@@ -1,4 +1,4 @@
-"""A unit's rendered piece comes from a worker through a spool file (engine/spool.py), and the
+"""A unit's rendered piece comes from a worker through a spool file (engine/output.py: Spool), and the
 report is the same bytes whichever way it travelled and wherever it is written.
 
 What a user checks: `kravkoll check MAPP --format json|html` with several workers gives the same
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import spool
+from engine import output as spool
 from engine.evaluate import batch
 from engine.output import write_pieces
 
@@ -26,7 +26,7 @@ COUNTY = ROOT / "submissions" / "jamtland" / "2023"
 
 
 def _pieces(folder: str, texts: list[bytes]) -> list[spool.Piece]:
-    writer = spool.Writer(folder)
+    writer = spool.SpoolWriter(folder)
     pieces = [writer.put(t) for t in texts]
     writer.flush()
     return pieces
@@ -119,7 +119,7 @@ def test_a_county_report_is_the_same_from_workers_as_from_one_process(tmp_path, 
 
 
 def test_the_pieces_of_a_pooled_batch_come_as_spooled_places(tmp_path):
-    """Through batch.run with a spool folder, the workers' pieces are spool.Pieces (the first
+    """Through batch.run with a spool folder, the workers' pieces are Pieces (the first
     file, checked in the parent before the pool starts, stays bytes); read back they are what
     one process renders."""
     from engine.model.library import load_library

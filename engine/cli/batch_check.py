@@ -15,11 +15,10 @@ from pathlib import Path
 from engine.errors import InputError, UsageError
 from engine.evaluate import batch
 from engine.model.library import LoadedRulebook, load_library
-from engine.output import check_target, write_atomic, write_pieces, write_stdout
+from engine.output import Spool, check_target, write_atomic, write_pieces, write_stdout
 from engine.read.text_rules import shown
 from engine.report import formats
 from engine.report.progress import progress as progress_bar
-from engine.spool import Spool
 
 
 @dataclass
@@ -175,7 +174,7 @@ def _render_streamed(run, fmt, output, force, workers, progress) -> None:
     """A format written piece by piece as units are checked (json, html, csv, xlsx)."""
     writer = formats.BATCH[fmt]
     options = {"with_units": run.with_units} if fmt == "html" else {}
-    # The units' pieces (json, html) come from the workers through spool files (engine/spool.py)
+    # The units' pieces (json, html) come from the workers through spool files (output.Spool)
     with Spool() as spool:
         entries = _entries(run, writer.unit, workers, progress, spool)
         pieces = writer.write(entries, run.summary, **options)

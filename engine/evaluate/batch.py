@@ -165,13 +165,13 @@ class _Config:
     rulebooks: str  # the folder, for a worker that has to load them itself (spawn)
     as_of: dt.date | None
     render: Callable | None
-    spool: str | None = None  # where a worker writes its rendered pieces (engine/spool.py)
+    spool: str | None = None  # where a worker writes its rendered pieces (output.Spool)
 
 
 _books: list[LoadedRulebook] | None = None  # this process's rulebooks (inherited on fork)
 _config: _Config | None = None
 _init_error: BaseException | None = None  # why this worker could not start, if it could not
-_spool_writer = None  # this worker's spool.Writer, made with its first piece
+_spool_writer = None  # this worker's output.SpoolWriter, made with its first piece
 
 
 def _init_worker(config: _Config) -> None:
@@ -225,11 +225,11 @@ def _spooled(data: bytes):
     """The piece written to this worker's spool file, or kept as it is if it cannot be (a full
     disk): then it travels through the pipe, as it would without a spool."""
     global _spool_writer
-    from engine import spool
+    from engine.output import SpoolWriter
 
     try:
         if _spool_writer is None:
-            _spool_writer = spool.Writer(_config.spool)
+            _spool_writer = SpoolWriter(_config.spool)
         return _spool_writer.put(data)
     except OSError:
         return data
@@ -257,8 +257,8 @@ def run(paths: list[str], books: list[LoadedRulebook], rulebooks: str, as_of: dt
 
     `render(result) -> str | bytes` is called where the check ran (a worker process for large
     batches), so it must be a module-level function (or a functools.partial of one). With a
-    `spool` folder (engine/spool.py), a piece a worker renders as bytes comes back as a
-    spool.Piece, which the caller copies (spool.Spool) before it asks for the next entry.
+    `spool` folder (engine/output.py), a piece a worker renders as bytes comes back as an
+    output.Piece, which the caller copies (output.Spool) before it asks for the next entry.
     """
     from engine.model.form import fixed_forms
 

@@ -25,7 +25,7 @@ from engine.evaluate.evaluation import CheckResult
 from engine.evaluate.findings import OUTCOME_LABELS, Finding, counts
 from engine.model.rulebook import OP_WORDS
 from engine.read.numbers import format_number
-from engine.spool import Piece
+from engine.output import Piece
 
 from .common import grouped, source_reference
 from .kinds import KIND_HEADINGS, KIND_ORDER, KIND_VERB, dialogue_sentence
@@ -114,7 +114,7 @@ def write(entries: Iterable, summary: Summary, with_units: bool = False) -> Iter
     """The report: overview first, then the units' sections (made where each was checked).
     The sections print only `with_units` (--med-enheter); on screen they are always there.
     The overview needs every unit, so the sections wait, not in memory: a section a worker
-    spooled (a spool.Piece, engine/spool.py) waits in its spool file and is given on as it is;
+    spooled (an output.Piece) waits in its spool file and is given on as it is;
     one made here waits in a temporary file. Both are UTF-8 (formats._html_unit) and come out
     as they came, never decoded here (a county's sections are tens of megabytes)."""
     with tempfile.TemporaryFile("w+b") as made_here:
