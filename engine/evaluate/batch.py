@@ -8,8 +8,9 @@ disagreement between durable_rules and its cross-check (crosscheck.py) does, wit
 then no answer of the engine can be trusted.
 
 Large batches run in a pool of worker processes, one per CPU this process may use. Each
-worker evaluates with its own durable_rules engine (evaluation.engine_for compiles one per
-process; nothing of durable_rules crosses a process boundary) and sends back plain data. Results
+worker evaluates with its own durable_rules engine (compiled in the parent before a fork and
+copied with the process, or compiled in the worker where processes are spawned; nothing of
+durable_rules is pickled) and sends back plain data. Results
 are taken in input order (`imap`), so the output is the same bytes whatever the scheduling and
 whatever the number of workers.
 
@@ -175,17 +176,14 @@ _spool_writer = None  # this worker's output.SpoolWriter, made with its first pi
 
 
 def _init_worker(config: _Config) -> None:
-    """In a fresh worker: use only engines compiled in this process. An error here becomes an
-    error entry per file (a Pool whose initializer raises restarts workers for ever)."""
+    """In a fresh worker: the rulebooks (loaded here where nothing was inherited). An error here
+    becomes an error entry per file (a Pool whose initializer raises restarts workers for ever)."""
     global _books, _config, _init_error
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends the pool
     _config = config
     try:
-        from . import evaluation
-
-        evaluation._engines.clear()  # never a ruleset made in the parent before the fork
         if _books is None:  # spawn: nothing was inherited
             from engine.model.library import load_library
 
@@ -301,9 +299,11 @@ def _run(paths, books, rulebooks, as_of, workers, render, spool) -> Iterator[Ent
     ctx = mp.get_context("fork" if "fork" in methods else "spawn")
     if ctx.get_start_method() == "fork":
         # The first file is checked here, before the fork: what its check makes once per
-        # process (the form's pydantic validator, ~60 ms; the rules' texts and constants) is
-        # then inherited by every worker instead of made again in each. Rule engines are not:
-        # every worker compiles its own (_init_worker).
+        # process (the form's pydantic validator, ~60 ms; the rules' texts and constants; the
+        # rulebook's durable_rules engine and its cross-check, ~50 ms) is then inherited by
+        # every worker instead of made again in each. An engine is the rule engine's memory and
+        # nothing else (no thread, file or connection: rete.py drives it without a Host), so
+        # each worker's copy is its own, as a ruleset compiled there would be.
         yield _check_one(paths[0])
         paths = paths[1:]
     else:
