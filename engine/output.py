@@ -317,8 +317,6 @@ def emit_rich(draw, output: str | None, force: bool = False, console_type=None) 
 
 
 # --- a unit's piece, from a worker process to the writer through a file -------------------------
-# A unit's rendered piece handed from a worker process to the writer through a file, not a pipe.
-#
 # A county's JSON or HTML report is mostly the units' own pieces (tens of kilobytes each, made
 # where each unit was checked). Sent back through the pool's pipe, each is pickled, read in
 # pipe-sized chunks, joined and unpickled by the parent: 0.3 s of the parent's CPU for 1 200
@@ -328,8 +326,10 @@ def emit_rich(draw, output: str | None, force: bool = False, console_type=None) 
 #
 # Each worker appends to a file of its own in a private temporary folder and starts a new one
 # every SPOOL_FILE_BYTES; the parent deletes a worker's file once it has copied a piece from the
-# next (a worker's pieces are consumed in the order it wrote them, input order), so the spool
-# stays at about two files per worker however large the county. The folder goes with the run.
+# next (a worker's pieces are consumed in the order it wrote them, input order), so a JSON
+# report's spool stays at about two files per worker however large the county. (The HTML
+# report's sections wait in it until the overview is written, as they waited in a temporary
+# file before.) The folder goes with the run.
 
 SPOOL_FILE_BYTES = 64 << 20
 

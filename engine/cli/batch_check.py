@@ -4,6 +4,7 @@ with a progress bar) and render (one function per kind of format)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import io
@@ -175,7 +176,7 @@ def _render_streamed(run, fmt, output, force, workers, progress) -> None:
     writer = formats.BATCH[fmt]
     options = {"with_units": run.with_units} if fmt == "html" else {}
     # The units' pieces (json, html) come from the workers through spool files (output.Spool)
-    with Spool() as spool:
+    with Spool() if writer.unit is not None else contextlib.nullcontext() as spool:
         entries = _entries(run, writer.unit, workers, progress, spool)
         pieces = writer.write(entries, run.summary, **options)
         if not output:
