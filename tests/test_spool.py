@@ -133,3 +133,22 @@ def test_the_pieces_of_a_pooled_batch_come_as_spooled_places(tmp_path):
         assert isinstance(pooled[0].rendered, bytes)
         assert all(isinstance(e.rendered, spool.Piece) for e in pooled[1:])
         assert [pooled[0].rendered] + [sp.read(e.rendered) for e in pooled[1:]] == alone
+
+
+def test_without_a_temporary_folder_the_pieces_come_through_the_pipes(tmp_path, monkeypatch):
+    """A machine where no spool folder can be made (a full or read-only temporary disk) still
+    gets its county report: the workers' pieces then travel through the pool as bytes."""
+    from engine.cli import batch_check
+    from engine.cli.main import main
+
+    def refused():
+        raise PermissionError(13, "Permission denied", "/tmp")
+
+    monkeypatch.setattr(batch_check, "Spool", refused)
+    files = sorted(str(p) for p in COUNTY.glob("*.yaml"))
+    out = tmp_path / "rapport.json"
+    code = main(["check", *files, "--format", "json", "--workers", "2", "--as-of", "2024-06-30",
+                 "-o", str(out)])
+    one = run_cli("check", *files, "--format", "json", "--workers", "1", "--as-of", "2024-06-30")
+    assert code == one.returncode
+    assert out.read_bytes() == one.stdout

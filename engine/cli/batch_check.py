@@ -175,14 +175,25 @@ def _render_streamed(run, fmt, output, force, workers, progress) -> None:
     """A format written piece by piece as units are checked (json, html, csv, xlsx)."""
     writer = formats.BATCH[fmt]
     options = {"with_units": run.with_units} if fmt == "html" else {}
-    # The units' pieces (json, html) come from the workers through spool files (output.Spool)
-    with Spool() if writer.unit is not None else contextlib.nullcontext() as spool:
+    with _spool(writer) as spool:
         entries = _entries(run, writer.unit, workers, progress, spool)
         pieces = writer.write(entries, run.summary, **options)
         if not output:
             write_stdout(pieces, spool)
             return
         write_pieces(output, pieces, overwrite=force, spool=spool)
+
+
+def _spool(writer):
+    """Where the workers leave the units' pieces (json, html: output.Spool), or nothing when
+    the format renders none or no temporary folder can be made (the pieces then come back
+    through the pool's pipes, as they did before there was a spool)."""
+    if writer.unit is not None:
+        try:
+            return Spool()
+        except OSError:
+            pass
+    return contextlib.nullcontext()
 
 
 def _render_listed(run, fmt, output, force, progress) -> None:
