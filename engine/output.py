@@ -325,13 +325,13 @@ def emit_rich(draw, output: str | None, force: bool = False, console_type=None) 
 # the parent never holds the bytes.
 #
 # Each worker appends to a file of its own in a private temporary folder and starts a new one
-# every SPOOL_FILE_BYTES; the parent deletes a worker's file once it has copied a piece from the
-# next (a worker's pieces are consumed in the order it wrote them, input order), so a JSON
-# report's spool stays at about two files per worker however large the county. (The HTML
-# report's sections wait in it until the overview is written, as they waited in a temporary
-# file before.) The folder goes with the run.
+# every SPOOL_FILE_BYTES (4 MB, some fifty units). The parent deletes a file's name when it
+# opens it (the first piece it takes from it) and closes it when it takes a piece from the
+# worker's next file (a worker's pieces are taken in the order it wrote them, input order), so
+# the spool holds a few files per worker however large the county. The folder goes with the
+# run.
 
-SPOOL_FILE_BYTES = 64 << 20
+SPOOL_FILE_BYTES = 4 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,51 +361,65 @@ class Spool:
         self.close()
 
     def close(self) -> None:
-        for _, fd, _ in self._open.values():
-            os.close(fd)
-        self._open.clear()
         import shutil
 
-        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            while self._open:
+                _, (_, fd, _) = self._open.popitem()
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def _fd(self, piece: Piece) -> int:
         held = self._open.get(piece.worker)
         if held is not None and held[0] == piece.number:
             return held[1]
         if held is not None:  # the worker has moved on: every piece of its last file was copied
+            del self._open[piece.worker]  # first: a failure below leaves nothing closed held
             os.close(held[1])
-            os.unlink(held[2])
         fd = os.open(piece.file, os.O_RDONLY)
         self._open[piece.worker] = (piece.number, fd, piece.file)
+        # Its name goes at once (the worker writes on through its own descriptor, this one
+        # reads): a run that is killed leaves only the files not yet seen here behind. One
+        # that cannot go now goes with the folder.
+        try:
+            os.unlink(piece.file)
+        except OSError:
+            pass
         return fd
 
     def read(self, piece: Piece) -> bytes:
-        fd = self._fd(piece)
-        data = os.pread(fd, piece.length, piece.offset)
-        if len(data) != piece.length:
-            raise OSError(f"spoolfilen {piece.file} är kortare än väntat")
+        return self._read(self._fd(piece), piece.offset, piece.length, piece.file)
+
+    @staticmethod
+    def _read(fd: int, offset: int, length: int, file: str) -> bytes:
+        data = os.pread(fd, length, offset)
+        if len(data) != length:
+            raise OSError(errno.EIO, "spoolfilen är kortare än väntat", file)
         return data
 
     def copy(self, piece: Piece, out_fd: int) -> None:
         """The piece written to out_fd at its position (a file or a pipe), by the kernel where
-        it can, else read and written."""
+        it can, else read and written. A kernel copy that fails (this pair of files is not for
+        it, a sandbox forbids it) leaves the output where its last copied byte ended: the rest
+        is taken the next way, and a problem of the output itself is met again when written."""
         fd = self._fd(piece)
-        offset, left = piece.offset, piece.length
+        offset, end = piece.offset, piece.offset + piece.length
         for kernel_copy in _KERNEL_COPIES:
             try:
-                while left:
-                    done = kernel_copy(fd, out_fd, offset, left)
+                while offset < end:
+                    done = kernel_copy(fd, out_fd, offset, end - offset)
                     if done <= 0:
                         break
                     offset += done
-                    left -= done
-            except OSError as exc:
-                if exc.errno not in _NOT_HERE or offset != piece.offset:
-                    raise
-                continue  # not between these two files: the next way, from the start
-            if not left:
+            except OSError:
+                continue
+            if offset == end:
                 return
-        _write_all(out_fd, self.read(Piece(piece.file, piece.worker, piece.number, offset, left)))
+        _write_all(out_fd, self._read(fd, offset, end - offset, piece.file))
 
 
 def _copy_file_range(fd: int, out_fd: int, offset: int, count: int) -> int:
@@ -416,37 +430,46 @@ def _sendfile(fd: int, out_fd: int, offset: int, count: int) -> int:
     return os.sendfile(out_fd, fd, offset, count)
 
 
-_KERNEL_COPIES = tuple(f for f, name in ((_copy_file_range, "copy_file_range"),
-                                         (_sendfile, "sendfile")) if hasattr(os, name))
-# What a kernel copy answers when it cannot copy between these two kinds of file.
-_NOT_HERE = {getattr(errno, n) for n in
-             ("EXDEV", "EINVAL", "ENOSYS", "EOPNOTSUPP", "ENOTSUP", "EBADF", "ESPIPE")
-             if hasattr(errno, n)}
+# Linux's: elsewhere sendfile writes only to a socket (macOS, BSD) and copy_file_range is absent.
+_KERNEL_COPIES = ((_copy_file_range, _sendfile) if sys.platform.startswith("linux")
+                  and hasattr(os, "copy_file_range") else ())
+SPOOLS = hasattr(os, "pread")  # a platform without it (Windows) sends the pieces as bytes
 
 
 class SpoolWriter:
-    """A worker's side: appends pieces to its spool file, a new file every SPOOL_FILE_BYTES."""
+    """A worker's side: writes each piece whole into its spool file (unbuffered: a piece named
+    to the parent is in the file), a new file every SPOOL_FILE_BYTES. Once a write fails (a
+    full disk), it spools nothing more: the piece, and every later one, stays bytes and travels
+    through the pool's pipe."""
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
         self.worker = os.getpid()
         self.number = -1
-        self._fh = None
+        self.broken = False
+        self._fd: int | None = None
+        self._size = 0
         self._file = ""
 
-    def put(self, data: bytes) -> Piece:
-        fh = self._fh
-        if fh is None or fh.tell() >= SPOOL_FILE_BYTES:
-            if fh is not None:
-                fh.close()
-            self.number += 1
-            self._file = os.path.join(self.folder, f"{self.worker}-{self.number}")
-            fh = self._fh = open(self._file, "xb")  # noqa: SIM115 - kept open across pieces
-        offset = fh.tell()
-        fh.write(data)
+    def put(self, data: bytes) -> Piece | bytes:
+        if self.broken:
+            return data
+        try:
+            if self._fd is None or self._size >= SPOOL_FILE_BYTES:
+                self._next_file()
+            offset = self._size
+            _write_all(self._fd, data)
+            self._size += len(data)
+        except OSError:
+            self.broken = True
+            return data
         return Piece(self._file, self.worker, self.number, offset, len(data))
 
-    def flush(self) -> None:
-        """Before the pieces are named to the parent: everything written is in the file."""
-        if self._fh is not None:
-            self._fh.flush()
+    def _next_file(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+        self.number += 1
+        self._file = os.path.join(self.folder, f"{self.worker}-{self.number}")
+        self._fd = os.open(self._file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._size = 0

@@ -269,3 +269,18 @@ def test_progress_bar_on_a_terminal_and_not_in_a_pipe():
     json.loads(run.stdout)  # the report itself is untouched by the bar
     piped = run_cli("check", COUNTY, "--format", "json")
     assert b"Granskar" not in piped.stderr
+
+
+def test_the_progress_bar_draws_no_thread_before_the_workers_are_forked(monkeypatch):
+    """The first file of a folder is checked before the workers are forked (evaluate/batch.py):
+    the bar's refresh thread starts with the second file, never across the fork."""
+    from engine.report.progress import progress
+
+    monkeypatch.setenv("FORCE_COLOR", "1")  # a terminal, as far as rich can tell
+    before = threading.active_count()
+    with progress(3) as tick:
+        tick()
+        assert threading.active_count() == before
+        tick()
+        assert threading.active_count() == before + 1
+        tick()

@@ -8,6 +8,7 @@ report is written)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -27,9 +28,7 @@ COUNTY = ROOT / "submissions" / "jamtland" / "2023"
 
 def _pieces(folder: str, texts: list[bytes]) -> list[spool.Piece]:
     writer = spool.SpoolWriter(folder)
-    pieces = [writer.put(t) for t in texts]
-    writer.flush()
-    return pieces
+    return [writer.put(t) for t in texts]
 
 
 def test_pieces_are_copied_into_a_file_between_text(tmp_path):
@@ -75,6 +74,75 @@ def test_a_piece_reaches_a_pipe_and_a_file_opened_for_appending(tmp_path):
     assert target.read_bytes() == b"redan\n" + data
 
 
+def test_a_kernel_copy_that_fails_part_way_is_finished_by_the_next_way(tmp_path, monkeypatch):
+    """A kernel copy can be refused with any error (sendfile into a file on macOS: ENOTSOCK; a
+    sandbox: EPERM), also after part of the piece is copied: the rest comes the next way, and
+    the output holds the piece once, whole."""
+    calls = []
+
+    def half_then_refuse(fd, out_fd, offset, count):
+        calls.append(offset)
+        if len(calls) == 1:
+            return os.copy_file_range(fd, out_fd, count // 2, offset)
+        raise OSError(errno.ENOTSOCK, "Socket operation on non-socket")
+
+    def refuse(fd, out_fd, offset, count):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    data = os.urandom(100_000)
+    for copies in ((half_then_refuse, refuse), (refuse,), ()):
+        calls.clear()
+        monkeypatch.setattr(spool, "_KERNEL_COPIES", copies)
+        with spool.Spool() as sp:
+            (piece,) = _pieces(sp.folder, [data])
+            out = tmp_path / f"ut-{len(copies)}.bin"
+            with open(out, "wb") as fh:
+                fh.write(b"<")
+                fh.flush()
+                sp.copy(piece, fh.fileno())
+                fh.write(b">")
+        assert out.read_bytes() == b"<" + data + b">", copies
+
+
+def test_a_worker_that_cannot_spool_sends_its_pieces_as_bytes(tmp_path, monkeypatch):
+    """A worker whose spool file cannot be written (a full disk) keeps each piece, and every
+    later one, as bytes: nothing named to the parent is missing from a file."""
+    monkeypatch.setattr(spool, "SPOOL_FILE_BYTES", 10)
+    writer = spool.SpoolWriter(str(tmp_path))
+    first = writer.put(b"a" * 20)
+    assert isinstance(first, spool.Piece)
+    real_open = os.open
+
+    def full(path, *args, **kwargs):
+        if str(path).startswith(str(tmp_path)):
+            raise OSError(errno.ENOSPC, "No space left on device", path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", full)
+    assert writer.put(b"b" * 20) == b"b" * 20  # the next file cannot be made
+    monkeypatch.setattr(os, "open", real_open)
+    assert writer.put(b"c") == b"c"  # and nothing more is spooled in this worker
+    assert (tmp_path / os.path.basename(first.file)).read_bytes() == b"a" * 20
+
+
+def test_a_spool_file_whose_name_cannot_be_deleted_is_still_read(monkeypatch):
+    """A spool file's name is deleted when the parent opens it; where that is refused, the
+    piece is still read, and the name goes with the folder."""
+    monkeypatch.setattr(spool, "SPOOL_FILE_BYTES", 10)
+    sp = spool.Spool()
+    pieces = _pieces(sp.folder, [b"x" * 20, b"y" * 20])
+
+    def refuse(path):
+        raise PermissionError(errno.EACCES, "Permission denied", path)
+
+    monkeypatch.setattr(os, "unlink", refuse)
+    assert [sp.read(p) for p in pieces] == [b"x" * 20, b"y" * 20]
+    monkeypatch.undo()
+    assert len(os.listdir(sp.folder)) == 2
+    sp.close()
+    assert not Path(sp.folder).exists()
+
+
 def test_a_workers_old_spool_files_are_deleted_as_the_report_is_written(tmp_path, monkeypatch):
     monkeypatch.setattr(spool, "SPOOL_FILE_BYTES", 1000)
     texts = [bytes([65 + i]) * 600 for i in range(6)]  # a new spool file every second piece
@@ -86,7 +154,7 @@ def test_a_workers_old_spool_files_are_deleted_as_the_report_is_written(tmp_path
             for i, piece in enumerate(pieces):
                 sp.copy(piece, fh.fileno())
                 left = sorted(os.listdir(sp.folder))
-                assert len(left) == 3 - i // 2, (i, left)  # the file before this one is gone
+                assert len(left) == 2 - i // 2, (i, left)  # a file's name goes when it is opened
     assert out.read_bytes() == b"".join(texts)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from engine.errors import InputError, UsageError
 from engine.evaluate import batch
 from engine.model.library import LoadedRulebook, load_library
-from engine.output import Spool, check_target, write_atomic, write_pieces, write_stdout
+from engine.output import SPOOLS, Spool, check_target, write_atomic, write_pieces, write_stdout
 from engine.read.text_rules import shown
 from engine.report import formats
 from engine.report.progress import progress as progress_bar
@@ -174,21 +174,22 @@ def _render_ledning(run, output, force, workers, progress) -> None:
 def _render_streamed(run, fmt, output, force, workers, progress) -> None:
     """A format written piece by piece as units are checked (json, html, csv, xlsx)."""
     writer = formats.BATCH[fmt]
-    options = {"with_units": run.with_units} if fmt == "html" else {}
     with _spool(writer) as spool:
-        entries = _entries(run, writer.unit, workers, progress, spool)
-        pieces = writer.write(entries, run.summary, **options)
-        if not output:
-            write_stdout(pieces, spool)
-            return
-        write_pieces(output, pieces, overwrite=force, spool=spool)
+        options = {"with_units": run.with_units, "spool": spool} if fmt == "html" else {}
+        # closed before the spool is removed: on an error the workers are stopped first
+        with contextlib.closing(_entries(run, writer.unit, workers, progress, spool)) as entries:
+            pieces = writer.write(entries, run.summary, **options)
+            if not output:
+                write_stdout(pieces, spool)
+                return
+            write_pieces(output, pieces, overwrite=force, spool=spool)
 
 
 def _spool(writer):
     """Where the workers leave the units' pieces (json, html: output.Spool), or nothing when
-    the format renders none or no temporary folder can be made (the pieces then come back
+    the format spools none or no temporary folder can be made (the pieces then come back
     through the pool's pipes, as they did before there was a spool)."""
-    if writer.unit is not None:
+    if writer.spooled and SPOOLS:
         try:
             return Spool()
         except OSError:

@@ -213,10 +213,7 @@ def _check_one(path: str) -> Entry:
 
 
 def _check_many(paths: list[str]) -> list[Entry]:
-    entries = [_check_one(p) for p in paths]
-    if _spool_writer is not None:
-        _spool_writer.flush()  # the pieces named are in their file before the parent copies
-    return entries
+    return [_check_one(p) for p in paths]
 
 
 def _spooled(data: bytes):
@@ -225,12 +222,9 @@ def _spooled(data: bytes):
     global _spool_writer
     from engine.output import SpoolWriter
 
-    try:
-        if _spool_writer is None:
-            _spool_writer = SpoolWriter(_config.spool)
-        return _spool_writer.put(data)
-    except OSError:
-        return data
+    if _spool_writer is None:
+        _spool_writer = SpoolWriter(_config.spool)
+    return _spool_writer.put(data)
 
 
 def usable_cpus() -> int:

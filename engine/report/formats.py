@@ -84,6 +84,8 @@ def names() -> list[str]:
 class BatchFormat:
     unit: Callable | None  # render(result) -> str or UTF-8 bytes, run where the unit is checked
     write: Callable[..., Iterator]  # write(entries, summary) -> pieces (str, or bytes if BINARY)
+    spooled: bool = False  # the units' pieces (bytes) may come as output.Piece (the writer and
+    # the caller's write_pieces or write_stdout take them)
 
 
 def json_unit(result) -> bytes:
@@ -179,8 +181,8 @@ def _junit_writer(entries, summary):
 
 
 BATCH: dict[str, BatchFormat] = {
-    "json": BatchFormat(json_unit, write_json),
-    "html": BatchFormat(_html_unit, _html_writer),
+    "json": BatchFormat(json_unit, write_json, spooled=True),
+    "html": BatchFormat(_html_unit, _html_writer, spooled=True),
     "csv": BatchFormat(None, _csv_writer),
     "xlsx": BatchFormat(None, _xlsx_writer),
     "ledning": BatchFormat(None, _ledning_writer),

@@ -25,7 +25,7 @@ from engine.evaluate.evaluation import CheckResult
 from engine.evaluate.findings import OUTCOME_LABELS, Finding, counts
 from engine.model.rulebook import OP_WORDS
 from engine.read.numbers import format_number
-from engine.output import Piece
+from engine.output import Piece, Spool
 
 from .common import grouped, source_reference
 from .kinds import KIND_HEADINGS, KIND_ORDER, KIND_VERB, dialogue_sentence
@@ -110,27 +110,28 @@ details.tech summary { cursor: pointer; }
 
 # --- the whole file -------------------------------------------------------------------------
 
-def write(entries: Iterable, summary: Summary, with_units: bool = False) -> Iterator:
+def write(entries: Iterable, summary: Summary, with_units: bool = False,
+          spool: Spool | None = None) -> Iterator[str | bytes]:
     """The report: overview first, then the units' sections (made where each was checked).
     The sections print only `with_units` (--med-enheter); on screen they are always there.
-    The overview needs every unit, so the sections wait, not in memory: a section a worker
-    spooled (an output.Piece) waits in its spool file and is given on as it is;
-    one made here waits in a temporary file. Both are UTF-8 (formats._html_unit) and come out
-    as they came, never decoded here (a county's sections are tens of megabytes)."""
-    with tempfile.TemporaryFile("w+b") as made_here:
-        order: list = []  # a Piece, or the length of the next section in made_here
+    The overview needs every unit, so the sections wait in a temporary file, not in memory:
+    UTF-8 (formats._html_unit), written as they came (a section a worker spooled, an
+    output.Piece, is copied from `spool` by the kernel) and never decoded here (a county's
+    sections are tens of megabytes)."""
+    with tempfile.TemporaryFile("w+b") as sections:
         for e in entries:
             if isinstance(e.rendered, Piece):
-                order.append(e.rendered)
+                sections.flush()
+                spool.copy(e.rendered, sections.fileno())
             elif e.rendered:
-                made_here.write(e.rendered)
-                order.append(len(e.rendered))
+                sections.write(e.rendered)
         overviews = summary.overviews()
         yield _head(summary, overviews, with_units)
         yield from _overview(summary, overviews, with_units)
-        made_here.seek(0)
-        for section in order:
-            yield section if isinstance(section, Piece) else made_here.read(section)
+        sections.flush()
+        sections.seek(0)
+        while chunk := sections.read(1 << 20):
+            yield chunk
     yield _appendix(overviews)
     yield _foot(summary, overviews)
 

@@ -14,9 +14,12 @@ from contextlib import contextmanager
 def _may_be_terminal() -> bool:
     """False only where rich's Console.is_terminal is False too: stderr is no terminal and
     neither TTY_COMPATIBLE nor FORCE_COLOR says otherwise."""
-    isatty = getattr(sys.stderr, "isatty", None)
-    return bool((isatty is not None and isatty()) or os.environ.get("TTY_COMPATIBLE")
-                or os.environ.get("FORCE_COLOR"))
+    if os.environ.get("TTY_COMPATIBLE") or os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # no stream, or a closed one (rich says False too)
+        return False
 
 
 @contextmanager
@@ -45,13 +48,18 @@ def progress(total: int, enabled: bool = True) -> Iterator[Callable[[], None]]:
                    redirect_stdout=False, redirect_stderr=False)  # the report goes to stdout
     task = bar.add_task("granskar", total=total)
     started = False
+    done = 0
 
     def tick():
-        nonlocal started
-        if not started:  # start drawing only once the workers exist (no thread across a fork)
+        nonlocal started, done
+        done += 1
+        # Drawn from the second file on: the first is checked before the workers are forked
+        # (evaluate/batch.py), and the bar's refresh thread must not exist across a fork.
+        if not started and done >= 2:
             bar.start()
             started = True
-        bar.advance(task)
+        if started:
+            bar.update(task, completed=done)
 
     try:
         yield tick
