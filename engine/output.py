@@ -1,7 +1,8 @@
 """Writing files safely: to a temporary file beside the target, then renamed into place, so a
 crash never leaves half a report; an existing file is kept unless overwriting is asked for.
 What is not a regular file (/dev/null, a named pipe, /dev/stdout) is written into, never
-replaced by a file."""
+replaced by a file. A report made in pieces may take some of them from the workers' spool
+files (Spool, at the end): the kernel copies those into it."""
 
 from __future__ import annotations
 
