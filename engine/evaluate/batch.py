@@ -95,7 +95,8 @@ class Entry:
     path: str
     row: UnitRow | None = None
     error: FileError | None = None
-    rendered: str | None = None  # the format's piece for this unit, if the format asked for one
+    rendered: object = None  # the format's piece for this unit if it asked for one: str, UTF-8
+    # bytes, or an output.Piece (its place in a worker's spool file)
 
 
 def row_of(result) -> UnitRow:
