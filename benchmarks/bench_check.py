@@ -346,7 +346,10 @@ def report_folder(n: int, runs: dict, memory_target: bool) -> list[Goal]:
     """Print the ratios; returns the targets this size is measured against."""
     floor_runs = runs["floor"]
     goals: list[Goal] = []
-    print(f"\n  Golvet (libyaml, samma antal processer): CPU {spread(r[3] for r in floor_runs)} s, "
+    # The floor per unit too: a shared machine's floor drifts between runs (0.74 and 0.83 ms a
+    # unit were both seen at 10 000), and a ratio is only comparable at a comparable floor.
+    print(f"\n  Golvet (libyaml, samma antal processer): CPU {spread(r[3] for r in floor_runs)} s "
+          f"({spread(r[3] * 1000 / n for r in floor_runs)} ms per enhet), "
           f"vägg {spread(r[0] for r in floor_runs)} s (min/median/max)")
     print("  Mappgranskning mot golvet, kvot per omgång (min/median/max):")
     print(f"    {'fall':14s} {'CPU × golv':>18s} {'vägg × golv':>18s} {'CPU s':>18s} "
