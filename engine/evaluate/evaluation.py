@@ -15,6 +15,7 @@ from engine.model.library import LoadedRulebook, select
 from engine.model.rulebook import KIND_LABELS, Rule, Rulebook, basis_decides, basis_words
 from engine.model.rulebook_basis import level_basis
 from engine.model.form import validate_submission
+from engine.model.submission import path_parts
 from engine.read.numbers import format_number
 from engine.read.yamlstrict import Document, load_file
 
@@ -295,19 +296,6 @@ def _plans_of(rulebook: Rulebook) -> dict[int, _Plan]:
     return _plans.get((rulebook,), lambda: {id(r): _Plan(r, rulebook) for r in rulebook.rules})
 
 
-_parts: dict[str, tuple[str, ...]] = {}
-
-
-def _path_parts(path: str) -> tuple[str, ...]:
-    """A dotted field path as the tuple Document.locate takes (the same few paths every unit)."""
-    parts = _parts.get(path)
-    if parts is None:
-        if len(_parts) >= 10_000:
-            _parts.clear()
-        parts = _parts[path] = tuple(path.split("."))
-    return parts
-
-
 _JUDGED = frozenset(("pass", "fail", "partial"))
 _NO_CONSEQUENCE = frozenset(("pass", "not_applicable", "waived"))  # as _consequence says, when
 # the rule has none: not a shortfall and not an observation
@@ -333,7 +321,7 @@ def _judged(ev, outcome: str, plan: _Plan) -> tuple[str, object, str, str]:
 def _finding(rf: RuleFact, outcome: str, plan: _Plan, rulebook: Rulebook, doc,
              cell) -> Finding:
     ev = rf.evidence
-    at = (_parts.get(ev.path) or _path_parts(ev.path)) if ev.path else None
+    at = path_parts(ev.path) if ev.path else None
     line = None if at is None or cell else doc.locate(at)[0]
     outcome, observed, observed_text, expected = _judged(ev, outcome, plan)
     # Positional, in the order of Finding's fields (a call with 17 keywords costs twice this)

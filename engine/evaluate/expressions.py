@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation, getcontext, localcontext
 from pydantic import BaseModel
 
 from engine.model.rulebook import Expr, Rulebook
+from engine.model.submission import path_parts, read_parts
 from engine.read.numbers import format_number
 
 from .memo import ByIdentity
@@ -132,18 +133,18 @@ def _constant(rulebook: Rulebook, expr: Expr) -> Value:
 
 
 def _field_reader(path: str) -> Compiled:
-    parts = tuple(path.split("."))
-    unit = "procent" if path.endswith("_procent") else None
+    parts, unit = path_parts(path), _unit_of(path)
     return lambda ev: _field_value(ev.submission, path, parts, unit)
+
+
+def _unit_of(path: str) -> str | None:
+    """A field named *_procent holds a share in per cent (shown with %)."""
+    return "procent" if path.endswith("_procent") else None
 
 
 def _field_value(submission: BaseModel, path: str, parts: tuple[str, ...],
                  unit: str | None) -> Value:
-    raw = submission
-    for part in parts:  # as read_path: None where any part is absent
-        if raw is None:
-            break
-        raw = getattr(raw, part, None)
+    raw = read_parts(submission, parts)
     if raw is None:
         return Value(None, "?", [path], [f"{path} saknas"])
     if isinstance(raw, dt.date):
@@ -182,30 +183,15 @@ class Evaluator:
         self.previous = previous  # the unit's årsbokslut of the year before, when at hand
         self._measures: dict[str, Value] = {}
 
-    def eval(self, expr: Expr) -> Value:
-        return compiled(self.rulebook, expr)(self)
-
-    @staticmethod
-    def _field_of(submission: BaseModel, path: str) -> Value:
-        unit = "procent" if path.endswith("_procent") else None
-        return _field_value(submission, path, tuple(path.split(".")), unit)
-
     def _previous(self, path: str) -> Value:
         """A field of last year's årsbokslut; it is not a field of this one, so `fields` (what
         a finding points at) stays empty."""
         if self.previous is None:
             return Value(None, "?", [], [f"föregående års årsbokslut saknas ({path})"])
-        got = self._field_of(self.previous, path)
+        got = _field_value(self.previous, path, path_parts(path), _unit_of(path))
         if not got.known:
             return Value(None, "?", [], [f"föregående års {m}" for m in got.missing])
         return Value(got.value, f"{got.text} (föregående år)", [], unit=got.unit)
-
-    def measure(self, name: str) -> Value:
-        got = self._measures.get(name)
-        if got is None:
-            m = self.rulebook.measures[name]
-            got = self._measures[name] = _measure_value(self.eval(m.formula), m.unit)
-        return got
 
 
 def _arith(name: str, a: Value, b: Value) -> Value:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from engine.model.rulebook import OP_WORDS, Check, Compare, Rule, Rulebook, Scope
-from engine.model.submission import read_path
+from engine.model.submission import path_parts, read_parts, read_path
 
 from .expressions import Evaluator, Value, compiled, difference, show
 from .memo import ByIdentity
@@ -38,24 +38,12 @@ class RuleFact:
     evidence: Evidence
 
 
-def in_scope(rule: Rule, submission: BaseModel) -> bool:
-    return scope_holds(rule.scope, submission)
-
-
-def scope_holds(scope: Scope, submission: BaseModel) -> bool:
-    """Every part of the scope holds: each attribute has an accepted value (a list attribute,
-    such as tilläggsuppdrag, one of them), any/all of the sub-scopes."""
-    test = _scope_tests.get((scope,), lambda: _scope_test(scope))
-    return test is None or test(submission)
-
-
-_scope_tests = ByIdentity()
-
-
 def _scope_test(scope: Scope):
-    """The scope as a function of a submission (scope_holds), made once per rule's plan; a
-    scope with no part is None (every unit is in it)."""
-    conditions = [(tuple(path.split(".")), accepted) for path, accepted in scope.conditions()]
+    """The scope as a function of a submission (whether every part of it holds: each attribute
+    has an accepted value, a list attribute such as tilläggsuppdrag one of them; any/all of the
+    sub-scopes), made once per rule's plan; a scope with no part is None (every unit is in
+    it)."""
+    conditions = [(path_parts(path), accepted) for path, accepted in scope.conditions()]
     any_of = [_scope_test(s) or _always for s in scope.any or ()]
     all_of = [_scope_test(s) or _always for s in scope.all or ()]
     if not conditions and not any_of and not all_of:
@@ -63,11 +51,7 @@ def _scope_test(scope: Scope):
 
     def holds(submission: BaseModel) -> bool:
         for parts, accepted in conditions:
-            value = submission
-            for part in parts:  # as read_path: None where any part is absent
-                if value is None:
-                    break
-                value = getattr(value, part, None)
+            value = read_parts(submission, parts)
             if isinstance(value, (list, tuple)):  # a list attribute: one of its values
                 for v in value:
                     if v in accepted:
@@ -107,7 +91,7 @@ class _Plan:
             self.compare = self.compares[id(c.compare)]
         elif c.answer:
             self.build = self._answer
-            self.path, self.parts = c.answer.field, tuple(c.answer.field.split("."))
+            self.path, self.parts = c.answer.field, path_parts(c.answer.field)
             self.expected = " eller ".join(c.answer.pass_)
             self.absent = f"{c.answer.field} saknas"
         else:
@@ -126,11 +110,7 @@ class _Plan:
         return RuleFact(self.rule, fact, evidence)
 
     def _answer(self, submission: BaseModel, ev: Evaluator, fact: dict) -> RuleFact:
-        value = submission
-        for part in self.parts:  # as read_path: None where any part is absent
-            if value is None:
-                break
-            value = getattr(value, part, None)
+        value = read_parts(submission, self.parts)
         if value is None:
             evidence = Evidence(None, "uppgift saknas", self.expected, None, [self.path],
                                 [self.absent], self.path)

@@ -242,7 +242,7 @@ def _leaf_type(q: Question, names: dict) -> Any:
                               Field(max_length=100)], bounded_number(bound_of(q))]
     if t == "items":
         item = _build_group(_camel(_singular(q.field.rsplit(".", 1)[-1])),
-                            _tree(q.items), [], "", None, names)
+                            answer_tree(q.items), [], "", None, names)
         return list[item]
     raise AssertionError(t)
 
@@ -252,11 +252,6 @@ def answer_type(q: Question) -> Any:
     model class of its own, built with the form's)."""
     assert q.type != "items"
     return _leaf_type(q, {})
-
-
-def answer_tree_of(questions: list[Question]) -> dict:
-    """The answers as the submission model nests them: name → Question, or a dict (a group)."""
-    return _tree(questions)
 
 
 def bound_of(q: Question) -> Bound:
@@ -271,7 +266,7 @@ def _singular(name: str) -> str:
     return name[:-2] if name.endswith("er") else name  # filialer -> filial
 
 
-def _tree(questions: list[Question]) -> dict:
+def answer_tree(questions: list[Question]) -> dict:
     """field paths → nested dict of name → Question (leaf) or dict (group), in form order."""
     root: dict = {}
     for q in questions:
@@ -358,7 +353,7 @@ def _checker(checks: list[FieldCheck]):
 
 def build_model(form: Form) -> type[BaseModel]:
     names = {"enhet.filialer": "Filial"}
-    return _build_group("Submission", _tree(form.questions), form.checks, "", form.title, names)
+    return _build_group("Submission", answer_tree(form.questions), form.checks, "", form.title, names)
 
 
 # --- Forms on disk ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel
 
-from .form import LoadedForm, Question, answer_tree_of, answer_type
+from .form import LoadedForm, Question, answer_tree, answer_type
 
 NUMBER, DATE = "tal", "datum"
 
@@ -86,8 +86,8 @@ def _from_questions(form: LoadedForm) -> tuple[dict, frozenset]:
                     kinds[path] = ("lista", ()) if child.type == "items" else \
                         _kind(answer_type(child))
                 if child.type == "items" and (child.required or child.empty_default):
-                    walk(answer_tree_of(child.items), path + ".", False)
+                    walk(answer_tree(child.items), path + ".", False)
 
-        walk(answer_tree_of(form.form.questions), "", True)
+        walk(answer_tree(form.form.questions), "", True)
         _FORM_FIELDS[form.sha256] = (kinds, frozenset(paths))
     return _FORM_FIELDS[form.sha256]

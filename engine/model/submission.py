@@ -224,16 +224,27 @@ def check_submitted_after(day: dt.date | None, period: int | None) -> dt.date | 
 
 def read_path(obj: Any, path: str) -> Any:
     """The value at a dotted path, None where any part is absent."""
-    parts = _parts.get(path)
-    if parts is None:  # the same few paths for every unit: split once
-        if len(_parts) >= 10_000:
-            _parts.clear()
-        parts = _parts[path] = tuple(path.split("."))
+    return read_parts(obj, path_parts(path))
+
+
+def read_parts(obj: Any, parts: tuple[str, ...]) -> Any:
+    """The value at a path already split (path_parts), None where any part is absent."""
     for part in parts:
         if obj is None:
             return None
         obj = getattr(obj, part, None)
     return obj
+
+
+def path_parts(path: str) -> tuple[str, ...]:
+    """A dotted path split, as Document.locate and read_parts take it: the same few paths for
+    every unit, so each is split once."""
+    parts = _parts.get(path)
+    if parts is None:
+        if len(_parts) >= 10_000:
+            _parts.clear()
+        parts = _parts[path] = tuple(path.split("."))
+    return parts
 
 
 _parts: dict[str, tuple[str, ...]] = {}

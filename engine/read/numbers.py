@@ -79,41 +79,34 @@ def parse_integer(value: object) -> int:
 
 def format_number(value: float | int | None, decimals: int | None = None) -> str:
     """64.0 -> '64,0', 133599 -> '133 599' (non-breaking space kept out: a plain space)."""
-    kind = type(value)
-    if decimals is not None:
-        if kind is float or kind is int:  # as the last line below, without the checks before it
-            spec = _SPECS.get(decimals) or f",.{decimals}f"
-            return format(value, spec).replace(",", " ").replace(".", ",")
-    else:
-        # The two common cases first, asked ~30 times per unit checked (the same text as below)
+    kind = type(value)  # int and float first: asked ~30 times per unit checked
+    if kind is not int and kind is not float:
+        if value is None:
+            return "–"
+        if isinstance(value, bool):
+            return "ja" if value else "nej"
+    if decimals is None:
         if kind is int and -_EXACT < value < _EXACT:  # ',.0f' would pass through float
             return f"{value:,}".replace(",", " ")
-        if kind is float:
-            if value.is_integer():
-                spec = ",.1f"
-            else:
-                text = repr(value)
-                dot = text.find(".")
-                if dot >= 0 and "e" not in text:
-                    spec = _SPECS[min(max(len(text) - dot - 1, 1), 4)]
-                else:
-                    spec = ",.2f" if abs(value) < 1 else ",.1f"
-            return format(value, spec).replace(",", " ").replace(".", ",")
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
-    if decimals is None:
-        if isinstance(value, int) or float(value).is_integer():
-            decimals = 0 if isinstance(value, int) else 1
-        else:
-            decimals = 2 if abs(value) < 1 else 1
-            # keep what was written: 0.34 stays 0,34; 8.15 stays 8,15
-            text = repr(float(value))
-            if "." in text and "e" not in text:
-                decimals = min(max(len(text.split(".")[1]), 1), 4)
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", " ").replace(".", ",")
+        decimals = _decimals(value)
+    spec = _SPECS.get(decimals) or f",.{decimals}f"
+    return format(value, spec).replace(",", " ").replace(".", ",")
+
+
+def _decimals(value) -> int:
+    """0 for a whole number as an int, 1 for one as a float; else the decimals written (0.34
+    stays 0,34; 8.15 stays 8,15), at least 1 and at most 4; 2 below 1, else 1, for a number
+    repr writes with an exponent."""
+    if isinstance(value, int):
+        return 0
+    number = float(value)
+    if number.is_integer():
+        return 1
+    text = repr(number)
+    dot = text.find(".")
+    if dot >= 0 and "e" not in text:
+        return min(max(len(text) - dot - 1, 1), 4)
+    return 2 if abs(value) < 1 else 1
 
 
 _EXACT = 2 ** 53  # every int below is a float exactly, so ',d' writes the digits ',.0f' does
