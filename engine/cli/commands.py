@@ -12,7 +12,7 @@ import click
 from engine.errors import InputError, UsageError
 from engine.evaluate.crosscheck import Disagreement
 from engine.model.library import default_folder
-from engine.output import check_target, dumps_json
+from engine.output import check_target
 from engine.report import formats
 
 from . import click_sv, params

@@ -9,8 +9,6 @@ to terminate arises only from a föreläggande recorded as väsentlig (`--vasent
 
 from __future__ import annotations
 
-import datetime as dt
-
 from engine.model.rulebook import basis_words
 from engine.read.dates import shift
 from engine.read.numbers import format_number
